@@ -1,0 +1,9 @@
+using System.CommandLine;
+using Signing.Cli;
+using Signing.Cli.Commands;
+
+// Each command lives in Commands/ and is registered here, one line each.
+var root = new RootCommand("signing: render, sign, timestamp and verify results of administrative procedures");
+root.Subcommands.Add(VersionCommand.Create());
+
+return CliRunner.Run(root, args);
