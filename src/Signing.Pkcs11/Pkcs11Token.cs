@@ -1,0 +1,225 @@
+using System.Collections.Concurrent;
+using Signing.Core;
+
+namespace Signing.Pkcs11;
+
+/// <summary>
+/// One token of a module, found by label / serial (slot ids change when tokens come and go),
+/// with a pool of sessions so no two threads ever share one. Logs in once (the login is shared
+/// by all sessions of the application), logs in again when the token says it is not logged in,
+/// and, when the token was removed or its sessions invalidated, reopens everything on the next call.
+/// </summary>
+public sealed class Pkcs11Token : IDisposable
+{
+    private const int MaxAttempts = 3;
+
+    private readonly Pkcs11Uri _selector;
+    private readonly IPinSource? _pinSource;
+    private readonly ConcurrentBag<Session> _idle = new();
+    private readonly Lock _gate = new();
+    private Slot? _slot;
+    private TokenInfo? _info;
+    private volatile bool _loggedIn;
+    private int _generation;
+    private bool _disposed;
+
+    private Pkcs11Token(Pkcs11Library library, Pkcs11Uri selector, IPinSource? pinSource)
+    {
+        Library = library;
+        _selector = selector.TokenOnly();
+        _pinSource = pinSource;
+        Resolve();
+    }
+
+    public Pkcs11Library Library { get; }
+
+    /// <summary>Token facts read when the token was (re)found.</summary>
+    public TokenInfo Info => _info ?? throw new ObjectDisposedException(nameof(Pkcs11Token));
+
+    /// <summary>Bumped whenever the token is reopened; object handles from an older generation are stale.</summary>
+    public int Generation => Volatile.Read(ref _generation);
+
+    /// <summary>The token's URI selector, e.g. <c>pkcs11:serial=…;token=signing-dev</c>.</summary>
+    public Pkcs11Uri Uri => Pkcs11Uri.For(token: Info.Label, serial: Info.SerialNumber);
+
+    /// <summary>Opens the token that <paramref name="selector"/> names in the module at <paramref name="modulePath"/>.</summary>
+    public static Pkcs11Token Open(string modulePath, Pkcs11Uri selector, IPinSource? pinSource) =>
+        new(Pkcs11Modules.Get(modulePath), selector, pinSource);
+
+    public static Pkcs11Token Open(Pkcs11Library library, Pkcs11Uri selector, IPinSource? pinSource) =>
+        new(library, selector, pinSource);
+
+    /// <summary>Finds the slot holding the token the selector names, or explains what is present.</summary>
+    public static Slot FindSlot(Pkcs11Library library, Pkcs11Uri selector)
+    {
+        ArgumentNullException.ThrowIfNull(library);
+        ArgumentNullException.ThrowIfNull(selector);
+        var present = new List<string>();
+        foreach (var slot in library.GetSlotList(SlotsType.WithTokenPresent))
+        {
+            TokenInfo info;
+            try
+            {
+                info = slot.GetTokenInfo();
+            }
+            catch (Pkcs11Exception ex) when (ex.IsTokenGone)
+            {
+                continue;
+            }
+
+            if (!info.TokenInitialized) continue;
+            present.Add(info.Label);
+            if (Matches(selector, slot.SlotId, info)) return slot;
+        }
+
+        var wanted = selector.ToString();
+        throw new Pkcs11NotFoundException(present.Count == 0
+            ? $"No token matches {wanted}: no initialised token is present in {library.Path}."
+            : $"No token matches {wanted}; present: {string.Join(", ", present.Select(p => "'" + p + "'"))}.");
+    }
+
+    private static bool Matches(Pkcs11Uri s, ulong slotId, TokenInfo t) =>
+        (s.Token == null || s.Token == t.Label)
+        && (s.Serial == null || s.Serial == t.SerialNumber)
+        && (s.Model == null || s.Model == t.Model)
+        && (s.Manufacturer == null || s.Manufacturer == t.ManufacturerId)
+        && (s.SlotId == null || s.SlotId == slotId);
+
+    /// <summary>
+    /// Runs an operation on a session of its own, logged in when <paramref name="login"/> says so.
+    /// Retries once after re-login (CKR_USER_NOT_LOGGED_IN) and after reopening a token whose
+    /// sessions or handles went stale (removed and re-inserted).
+    /// </summary>
+    public T Run<T>(Func<Session, T> operation, bool login = true)
+    {
+        ArgumentNullException.ThrowIfNull(operation);
+        for (var attempt = 1; ; attempt++)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            var generation = Generation;
+            Session session;
+            try
+            {
+                session = Rent();
+                if (login) EnsureLoggedIn(session);
+            }
+            catch (Pkcs11Exception ex) when (ex.IsTokenGone && attempt < MaxAttempts)
+            {
+                Reset(generation);
+                continue;
+            }
+
+            try
+            {
+                var result = operation(session);
+                _idle.Add(session);
+                return result;
+            }
+            catch (Pkcs11Exception ex) when (ex.ReturnValue == CKR.CKR_USER_NOT_LOGGED_IN && attempt < MaxAttempts)
+            {
+                _loggedIn = false;
+                _idle.Add(session);
+            }
+            catch (Pkcs11Exception ex) when (ex.IsTokenGone && attempt < MaxAttempts)
+            {
+                session.CloseSession();
+                Reset(generation);
+            }
+            catch
+            {
+                _idle.Add(session); // a failed operation leaves the session usable
+                throw;
+            }
+        }
+    }
+
+    public void Run(Action<Session> operation, bool login = true) => Run<object?>(s =>
+    {
+        operation(s);
+        return null;
+    }, login);
+
+    /// <summary>Logs in now (e.g. to check a PIN before a batch).</summary>
+    public void Login() => Run(_ => { });
+
+    private Session Rent()
+    {
+        if (_idle.TryTake(out var s)) return s;
+        var slot = _slot ?? throw new ObjectDisposedException(nameof(Pkcs11Token));
+        return slot.OpenSession(SessionType.ReadWrite);
+    }
+
+    private void EnsureLoggedIn(Session session)
+    {
+        if (_loggedIn) return;
+        lock (_gate)
+        {
+            if (_loggedIn) return;
+            var info = _info!;
+            if (!info.LoginRequired)
+            {
+                _loggedIn = true;
+                return;
+            }
+
+            if (_pinSource == null) throw new SigningException($"Token '{info.Label}' needs a PIN and no PIN source is configured.");
+            var pin = _pinSource.GetPin(info);
+            try
+            {
+                session.Login(CKU.CKU_USER, pin);
+                _loggedIn = true;
+            }
+            catch (Pkcs11Exception ex) when (ex.ReturnValue == CKR.CKR_PIN_INCORRECT)
+            {
+                throw new Pkcs11Exception(ex.ReturnValue, ex.Function, "The PIN is incorrect." + RemainingTries());
+            }
+            finally
+            {
+                Array.Clear(pin);
+            }
+        }
+    }
+
+    /// <summary>What the token says about the tries left after a wrong PIN (tokens that count say so by flags).</summary>
+    public string RemainingTries()
+    {
+        try
+        {
+            var info = _slot!.GetTokenInfo();
+            if (info.UserPinLocked) return " The PIN is now locked.";
+            if (info.UserPinFinalTry) return " One try is left before the PIN locks.";
+            if (info.UserPinCountLow) return " Few tries are left before the PIN locks.";
+        }
+        catch (Pkcs11Exception)
+        {
+            // The hint is best-effort; the PIN error itself is what matters.
+        }
+
+        return "";
+    }
+
+    private void Reset(int seenGeneration)
+    {
+        lock (_gate)
+        {
+            if (Generation != seenGeneration) return; // another thread already reopened
+            while (_idle.TryTake(out var s)) s.CloseSession();
+            _loggedIn = false;
+            Resolve();
+            Interlocked.Increment(ref _generation);
+        }
+    }
+
+    private void Resolve()
+    {
+        _slot = FindSlot(Library, _selector);
+        _info = _slot.GetTokenInfo();
+    }
+
+    public void Dispose()
+    {
+        if (_disposed) return;
+        _disposed = true;
+        while (_idle.TryTake(out var s)) s.CloseSession();
+    }
+}
