@@ -1,0 +1,22 @@
+namespace Signing.DevPki;
+
+/// <summary>Settings of the dev CA hierarchy that callers may want to change.</summary>
+public sealed record DevPkiOptions
+{
+    /// <summary>Port of the default CRL distribution point (the dev service serves /crl/&lt;ca&gt;.crl).</summary>
+    public const int DefaultCrlPort = 8480;
+
+    /// <summary>
+    /// Base URL written into the certificates' CRL distribution points; the CRL of a CA is at
+    /// <c>&lt;base&gt;&lt;ca-label&gt;.crl</c>. Only a URL in the certificate: nothing is served by the builder.
+    /// </summary>
+    public Uri CrlBaseUrl { get; init; } = new($"http://127.0.0.1:{DefaultCrlPort}/crl/");
+
+    /// <summary>How long a freshly written CRL stays current (its nextUpdate).</summary>
+    public TimeSpan CrlValidity { get; init; } = TimeSpan.FromDays(30);
+
+    /// <summary>The clock; tests move it.</summary>
+    public TimeProvider Clock { get; init; } = TimeProvider.System;
+
+    public Uri CrlUrl(string caLabel) => new(CrlBaseUrl, caLabel + ".crl");
+}

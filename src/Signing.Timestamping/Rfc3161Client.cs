@@ -1,0 +1,254 @@
+using System.Formats.Asn1;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Security.Cryptography;
+using System.Security.Cryptography.Pkcs;
+using System.Security.Cryptography.X509Certificates;
+using Signing.Core.Timestamps;
+
+namespace Signing.Timestamping;
+
+/// <summary>How patient <see cref="Rfc3161Client"/> is.</summary>
+public sealed record Rfc3161ClientOptions
+{
+    /// <summary>Tries per token (transport errors, timeouts and HTTP 5xx are retried; nothing else is).</summary>
+    public int Attempts { get; init; } = 3;
+
+    /// <summary>Wait before the second try; doubles before each further one.</summary>
+    public TimeSpan InitialBackoff { get; init; } = TimeSpan.FromMilliseconds(200);
+
+    /// <summary>Time limit of one HTTP exchange.</summary>
+    public TimeSpan AttemptTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>A TSA policy to ask for (reqPolicy); null lets the TSA use its default.</summary>
+    public Oid? RequestedPolicy { get; init; }
+}
+
+/// <summary>A timestamp token that matched its request and whose signature checked out.</summary>
+/// <param name="Token">The DER TimeStampToken (CMS ContentInfo) exactly as the TSA sent it.</param>
+public sealed record VerifiedTimestamp(byte[] Token, Rfc3161TimestampTokenInfo Info, X509Certificate2 SignerCertificate);
+
+/// <summary>
+/// RFC 3161 client over HTTP. Each query carries a random 64-bit nonce and certReq=true. A reply
+/// is accepted only if its status is granted, the nonce and message imprint (and the requested
+/// policy) match, the signer certificate is in the token with exactly the critical timeStamping
+/// EKU, and the token signature (with its ESS signing-certificate binding) verifies. Trust in the
+/// TSA certificate's chain is left to validation, which knows the trust anchors.
+/// </summary>
+public sealed class Rfc3161Client : ITimestampClient
+{
+    private const int MaxReplyBytes = 1024 * 1024;
+    private const string TimeStampingEku = "1.3.6.1.5.5.7.3.8";
+
+    private readonly HttpClient _http;
+    private readonly Uri _url;
+    private readonly Rfc3161ClientOptions _options;
+
+    public Rfc3161Client(HttpClient http, Uri tsaUrl, Rfc3161ClientOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(http);
+        ArgumentNullException.ThrowIfNull(tsaUrl);
+        _http = http;
+        _url = tsaUrl;
+        _options = options ?? new Rfc3161ClientOptions();
+        ArgumentOutOfRangeException.ThrowIfLessThan(_options.Attempts, 1);
+    }
+
+    public async Task<byte[]> GetTokenAsync(ReadOnlyMemory<byte> hash, HashAlgorithmName hashAlgorithm, CancellationToken cancellationToken = default)
+    {
+        var request = CreateRequest(hash, hashAlgorithm, _options.RequestedPolicy);
+        var reply = await PostAsync(request.Encode(), cancellationToken).ConfigureAwait(false);
+        return ValidateResponse(request, reply).Token;
+    }
+
+    /// <summary>A TimeStampReq for <paramref name="hash"/> with a fresh random 64-bit nonce and certReq=true.</summary>
+    public static Rfc3161TimestampRequest CreateRequest(ReadOnlyMemory<byte> hash, HashAlgorithmName hashAlgorithm, Oid? requestedPolicy = null)
+    {
+        var nonce = RandomNumberGenerator.GetBytes(8);
+        nonce[0] &= 0x7F; // a positive INTEGER
+        nonce[0] |= 0x01; // and 8 bytes long, so a nonce is never trimmed
+        try
+        {
+            return Rfc3161TimestampRequest.CreateFromHash(hash, hashAlgorithm, requestedPolicy, nonce, requestSignerCertificates: true);
+        }
+        catch (Exception e) when (e is ArgumentException or CryptographicException)
+        {
+            throw new TimestampException($"Cannot ask for a timestamp of a {hash.Length}-byte {hashAlgorithm.Name} hash: {e.Message}", e);
+        }
+    }
+
+    /// <summary>
+    /// Checks a DER TimeStampResp against the request it answers (see the class remarks) and
+    /// returns the token. Throws <see cref="TimestampException"/> saying what did not match.
+    /// </summary>
+    public static VerifiedTimestamp ValidateResponse(Rfc3161TimestampRequest request, ReadOnlySpan<byte> timeStampResp)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var (status, statusText, failure, tokenBytes) = ReadResponse(timeStampResp);
+        if (status is not (PkiStatus.Granted or PkiStatus.GrantedWithMods))
+        {
+            var why = failure == PkiFailureInfo.None ? string.Empty : $" ({failure})";
+            var text = string.IsNullOrEmpty(statusText) ? string.Empty : $": {statusText}";
+            throw new TimestampException($"TSA refused the request: status {status}{why}{text}");
+        }
+
+        if (tokenBytes == null) throw new TimestampException("TSA reply says granted but carries no timestamp token");
+        if (!Rfc3161TimestampToken.TryDecode(tokenBytes, out var token, out var consumed) || consumed != tokenBytes.Length)
+        {
+            throw new TimestampException("TSA reply token is not a valid RFC 3161 TimeStampToken");
+        }
+
+        var info = token.TokenInfo;
+        if (!info.GetNonce().HasValue || !SameInteger(info.GetNonce()!.Value.Span, request.GetNonce()!.Value.Span))
+        {
+            throw new TimestampException("TSA reply nonce mismatch");
+        }
+
+        if (info.HashAlgorithmId.Value != request.HashAlgorithmId.Value || !info.GetMessageHash().Span.SequenceEqual(request.GetMessageHash().Span))
+        {
+            throw new TimestampException("TSA reply message imprint does not match the request");
+        }
+
+        if (request.RequestedPolicyId is { } policy && info.PolicyId.Value != policy.Value)
+        {
+            throw new TimestampException($"TSA reply policy {info.PolicyId.Value} is not the requested {policy.Value}");
+        }
+
+        var signerInfos = token.AsSignedCms().SignerInfos;
+        if (signerInfos.Count != 1) throw new TimestampException($"TSA token has {signerInfos.Count} signers instead of one");
+        var signer = signerInfos[0].Certificate ?? throw new TimestampException("TSA token does not contain the TSA certificate although it was requested");
+        CheckTimeStampingEku(signer);
+
+        try
+        {
+            // .NET's own cross-check of status, imprint, nonce, policy and certReq.
+            request.ProcessResponse(timeStampResp.ToArray(), out _);
+        }
+        catch (CryptographicException e)
+        {
+            throw new TimestampException($"TSA reply does not match the request: {e.Message}", e);
+        }
+
+        if (!token.VerifySignatureForHash(request.GetMessageHash().Span, request.HashAlgorithmId, out var verifiedSigner, [signer])
+            || verifiedSigner == null
+            || !verifiedSigner.RawData.AsSpan().SequenceEqual(signer.RawData))
+        {
+            throw new TimestampException("TSA token signature or its signing-certificate binding does not verify");
+        }
+
+        return new VerifiedTimestamp(tokenBytes, info, signer);
+    }
+
+    private async Task<byte[]> PostAsync(byte[] query, CancellationToken cancellationToken)
+    {
+        string lastProblem = "no attempt made";
+        for (var attempt = 1; attempt <= _options.Attempts; attempt++)
+        {
+            if (attempt > 1)
+            {
+                var backoff = _options.InitialBackoff * Math.Pow(2, attempt - 2);
+                await Task.Delay(backoff, cancellationToken).ConfigureAwait(false);
+            }
+
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            timeout.CancelAfter(_options.AttemptTimeout);
+            try
+            {
+                using var content = new ByteArrayContent(query);
+                content.Headers.ContentType = new MediaTypeHeaderValue(TimestampHttpServer.QueryMediaType);
+                using var response = await _http.PostAsync(_url, content, timeout.Token).ConfigureAwait(false);
+                if ((int)response.StatusCode >= 500)
+                {
+                    lastProblem = $"HTTP {(int)response.StatusCode} {response.ReasonPhrase}";
+                    continue;
+                }
+
+                if (response.StatusCode != HttpStatusCode.OK)
+                {
+                    throw new TimestampException($"TSA at {_url} refused the query: HTTP {(int)response.StatusCode} {response.ReasonPhrase}");
+                }
+
+                var type = response.Content.Headers.ContentType?.MediaType;
+                if (!string.Equals(type, TimestampHttpServer.ReplyMediaType, StringComparison.OrdinalIgnoreCase))
+                {
+                    throw new TimestampException($"TSA at {_url} answered with content type '{type}' instead of {TimestampHttpServer.ReplyMediaType}");
+                }
+
+                return await ReadLimitedAsync(response.Content, timeout.Token).ConfigureAwait(false);
+            }
+            catch (HttpRequestException e)
+            {
+                lastProblem = e.Message;
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                lastProblem = $"no answer within {_options.AttemptTimeout.TotalSeconds:0.#} s";
+            }
+        }
+
+        throw new TimestampException($"TSA unreachable at {_url} after {_options.Attempts} attempts: {lastProblem}");
+    }
+
+    private async Task<byte[]> ReadLimitedAsync(HttpContent content, CancellationToken cancellationToken)
+    {
+        if (content.Headers.ContentLength > MaxReplyBytes) throw new TimestampException($"TSA reply from {_url} is larger than {MaxReplyBytes} bytes");
+        using var stream = await content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
+        using var buffer = new MemoryStream();
+        var chunk = new byte[16 * 1024];
+        int read;
+        while ((read = await stream.ReadAsync(chunk, cancellationToken).ConfigureAwait(false)) > 0)
+        {
+            buffer.Write(chunk, 0, read);
+            if (buffer.Length > MaxReplyBytes) throw new TimestampException($"TSA reply from {_url} is larger than {MaxReplyBytes} bytes");
+        }
+
+        return buffer.ToArray();
+    }
+
+    private static void CheckTimeStampingEku(X509Certificate2 signer)
+    {
+        var eku = signer.Extensions.OfType<X509EnhancedKeyUsageExtension>().SingleOrDefault();
+        if (eku == null || !eku.EnhancedKeyUsages.Cast<Oid>().Any(o => o.Value == TimeStampingEku))
+        {
+            throw new TimestampException($"TSA certificate '{signer.Subject}' lacks the timeStamping extended key usage");
+        }
+
+        if (!eku.Critical) throw new TimestampException($"TSA certificate '{signer.Subject}' has a timeStamping extended key usage that is not critical");
+        if (eku.EnhancedKeyUsages.Count != 1) throw new TimestampException($"TSA certificate '{signer.Subject}' has extended key usages besides timeStamping");
+    }
+
+    // TimeStampResp ::= SEQUENCE { status PKIStatusInfo, timeStampToken ContentInfo OPTIONAL }
+    private static (PkiStatus Status, string? Text, PkiFailureInfo Failure, byte[]? Token) ReadResponse(ReadOnlySpan<byte> der)
+    {
+        try
+        {
+            var outer = new AsnReader(der.ToArray(), AsnEncodingRules.DER);
+            var resp = outer.ReadSequence();
+            outer.ThrowIfNotEmpty();
+            var statusInfo = resp.ReadSequence();
+            if (!statusInfo.TryReadInt32(out var status)) throw new TimestampException("TSA reply status is out of range");
+            string? text = null;
+            var failure = PkiFailureInfo.None;
+            if (statusInfo.HasData && statusInfo.PeekTag().HasSameClassAndValue(Asn1Tag.Sequence))
+            {
+                var texts = statusInfo.ReadSequence();
+                var parts = new List<string>();
+                while (texts.HasData) parts.Add(texts.ReadCharacterString(UniversalTagNumber.UTF8String));
+                text = string.Join(" ", parts);
+            }
+
+            if (statusInfo.HasData) failure = statusInfo.ReadNamedBitListValue<PkiFailureInfo>();
+            statusInfo.ThrowIfNotEmpty();
+            byte[]? token = resp.HasData ? resp.ReadEncodedValue().ToArray() : null;
+            resp.ThrowIfNotEmpty();
+            return ((PkiStatus)status, text, failure, token);
+        }
+        catch (AsnContentException e)
+        {
+            throw new TimestampException("TSA reply is not a DER TimeStampResp", e);
+        }
+    }
+
+    private static bool SameInteger(ReadOnlySpan<byte> a, ReadOnlySpan<byte> b) =>
+        new System.Numerics.BigInteger(a, isUnsigned: false, isBigEndian: true) == new System.Numerics.BigInteger(b, isUnsigned: false, isBigEndian: true);
+}
