@@ -5,5 +5,8 @@ using Signing.Cli.Commands;
 // Each command lives in Commands/ and is registered here, one line each.
 var root = new RootCommand("signing: render, sign, timestamp and verify results of administrative procedures");
 root.Subcommands.Add(VersionCommand.Create());
+root.Subcommands.Add(TokensCommand.Create());
+root.Subcommands.Add(DevCommand.Create());
+root.Subcommands.Add(TsaCommand.Create());
 
 return CliRunner.Run(root, args);

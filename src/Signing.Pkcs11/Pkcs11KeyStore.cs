@@ -48,7 +48,8 @@ public sealed class Pkcs11KeyStore(Pkcs11Token token)
         });
     }
 
-    public IReadOnlyList<TokenObject> ListObjects()
+    /// <summary>Lists keys and certificates; without <paramref name="login"/> only public objects are visible.</summary>
+    public IReadOnlyList<TokenObject> ListObjects(bool login = true)
     {
         return Token.Run(session =>
         {
@@ -57,7 +58,7 @@ public sealed class Pkcs11KeyStore(Pkcs11Token token)
             {
                 foreach (var h in session.FindAllObjects([new ObjectAttribute(CKA.CKA_CLASS, cls)]))
                 {
-                    var a = session.GetAttributeValue(h, [CKA.CKA_LABEL, CKA.CKA_ID, CKA.CKA_KEY_TYPE, CKA.CKA_MODULUS_BITS, CKA.CKA_EC_PARAMS, CKA.CKA_VALUE]);
+                    var a = session.GetAttributeValue(h, [CKA.CKA_LABEL, CKA.CKA_ID, CKA.CKA_KEY_TYPE, CKA.CKA_MODULUS_BITS, CKA.CKA_EC_PARAMS, CKA.CKA_VALUE, CKA.CKA_MODULUS]);
                     var label = a[0].CannotBeRead ? "" : a[0].GetValueAsString();
                     var id = a[1].CannotBeRead ? [] : a[1].GetValueAsByteArray();
                     string? keyType = null, subject = null;
@@ -66,7 +67,9 @@ public sealed class Pkcs11KeyStore(Pkcs11Token token)
                     {
                         var kt = (CKK)a[2].GetValueAsUlong();
                         keyType = kt == CKK.CKK_RSA ? "RSA" : kt == CKK.CKK_EC ? "EC" : kt.ToString();
+                        // Private keys often lack CKA_MODULUS_BITS; the modulus length says it too.
                         if (!a[3].CannotBeRead) bits = (int)a[3].GetValueAsUlong();
+                        else if (!a[6].CannotBeRead) bits = a[6].GetValueAsByteArray().AsSpan().TrimStart((byte)0).Length * 8;
                         if (kt == CKK.CKK_EC && !a[4].CannotBeRead) bits = CurveBits(a[4].GetValueAsByteArray());
                     }
 
@@ -83,7 +86,7 @@ public sealed class Pkcs11KeyStore(Pkcs11Token token)
             }
 
             return (IReadOnlyList<TokenObject>)result;
-        });
+        }, login);
     }
 
     /// <summary>

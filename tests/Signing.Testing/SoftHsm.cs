@@ -56,7 +56,7 @@ public static class SoftHsm
         Directory.CreateDirectory(Path.Combine(dir, "tokens"));
         var conf = Path.Combine(dir, "softhsm2.conf");
         File.WriteAllText(conf, $"directories.tokendir = {Path.Combine(dir, "tokens")}\nobjectstore.backend = file\nlog.level = ERROR\nslots.removable = false\n");
-        Environment.SetEnvironmentVariable("SOFTHSM2_CONF", conf);
+        NativeEnvironment.Set("SOFTHSM2_CONF", conf);
         return conf;
     }
 }

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Runs every test: sets up what is missing first (idempotent), then the whole solution's tests.
+# Prints one closing line "tests: N passed, N failed, N skipped" and exits non-zero on any failure.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+
+bash hsm-config/setup.sh
+
+log=$(mktemp)
+status=0
+# One test assembly at a time: the machine has two cores and the SoftHSM/openssl-heavy suites
+# measure nothing about speed, so serial runs keep them predictable.
+dotnet test "$ROOT/Signing.sln" -c Release -nologo -m:1 -- RunConfiguration.DisableParallelization=false 2>&1 | tee "$log" || status=$?
+
+passed=$(grep -oE 'Passed: +[0-9]+' "$log" | awk '{s+=$2} END {print s+0}')
+failed=$(grep -oE 'Failed: +[0-9]+' "$log" | awk '{s+=$2} END {print s+0}')
+skipped=$(grep -oE 'Skipped: +[0-9]+' "$log" | awk '{s+=$2} END {print s+0}')
+rm -f "$log"
+echo "tests: $passed passed, $failed failed, $skipped skipped"
+if [ "$status" -ne 0 ] || [ "$failed" -ne 0 ] || [ "$passed" -eq 0 ]; then exit 1; fi
