@@ -12,7 +12,7 @@ log=$(mktemp)
 status=0
 # One test assembly at a time: the machine has two cores and the SoftHSM/openssl-heavy suites
 # measure nothing about speed, so serial runs keep them predictable.
-dotnet test "$ROOT/Signing.sln" -c Release -nologo -m:1 -- RunConfiguration.DisableParallelization=false 2>&1 | tee "$log" || status=$?
+dotnet test "$ROOT/Signing.sln" -c Release -nologo -m:1 2>&1 | tee "$log" || status=$?
 
 passed=$(grep -oE 'Passed: +[0-9]+' "$log" | awk '{s+=$2} END {print s+0}')
 failed=$(grep -oE 'Failed: +[0-9]+' "$log" | awk '{s+=$2} END {print s+0}')
