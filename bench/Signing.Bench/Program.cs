@@ -1,0 +1,14 @@
+using Signing.Bench;
+
+// bench/run.sh builds the native helpers and calls: Signing.Bench <suite> [options]
+var suite = args.Length > 0 ? args[0] : "pkcs11";
+var options = BenchOptions.Parse(args.Skip(1).ToArray());
+switch (suite)
+{
+    case "pkcs11":
+        Pkcs11Bench.Run(options);
+        return 0;
+    default:
+        Console.Error.WriteLine($"bench: unknown suite '{suite}' (known: pkcs11)");
+        return 2;
+}

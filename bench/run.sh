@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Runs a benchmark suite: bash bench/run.sh [pkcs11] [--seconds N]
+# Needs the dev token (bash hsm-config/setup.sh). Builds the native ceiling loop with gcc.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+suite=${1:-pkcs11}; shift || true
+if [ ! -f /usr/include/p11-kit-1/p11-kit/pkcs11.h ]; then
+  SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq libp11-kit-dev >/dev/null
+fi
+out=$(mktemp -d)
+gcc -O2 -o "$out/ceiling" bench/pkcs11/ceiling.c -I/usr/include/p11-kit-1 -ldl -lpthread
+dotnet run -c Release --project bench/Signing.Bench -- "$suite" --ceiling "$out/ceiling" "$@"
+rm -rf "$out"
