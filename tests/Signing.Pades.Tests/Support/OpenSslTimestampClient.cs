@@ -48,11 +48,8 @@ public sealed class OpenSslTimestampClient : ITimestampClient
 
     private string ConfigPath => Path.Combine(_directory, "tsa.cnf");
 
-    public int Calls { get; private set; }
-
     public Task<byte[]> GetTokenAsync(ReadOnlyMemory<byte> hash, HashAlgorithmName hashAlgorithm, CancellationToken cancellationToken = default)
     {
-        Calls++;
         var nonce = RandomNumberGenerator.GetBytes(8);
         nonce[0] &= 0x7F;
         var request = Rfc3161TimestampRequest.CreateFromHash(hash, hashAlgorithm, nonce: nonce, requestSignerCertificates: true);
