@@ -102,7 +102,8 @@ public sealed class Rfc3161Client : ITimestampClient
         }
 
         var info = token.TokenInfo;
-        if (!info.GetNonce().HasValue || !SameInteger(info.GetNonce()!.Value.Span, request.GetNonce()!.Value.Span))
+        var (sentNonce, gotNonce) = (request.GetNonce(), info.GetNonce());
+        if (sentNonce.HasValue != gotNonce.HasValue || (sentNonce.HasValue && !SameInteger(sentNonce.Value.Span, gotNonce!.Value.Span)))
         {
             throw new TimestampException("TSA reply nonce mismatch");
         }
