@@ -95,11 +95,15 @@ public sealed class Rfc3161Client : ITimestampClient
         if (tokenBytes == null) throw new TimestampException("TSA reply says granted but carries no timestamp token");
         if (!Rfc3161TimestampToken.TryDecode(tokenBytes, out var token, out var consumed) || consumed != tokenBytes.Length)
         {
+            // .NET refuses a token whose signer lacks the critical timeStamping EKU without saying
+            // so; name that cause when it is the one.
+            if (TryGetSignerCertificate(tokenBytes) is { } embedded) CheckTimeStampingEku(embedded);
             throw new TimestampException("TSA reply token is not a valid RFC 3161 TimeStampToken");
         }
 
         var info = token.TokenInfo;
-        if (!info.GetNonce().HasValue || !SameInteger(info.GetNonce()!.Value.Span, request.GetNonce()!.Value.Span))
+        var (sentNonce, gotNonce) = (request.GetNonce(), info.GetNonce());
+        if (sentNonce.HasValue != gotNonce.HasValue || (sentNonce.HasValue && !SameInteger(sentNonce.Value.Span, gotNonce!.Value.Span)))
         {
             throw new TimestampException("TSA reply nonce mismatch");
         }
@@ -203,6 +207,20 @@ public sealed class Rfc3161Client : ITimestampClient
         }
 
         return buffer.ToArray();
+    }
+
+    private static X509Certificate2? TryGetSignerCertificate(byte[] token)
+    {
+        try
+        {
+            var cms = new SignedCms();
+            cms.Decode(token);
+            return cms.SignerInfos.Count == 1 ? cms.SignerInfos[0].Certificate : null;
+        }
+        catch (CryptographicException)
+        {
+            return null;
+        }
     }
 
     private static void CheckTimeStampingEku(X509Certificate2 signer)
