@@ -5,5 +5,6 @@ using Signing.Cli.Commands;
 // Each command lives in Commands/ and is registered here, one line each.
 var root = new RootCommand("signing: render, sign, timestamp and verify results of administrative procedures");
 root.Subcommands.Add(VersionCommand.Create());
+root.Subcommands.Add(RenderCommand.Create());
 
 return CliRunner.Run(root, args);
