@@ -23,7 +23,7 @@ internal static class PdfAMetadata
 
     private static readonly Lazy<byte[]> SrgbProfile = new(() => Rendering.LiberationSerifResolver.ReadResource("Signing.Pdf.Icc.sRGB.icc"));
 
-    public static void Apply(PdfDocument doc, DocumentFacts facts, byte[] decisionJson, string producer)
+    public static void Apply(PdfDocument doc, DocumentFacts facts, byte[] decisionJson)
     {
         doc.Version = 17;
         var info = doc.Info;
@@ -41,14 +41,6 @@ internal static class PdfAMetadata
         doc.Internals.SecondDocumentID = idRaw;
 
         var catalog = doc.Internals.Catalog;
-        var xmp = Xmp(facts, producer, "uuid:" + new Guid(facts.DocumentId.AsSpan(0, 16)).ToString());
-        var meta = new PdfDictionary(doc);
-        meta.Elements["/Type"] = new PdfName("/Metadata");
-        meta.Elements["/Subtype"] = new PdfName("/XML");
-        meta.CreateStream(xmp);
-        doc.Internals.AddObject(meta);
-        catalog.Elements["/Metadata"] = meta.Reference;
-
         var icc = FlateStream(doc, SrgbProfile.Value);
         icc.Elements["/N"] = new PdfInteger(3);
         var intent = new PdfDictionary(doc);
@@ -64,7 +56,7 @@ internal static class PdfAMetadata
         // The decision data travels inside the result: PDF/A-3 associated file, relationship Data.
         var file = FlateStream(doc, decisionJson);
         file.Elements["/Type"] = new PdfName("/EmbeddedFile");
-        file.Elements["/Subtype"] = new PdfName("/application#2Fjson");
+        file.Elements["/Subtype"] = new PdfName("/application/json");
         var pars = new PdfDictionary(doc);
         pars.Elements["/Size"] = new PdfInteger(decisionJson.Length);
         pars.Elements["/ModDate"] = date;
@@ -91,13 +83,57 @@ internal static class PdfAMetadata
 
     }
 
-    /// <summary>A stream compressed here with a complete zlib wrapper (PDFsharp's encoder omits the Adler-32 trailer).</summary>
-    public static PdfDictionary FlateStream(PdfDocument doc, byte[] data)
+    /// <summary>
+    /// After PDFsharp has saved: puts our XMP (pdfaid 3/B, matching the Info dictionary, including the
+    /// Producer PDFsharp wrote) into the metadata stream PDFsharp created, and fixes the subset tags.
+    /// </summary>
+    public static byte[] Finish(byte[] pdf, DocumentFacts facts)
+    {
+        var file = PdfFileRewriter.Parse(pdf);
+        var root = PdfFileRewriter.Reference(file.Trailer, "/Root");
+        var infoNumber = PdfFileRewriter.Reference(file.Trailer, "/Info");
+        var catalog = file.Objects.Single(o => o.Number == root).Head;
+        var info = file.Objects.Single(o => o.Number == infoNumber).Head;
+        var metadata = PdfFileRewriter.Reference(catalog, "/Metadata");
+        var producer = PdfFileRewriter.LiteralString(info, "/Producer") ?? throw new InvalidOperationException("PDFsharp wrote no /Producer");
+        var xmp = Xmp(facts, producer, "uuid:" + new Guid(facts.DocumentId.AsSpan(0, 16)).ToString());
+        var index = file.Objects.FindIndex(o => o.Number == metadata);
+        file.Objects[index] = new PdfFileRewriter.PdfObject(metadata, PdfFileRewriter.StreamObject(metadata, "/Type/Metadata/Subtype/XML", xmp));
+        PdfFileRewriter.DeterministicSubsetTags(file, facts.DocumentId);
+        return PdfFileRewriter.Write(file);
+    }
+
+    /// <summary>
+    /// Compresses the pages' content streams with .NET's zlib (PDFsharp's own Flate output lacks the
+    /// Adler-32 trailer, which qpdf --check reports); PDFsharp is told not to compress them again.
+    /// </summary>
+    public static void CompressContentStreams(PdfDocument doc)
+    {
+        doc.Options.CompressContentStreams = false;
+        foreach (var page in doc.Pages)
+        {
+            foreach (var item in page.Contents.Elements)
+            {
+                var content = (item as PdfReference)?.Value as PdfDictionary ?? item as PdfDictionary;
+                if (content?.Stream is null || content.Elements.ContainsKey("/Filter")) continue;
+                content.Stream.Value = Deflate(content.Stream.Value);
+                content.Elements["/Filter"] = new PdfName("/FlateDecode");
+            }
+        }
+    }
+
+    private static byte[] Deflate(byte[] data)
     {
         using var ms = new MemoryStream();
         using (var z = new ZLibStream(ms, CompressionLevel.Optimal, leaveOpen: true)) z.Write(data);
+        return ms.ToArray();
+    }
+
+    /// <summary>A stream compressed here with a complete zlib wrapper (PDFsharp's encoder omits the Adler-32 trailer).</summary>
+    public static PdfDictionary FlateStream(PdfDocument doc, byte[] data)
+    {
         var dict = new PdfDictionary(doc);
-        dict.CreateStream(ms.ToArray());
+        dict.CreateStream(Deflate(data));
         dict.Elements["/Filter"] = new PdfName("/FlateDecode");
         doc.Internals.AddObject(dict);
         return dict;

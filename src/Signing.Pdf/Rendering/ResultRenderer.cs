@@ -25,7 +25,7 @@ public static class ResultRenderer
 
         var catalog = TemplateCatalog.WithDirectory(options.TemplateDirectory);
         var input = options.TemplateOverride is null ? decision : decision with { Template = options.TemplateOverride };
-        var d = DecisionValidator.Validate(input, catalog.Ids, x => TemplateCatalog.Check(catalog[x.Template], x).Concat(FontCoverage.Check(x)));
+        var d = DecisionValidator.Validate(input, catalog.Ids, x => TemplateCatalog.Check(catalog[x.Template], x));
         var template = catalog[d.Template];
 
         var now = options.Clock.GetUtcNow().ToOffset(VietnamOffset);
@@ -61,13 +61,14 @@ public static class ResultRenderer
             Creator: PdfAMetadata.CreatorTool,
             Created: now,
             DocumentId: documentId);
-        PdfAMetadata.Apply(doc, facts, json, Producer);
+        PdfAMetadata.Apply(doc, facts, json);
+        PdfAMetadata.CompressContentStreams(doc);
 
         using var ms = new MemoryStream();
         doc.Save(ms, closeStream: false);
         return new RenderedResult
         {
-            Pdf = ms.ToArray(),
+            Pdf = PdfAMetadata.Finish(ms.ToArray(), facts),
             HeadSlot = layout.HeadSlot,
             SealSlot = layout.SealSlot,
             VerificationCode = code,
@@ -76,6 +77,4 @@ public static class ResultRenderer
             Decision = d,
         };
     }
-
-    internal static string Producer => PdfSharp.PdfSharpProductVersionInformation.Producer;
 }
