@@ -100,6 +100,8 @@ internal static class PdfAMetadata
         var index = file.Objects.FindIndex(o => o.Number == metadata);
         file.Objects[index] = new PdfFileRewriter.PdfObject(metadata, PdfFileRewriter.StreamObject(metadata, "/Type/Metadata/Subtype/XML", xmp));
         PdfFileRewriter.DeterministicSubsetTags(file, facts.DocumentId);
+        // PDFsharp gives every page a transparency group on save although nothing is transparent; a result has none.
+        PdfFileRewriter.RemoveFromDictionaries(file, "/Type/Page/", "/Group<</CS/DeviceRGB/S/Transparency>>");
         return PdfFileRewriter.Write(file);
     }
 

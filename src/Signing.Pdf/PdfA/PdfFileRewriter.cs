@@ -144,6 +144,17 @@ internal static partial class PdfFileRewriter
         }
     }
 
+    /// <summary>Removes an exact entry from every stream-less object whose dictionary contains <paramref name="marker"/>.</summary>
+    public static void RemoveFromDictionaries(ParsedFile file, string marker, string entry)
+    {
+        for (var i = 0; i < file.Objects.Count; i++)
+        {
+            var text = Latin1.GetString(file.Objects[i].Bytes);
+            if (text.Contains("stream", StringComparison.Ordinal) || !text.Contains(marker, StringComparison.Ordinal) || !text.Contains(entry, StringComparison.Ordinal)) continue;
+            file.Objects[i] = file.Objects[i] with { Bytes = Latin1.GetBytes(text.Replace(entry, "", StringComparison.Ordinal)) };
+        }
+    }
+
     [GeneratedRegex(@"startxref\s+(\d+)\s+%%EOF")]
     private static partial Regex StartXref();
 
