@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Globalization;
 using PdfSharp;
 using PdfSharp.Drawing;
@@ -32,8 +33,11 @@ internal sealed class PageComposer : IDisposable
     public const double LineFactor = 1.2;
 
     private static readonly XPdfFontOptions Unicode = new(PdfFontEncoding.Unicode);
-    private readonly Dictionary<(Face, double), XFont> _fonts = [];
-    private readonly Dictionary<(string, XFont), double> _widths = [];
+    // Fonts and word widths do not depend on the document, so all renders share them: measuring is
+    // most of the layout cost and official documents repeat the same words.
+    private static readonly ConcurrentDictionary<(Face, double), XFont> Fonts = new();
+    private static readonly ConcurrentDictionary<(string, XFont), double> Widths = new();
+    private const int MaxCachedWidths = 200_000;
     private readonly PdfDocument _doc;
     private XGraphics? _gfx;
 
@@ -95,8 +99,9 @@ internal sealed class PageComposer : IDisposable
 
     public XFont Font(Face face, double size)
     {
-        if (!_fonts.TryGetValue((face, size), out var f))
+        return Fonts.GetOrAdd((face, size), static key =>
         {
+            var (face, size) = key;
             var style = face switch
             {
                 Face.Bold => XFontStyleEx.Bold,
@@ -104,19 +109,17 @@ internal sealed class PageComposer : IDisposable
                 Face.BoldItalic => XFontStyleEx.BoldItalic,
                 _ => XFontStyleEx.Regular,
             };
-            f = new XFont(LiberationSerifResolver.Family, size, style, Unicode);
-            _fonts[(face, size)] = f;
-        }
-
-        return f;
+            return new XFont(LiberationSerifResolver.Family, size, style, Unicode);
+        });
     }
 
     public double Measure(string text, XFont font)
     {
-        if (!_widths.TryGetValue((text, font), out var w))
+        if (!Widths.TryGetValue((text, font), out var w))
         {
             w = G.MeasureString(text, font).Width;
-            _widths[(text, font)] = w;
+            if (Widths.Count > MaxCachedWidths) Widths.Clear();
+            Widths[(text, font)] = w;
         }
 
         return w;
