@@ -1,0 +1,13 @@
+#!/bin/sh
+# Regenerates samples/previews/*.png from samples/decisions/*.json with the CLI
+# (signing render --previews uses pdftoppm -png -r 60). Fixed --created so the output is stable.
+set -eu
+root=$(cd "$(dirname "$0")/../.." && pwd)
+out=$(mktemp -d)
+trap 'rm -rf "$out"' EXIT
+dotnet build -v q "$root/src/Signing.Cli" >/dev/null
+rm -f "$root"/samples/previews/*.png
+for t in quyet-dinh giay-phep mau-01-tiep-nhan mau-04-xin-loi; do
+  dotnet "$root/src/Signing.Cli/bin/Debug/net10.0/signing.dll" render "$root/samples/decisions/$t.json" \
+    -o "$out/$t.pdf" --created 2024-03-05T09:00:00+07:00 --previews "$root/samples/previews"
+done

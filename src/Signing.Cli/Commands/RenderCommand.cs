@@ -1,0 +1,109 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using Signing.Core;
+using Signing.Core.Decisions;
+using Signing.Pdf.Rendering;
+
+namespace Signing.Cli.Commands;
+
+/// <summary><c>signing render decision.json -o result.pdf [--template ID]</c>: an approved decision to a PDF/A-3b result.</summary>
+internal static class RenderCommand
+{
+    public static Command Create()
+    {
+        var decision = new Argument<FileInfo>("decision") { Description = "The approved decision (JSON, schema in docs/rendering.md)." };
+        var output = new Option<FileInfo>("--output", "-o") { Description = "Where to write the PDF/A-3b result.", Required = true };
+        var template = new Option<string?>("--template") { Description = "Template id; overrides the decision's \"template\"." };
+        var templates = new Option<DirectoryInfo?>("--templates") { Description = "Directory of extra template JSON files." };
+        var baseUrl = new Option<string?>("--base-url") { Description = "Base of the public verification URL (QR code points to {base}/v/{code})." };
+        var code = new Option<string?>("--code") { Description = "Verification code to print (default: derived from the decision and time)." };
+        var created = new Option<string?>("--created") { Description = "Issue time to record, ISO 8601 with offset (default: now); same input and time give the same bytes." };
+        var previews = new Option<DirectoryInfo?>("--previews") { Description = "Also write page images (pdftoppm -png -r 60) into this directory." };
+
+        var cmd = new Command("render", "Render an approved decision as a PDF/A-3b result (Decree 30/2020 layout).");
+        cmd.Arguments.Add(decision);
+        foreach (var o in new Option[] { output, template, templates, baseUrl, code, created, previews }) cmd.Options.Add(o);
+        cmd.SetAction(parse =>
+        {
+            var input = parse.GetValue(decision)!;
+            var outFile = parse.GetValue(output)!;
+            var options = new RenderOptions
+            {
+                TemplateOverride = parse.GetValue(template),
+                TemplateDirectory = parse.GetValue(templates)?.FullName,
+                VerificationCode = parse.GetValue(code),
+                Clock = parse.GetValue(created) is { } c ? new FixedClock(ParseTime(c)) : TimeProvider.System,
+            };
+            if (parse.GetValue(baseUrl) is { } url)
+            {
+                if (!Uri.TryCreate(url, UriKind.Absolute, out var u) || u.Scheme != Uri.UriSchemeHttps && u.Scheme != Uri.UriSchemeHttp)
+                {
+                    throw new SigningException($"--base-url must be an absolute http(s) URL, got \"{url}\"");
+                }
+
+                options = options with { VerificationBaseUrl = u };
+            }
+
+            var result = ResultRenderer.Render(DecisionJson.Load(input.FullName), options);
+            WriteAtomically(outFile.FullName, result.Pdf);
+            Console.WriteLine($"{outFile.FullName}: {result.PageCount} page(s), verification code {result.VerificationCode}");
+            if (parse.GetValue(previews) is { } dir) WritePreviews(outFile.FullName, dir.FullName);
+            return 0;
+        });
+        return cmd;
+    }
+
+    private static DateTimeOffset ParseTime(string s) =>
+        DateTimeOffset.TryParse(s, CultureInfo.InvariantCulture, DateTimeStyles.None, out var t) && s.Length > 10
+            ? t
+            : throw new SigningException($"--created must be an ISO 8601 time with offset, e.g. 2024-03-05T09:00:00+07:00; got \"{s}\"");
+
+    /// <summary>Temp file + rename, so a failure never leaves a half-written result behind.</summary>
+    private static void WriteAtomically(string path, byte[] bytes)
+    {
+        var dir = Path.GetDirectoryName(path)!;
+        if (!Directory.Exists(dir)) throw new SigningException($"output directory does not exist: {dir}");
+        var temp = Path.Combine(dir, $".{Path.GetFileName(path)}.{Environment.ProcessId}.tmp");
+        try
+        {
+            File.WriteAllBytes(temp, bytes);
+            File.Move(temp, path, overwrite: true);
+        }
+        finally
+        {
+            if (File.Exists(temp)) File.Delete(temp);
+        }
+    }
+
+    private static void WritePreviews(string pdf, string dir)
+    {
+        Directory.CreateDirectory(dir);
+        var prefix = Path.Combine(dir, Path.GetFileNameWithoutExtension(pdf));
+        var psi = new ProcessStartInfo("pdftoppm") { UseShellExecute = false, RedirectStandardError = true };
+        foreach (var a in new[] { "-png", "-r", "60", pdf, prefix }) psi.ArgumentList.Add(a);
+        Process p;
+        try
+        {
+            p = Process.Start(psi) ?? throw new SigningException("could not start pdftoppm");
+        }
+        catch (System.ComponentModel.Win32Exception)
+        {
+            throw new SigningException("--previews needs pdftoppm (poppler-utils) on the PATH");
+        }
+
+        using (p)
+        {
+            var err = p.StandardError.ReadToEnd();
+            p.WaitForExit();
+            if (p.ExitCode != 0) throw new SigningException($"pdftoppm failed: {err.ReplaceLineEndings(" ").Trim()}");
+        }
+
+        Console.WriteLine($"previews: {prefix}-*.png");
+    }
+
+    private sealed class FixedClock(DateTimeOffset now) : TimeProvider
+    {
+        public override DateTimeOffset GetUtcNow() => now.ToUniversalTime();
+    }
+}

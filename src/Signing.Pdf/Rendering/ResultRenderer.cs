@@ -1,0 +1,80 @@
+using System.Security.Cryptography;
+using PdfSharp.Pdf;
+using Signing.Core.Decisions;
+using Signing.Pdf.PdfA;
+using Signing.Pdf.Templates;
+
+namespace Signing.Pdf.Rendering;
+
+/// <summary>
+/// Renders an approved decision as a PDF/A-3b result in the Decree 30/2020 layout, with the
+/// decision JSON embedded, a verification code and QR code on page 1, and the signature block's
+/// reserved rectangles reported for the signing stage. Same decision + same clock = same bytes.
+/// </summary>
+public static class ResultRenderer
+{
+    /// <summary>Vietnam time (UTC+07:00, no daylight saving) for the dates written in the file.</summary>
+    public static readonly TimeSpan VietnamOffset = TimeSpan.FromHours(7);
+
+    /// <summary>Validates, then renders. Invalid input throws <see cref="DecisionValidationException"/> before anything is drawn.</summary>
+    public static RenderedResult Render(Decision decision, RenderOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(decision);
+        ArgumentNullException.ThrowIfNull(options);
+        PdfSharpRuntime.EnsureInitialized();
+
+        var catalog = TemplateCatalog.WithDirectory(options.TemplateDirectory);
+        var input = options.TemplateOverride is null ? decision : decision with { Template = options.TemplateOverride };
+        var d = DecisionValidator.Validate(input, catalog.Ids, x => TemplateCatalog.Check(catalog[x.Template], x));
+        var template = catalog[d.Template];
+
+        var now = options.Clock.GetUtcNow().ToOffset(VietnamOffset);
+        now = now.AddTicks(-(now.Ticks % TimeSpan.TicksPerSecond));
+        var json = DecisionJson.Serialize(d);
+        var code = options.VerificationCode is null ? VerificationCode.Derive(json, now) : VerificationCode.Normalize(options.VerificationCode);
+        var url = new Uri(options.VerificationBaseUrl.AbsoluteUri.TrimEnd('/') + "/v/" + code);
+
+        using var doc = new PdfDocument();
+        DocumentLayout layout;
+        int pages;
+        using (var composer = new PageComposer(doc))
+        {
+            layout = new DocumentLayout(composer, d, template);
+            layout.Draw(code, url);
+            pages = composer.PageIndex + 1;
+        }
+
+        if (layout.HeadSlot is null || layout.SealSlot is null)
+        {
+            throw new InvalidOperationException($"template {template.Id} has no signature section, so there is nowhere to sign");
+        }
+
+        var idSource = new byte[json.Length + 32];
+        json.CopyTo(idSource, 0);
+        System.Text.Encoding.ASCII.GetBytes(now.ToString("O", System.Globalization.CultureInfo.InvariantCulture)).AsSpan(0, 25).CopyTo(idSource.AsSpan(json.Length));
+        var documentId = SHA256.HashData(idSource)[..16];
+        var facts = new DocumentFacts(
+            Title: $"{d.DocumentType} số {d.Number}/{d.Symbol}",
+            Author: d.IssuingAgency,
+            Subject: d.Summary ?? d.DocumentType,
+            Keywords: $"{d.DossierCode}; {d.ProcedureCode}; {code}",
+            Creator: PdfAMetadata.CreatorTool,
+            Created: now,
+            DocumentId: documentId);
+        PdfAMetadata.Apply(doc, facts, json);
+        PdfAMetadata.CompressContentStreams(doc);
+
+        using var ms = new MemoryStream();
+        doc.Save(ms, closeStream: false);
+        return new RenderedResult
+        {
+            Pdf = PdfAMetadata.Finish(ms.ToArray(), facts),
+            HeadSlot = layout.HeadSlot,
+            SealSlot = layout.SealSlot,
+            VerificationCode = code,
+            VerificationUrl = url,
+            PageCount = pages,
+            Decision = d,
+        };
+    }
+}
