@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# Runs a benchmark suite: bash bench/run.sh [pkcs11] [--seconds N]
+# Runs a benchmark suite: bash bench/run.sh pkcs11|render [--seconds N]
 # Needs the dev token (bash hsm-config/setup.sh). Builds the native ceiling loop with gcc.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 suite=${1:-pkcs11}; shift || true
+if [ "$suite" != "pkcs11" ]; then exec dotnet run -c Release --project bench/Signing.Bench -- "$suite" "$@"; fi
 if [ ! -f /usr/include/p11-kit-1/p11-kit/pkcs11.h ]; then
   SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq libp11-kit-dev >/dev/null

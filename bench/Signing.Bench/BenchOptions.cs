@@ -20,4 +20,14 @@ internal sealed record BenchOptions(int Seconds, string? Ceiling)
 
         return new BenchOptions(seconds, ceiling);
     }
+
+    public static string RepoRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir != null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "Signing.sln"))) return dir.FullName;
+        }
+
+        throw new InvalidOperationException("Signing.sln not found above " + AppContext.BaseDirectory);
+    }
 }

@@ -8,7 +8,10 @@ switch (suite)
     case "pkcs11":
         Pkcs11Bench.Run(options);
         return 0;
+    case "render":
+        RenderBench.Run(options);
+        return 0;
     default:
-        Console.Error.WriteLine($"bench: unknown suite '{suite}' (known: pkcs11)");
+        Console.Error.WriteLine($"bench: unknown suite '{suite}' (known: pkcs11, render)");
         return 2;
 }
