@@ -8,13 +8,13 @@ namespace Signing.Bench;
 /// <summary>Render throughput: one-page results per second on 1 and 2 threads, and the cost of a 50-page decision.</summary>
 internal static class RenderBench
 {
-    public static void Run(BenchOptions options)
+    public static void Run(BenchOptions bench)
     {
         var root = BenchOptions.RepoRoot();
         var onePage = DecisionJson.Load(Path.Combine(root, "samples", "decisions", "mau-04-xin-loi.json"));
         var fiftyPages = DecisionJson.Load(Path.Combine(root, "samples", "decisions", "quyet-dinh-dai.json"));
         var options = new RenderOptions { Clock = new FixedClock(new DateTimeOffset(2024, 3, 5, 9, 0, 0, TimeSpan.FromHours(7))) };
-        var seconds = (double)options.Seconds;
+        var seconds = (double)bench.Seconds;
 
         var warm = ResultRenderer.Render(onePage, options);
         if (warm.PageCount != 1) throw new InvalidOperationException("the one-page sample is not one page");
