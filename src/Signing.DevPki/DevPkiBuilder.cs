@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using Signing.Core;
+using Signing.Core.IO;
 using Signing.Core.Keys;
 
 namespace Signing.DevPki;
@@ -75,6 +76,7 @@ public sealed class DevPkiBuilder
     /// </summary>
     public DevPkiResult Build()
     {
+        Directory.CreateDirectory(_layout.PkiDirectory);
         var generated = new List<string>();
         var keys = new Dictionary<string, ISignatureKey>(StringComparer.Ordinal);
         foreach (var spec in DevLayout.Keys)
@@ -175,7 +177,7 @@ public sealed class DevPkiBuilder
         using var unkeyed = request.Create(issuing.SubjectName, issuingKey.ToSignatureGenerator(), now - BackdateForClockSkew, notAfter, NewSerialNumber());
         var cert = unkeyed.CopyWithPrivateKey(rsa);
         var bundle = new X509Certificate2Collection { cert, issuing };
-        AtomicFile.Write(pkcs12Path, bundle.ExportPkcs12(Pkcs12ExportPbeParameters.Pbes2Aes256Sha256, password));
+        AtomicFile.Write(pkcs12Path, bundle.ExportPkcs12(Pkcs12ExportPbeParameters.Pbes2Aes256Sha256, password), secret: true);
         return cert;
     }
 

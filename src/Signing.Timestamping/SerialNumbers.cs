@@ -1,3 +1,4 @@
+using Signing.Core.IO;
 using System.Globalization;
 using System.Numerics;
 using System.Text;
@@ -58,7 +59,7 @@ public sealed class FileSerialNumberSource : ISerialNumberSource
         using var processLock = AcquireLockFile();
         var highWaterMark = ReadHighWaterMark();
         var newMark = highWaterMark + _blockSize;
-        WriteDurably(StateFile, Encoding.ASCII.GetBytes(newMark.ToString(CultureInfo.InvariantCulture) + "\n"));
+        AtomicFile.Write(StateFile, Encoding.ASCII.GetBytes(newMark.ToString(CultureInfo.InvariantCulture) + "\n"));
         _next = highWaterMark + 1;
         _reservedUpTo = newMark;
     }
@@ -95,17 +96,5 @@ public sealed class FileSerialNumberSource : ISerialNumberSource
                 throw new SigningException($"The TSA serial-number lock {path} stayed busy for {LockWait.TotalSeconds:0} s.", e);
             }
         }
-    }
-
-    private static void WriteDurably(string path, byte[] content)
-    {
-        var temp = path + ".tmp";
-        using (var fs = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None))
-        {
-            fs.Write(content);
-            fs.Flush(flushToDisk: true);
-        }
-
-        File.Move(temp, path, overwrite: true);
     }
 }

@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Globalization;
 using Signing.Core;
 using Signing.Core.Decisions;
+using Signing.Core.IO;
 using Signing.Pdf.Rendering;
 
 namespace Signing.Cli.Commands;
@@ -46,7 +47,7 @@ internal static class RenderCommand
             }
 
             var result = ResultRenderer.Render(DecisionJson.Load(input.FullName), options);
-            WriteAtomically(outFile.FullName, result.Pdf);
+            AtomicFile.Write(outFile.FullName, result.Pdf);
             Console.WriteLine($"{outFile.FullName}: {result.PageCount} page(s), verification code {result.VerificationCode}");
             if (parse.GetValue(previews) is { } dir) WritePreviews(outFile.FullName, dir.FullName);
             return 0;
@@ -58,23 +59,6 @@ internal static class RenderCommand
         DateTimeOffset.TryParse(s, CultureInfo.InvariantCulture, DateTimeStyles.None, out var t) && s.Length > 10
             ? t
             : throw new SigningException($"--created must be an ISO 8601 time with offset, e.g. 2024-03-05T09:00:00+07:00; got \"{s}\"");
-
-    /// <summary>Temp file + rename, so a failure never leaves a half-written result behind.</summary>
-    private static void WriteAtomically(string path, byte[] bytes)
-    {
-        var dir = Path.GetDirectoryName(path)!;
-        if (!Directory.Exists(dir)) throw new SigningException($"output directory does not exist: {dir}");
-        var temp = Path.Combine(dir, $".{Path.GetFileName(path)}.{Environment.ProcessId}.tmp");
-        try
-        {
-            File.WriteAllBytes(temp, bytes);
-            File.Move(temp, path, overwrite: true);
-        }
-        finally
-        {
-            if (File.Exists(temp)) File.Delete(temp);
-        }
-    }
 
     private static void WritePreviews(string pdf, string dir)
     {
