@@ -9,5 +9,9 @@ root.Subcommands.Add(TokensCommand.Create());
 root.Subcommands.Add(DevCommand.Create());
 root.Subcommands.Add(TsaCommand.Create());
 root.Subcommands.Add(RenderCommand.Create());
+root.Subcommands.Add(SignCommand.Create());
+root.Subcommands.Add(TimestampCommand.Create());
+root.Subcommands.Add(VerifyCommand.Create());
+root.Subcommands.Add(DemoCommand.Create());
 
 return CliRunner.Run(root, args);

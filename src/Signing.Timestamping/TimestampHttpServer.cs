@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using System.Net.Http.Headers;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -38,6 +39,8 @@ public static class TimestampHttpServer
         ArgumentException.ThrowIfNullOrWhiteSpace(url);
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseUrls(url);
+        // The host's per-request information logs would drown the CLI's output; warnings and errors stay.
+        builder.Logging.SetMinimumLevel(LogLevel.Warning);
         var app = builder.Build();
         app.MapTimestampAuthority(tsa, "/");
         app.MapTimestampAuthority(tsa, "/tsa");

@@ -60,7 +60,7 @@ internal static class RenderCommand
             ? t
             : throw new SigningException($"--created must be an ISO 8601 time with offset, e.g. 2024-03-05T09:00:00+07:00; got \"{s}\"");
 
-    private static void WritePreviews(string pdf, string dir)
+    internal static void WritePreviews(string pdf, string dir)
     {
         Directory.CreateDirectory(dir);
         var prefix = Path.Combine(dir, Path.GetFileNameWithoutExtension(pdf));
