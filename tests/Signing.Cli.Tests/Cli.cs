@@ -1,0 +1,54 @@
+using Signing.Testing;
+
+namespace Signing.Cli.Tests;
+
+/// <summary>Runs the real `signing` executable (as users do) against the dev token made by setup.</summary>
+internal static class Cli
+{
+    private static readonly string Dll = Path.Combine(AppContext.BaseDirectory, "signing.dll");
+
+    public static string DevHome => RepoPaths.Dev;
+
+    public static ToolResult Run(params string[] args) => Run(null, args);
+
+    public static ToolResult Run(IDictionary<string, string>? env, params string[] args)
+    {
+        if (!File.Exists(Path.Combine(DevHome, "softhsm2.conf")))
+        {
+            throw new InvalidOperationException($"No dev token in {DevHome}: run `bash hsm-config/setup.sh` (tests/run.sh does) first.");
+        }
+
+        return ExternalTool.Run("dotnet", [Dll, .. args], environment: env, timeout: TimeSpan.FromMinutes(5));
+    }
+
+    /// <summary>A failure is exactly one line on stderr, no stack trace.</summary>
+    public static void AssertOneLineError(ToolResult r, int exitCode, string contains)
+    {
+        Assert.True(r.ExitCode == exitCode, $"exit {r.ExitCode}, expected {exitCode}:\n{r.All}");
+        var lines = r.StdErr.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.True(lines.Length == 1, "stderr should be one line:\n" + r.StdErr);
+        Assert.StartsWith("signing: ", lines[0], StringComparison.Ordinal);
+        Assert.Contains(contains, lines[0], StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", r.All, StringComparison.Ordinal);
+    }
+}
+
+/// <summary>One rendered sample result per test class, in its own folder.</summary>
+public sealed class Workspace : IDisposable
+{
+    public Workspace()
+    {
+        Dir = RepoPaths.NewTempDirectory("cli");
+        Unsigned = Path.Combine(Dir, "result.pdf");
+        var r = Cli.Run("render", Path.Combine(RepoPaths.Samples, "decisions", "quyet-dinh.json"), "-o", Unsigned);
+        if (r.ExitCode != 0) throw new InvalidOperationException("render failed: " + r.All);
+    }
+
+    public string Dir { get; }
+
+    public string Unsigned { get; }
+
+    public string PathOf(string name) => Path.Combine(Dir, name);
+
+    public void Dispose() => Directory.Delete(Dir, recursive: true);
+}
