@@ -73,14 +73,17 @@ public sealed class RunningService : IAsyncDisposable
     public Uri Public(string path) => new($"https://127.0.0.1:{PublicPort}{path}");
 
     /// <summary>An HTTP client presenting <paramref name="clientCertificate"/> (or none) and trusting only the test root.</summary>
-    public HttpClient Client(X509Certificate2? clientCertificate)
+    public HttpClient Client(X509Certificate2? clientCertificate) => CreateClient(_pki, clientCertificate);
+
+    /// <summary>See <see cref="Client"/>.</summary>
+    public static HttpClient CreateClient(TestPki pki, X509Certificate2? clientCertificate)
     {
         var handler = new SocketsHttpHandler
         {
             ConnectTimeout = TimeSpan.FromSeconds(10),
             SslOptions = new SslClientAuthenticationOptions
             {
-                RemoteCertificateValidationCallback = (_, certificate, _, _) => _pki.ValidateServer(certificate as X509Certificate2),
+                RemoteCertificateValidationCallback = (_, certificate, _, _) => pki.ValidateServer(certificate as X509Certificate2),
             },
         };
         if (clientCertificate != null)

@@ -74,6 +74,11 @@ public static class ClientCertificateAuthenticationExtensions
 
         var trusted = LoadCertificates(settings.TrustedCaCertificates, "TrustedCaCertificates");
         var intermediates = LoadCertificates(settings.IntermediateCertificates, "IntermediateCertificates");
+        if (trusted.Count == 0 && settings.ChainTrustValidationMode == X509ChainTrustMode.CustomRootTrust
+            && settings.AllowedCertificateTypes.HasFlag(CertificateTypes.Chained))
+            throw new SigningException(
+                $"{ClientCertificateAuthenticationDefaults.ConfigurationSection}:TrustedCaCertificates is empty: no client certificate could be trusted. " +
+                "List the client CAs' root certificate files.");
 
         builder.Services.Configure<CrlRevocationOptions>(crl =>
         {

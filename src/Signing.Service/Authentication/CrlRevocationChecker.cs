@@ -106,12 +106,12 @@ public sealed class CrlRevocationChecker
                 problem = "the CRL for the issuing CA has unsupported critical extensions";
                 continue;
             }
-            if (crl.NextUpdate?.Value is not DateTime nextUpdate || nextUpdate.ToUniversalTime() <= now)
+            if (crl.NextUpdate?.Value is not DateTime nextUpdate || AsUtc(nextUpdate) <= now)
             {
                 problem = "the CRL for the issuing CA is out of date";
                 continue;
             }
-            if (crl.ThisUpdate.ToUniversalTime() > now + _options.AllowedClockSkew)
+            if (AsUtc(crl.ThisUpdate) > now + _options.AllowedClockSkew)
             {
                 problem = "the CRL for the issuing CA is not yet valid";
                 continue;
@@ -200,6 +200,10 @@ public sealed class CrlRevocationChecker
             return [];
         }
     }
+
+    // BouncyCastle hands out UTC times; guard against an Unspecified kind being read as local time.
+    private static DateTime AsUtc(DateTime time)
+        => time.Kind == DateTimeKind.Local ? time.ToUniversalTime() : DateTime.SpecifyKind(time, DateTimeKind.Utc);
 
     private sealed record LoadedCrl(string Path, BcX509Crl Crl);
 
