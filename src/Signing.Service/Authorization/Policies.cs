@@ -1,0 +1,63 @@
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.Extensions.DependencyInjection;
+using Signing.Service.Authentication;
+
+namespace Signing.Service.Authorization;
+
+/// <summary>
+/// Named authorization policies, one per staff action. Every staff endpoint names one of these
+/// with <c>RequireAuthorization(Policies.X)</c>; <see cref="Roles"/> says who may do what, and
+/// <see cref="RoleOf"/> is the single place that ties an action to its role.
+/// </summary>
+public static class Policies
+{
+    public const string SubmitDocument = "documents.submit";
+    public const string ReadDocument = "documents.read";
+    public const string DownloadDocument = "documents.download";
+    public const string PrintDocument = "documents.print";
+    /// <summary>The head's own queue; whether a document is in it is checked by the endpoint (resource-based).</summary>
+    public const string SignOwnQueue = "signing.own-queue";
+    public const string Seal = "documents.seal";
+    public const string Issue = "documents.issue";
+    public const string ReadAudit = "audit.read";
+    public const string Revoke = "documents.revoke";
+    public const string Supersede = "documents.supersede";
+    public const string Configure = "service.configure";
+
+    /// <summary>The role each policy requires.</summary>
+    public static IReadOnlyDictionary<string, string> RoleOf { get; } = new Dictionary<string, string>(StringComparer.Ordinal)
+    {
+        [SubmitDocument] = Roles.CounterStaff,
+        [ReadDocument] = Roles.CounterStaff,
+        [DownloadDocument] = Roles.CounterStaff,
+        [PrintDocument] = Roles.CounterStaff,
+        [SignOwnQueue] = Roles.DepartmentHead,
+        [Seal] = Roles.SealOperator,
+        [Issue] = Roles.SealOperator,
+        [ReadAudit] = Roles.Auditor,
+        [Revoke] = Roles.Admin,
+        [Supersede] = Roles.Admin,
+        [Configure] = Roles.Admin,
+    };
+
+    /// <summary>
+    /// Registers the policies, each requiring a principal authenticated by the client-certificate
+    /// scheme with the policy's role, and a fallback policy (authenticated by that scheme) for
+    /// endpoints that forgot to name one; public endpoints opt out with AllowAnonymous.
+    /// </summary>
+    public static AuthorizationBuilder AddSigningPolicies(this IServiceCollection services)
+    {
+        var builder = services.AddAuthorizationBuilder();
+        foreach (var (policy, role) in RoleOf)
+        {
+            builder.AddPolicy(policy, p => p
+                .AddAuthenticationSchemes(ClientCertificateAuthenticationDefaults.AuthenticationScheme)
+                .RequireAuthenticatedUser()
+                .RequireRole(role));
+        }
+        builder.SetFallbackPolicy(new AuthorizationPolicyBuilder(ClientCertificateAuthenticationDefaults.AuthenticationScheme)
+            .RequireAuthenticatedUser()
+            .Build());
+        return builder;
+    }
+}
