@@ -177,6 +177,7 @@ public sealed class DevPkiBuilder
         using var unkeyed = request.Create(issuing.SubjectName, issuingKey.ToSignatureGenerator(), now - BackdateForClockSkew, notAfter, NewSerialNumber());
         var cert = unkeyed.CopyWithPrivateKey(rsa);
         var bundle = new X509Certificate2Collection { cert, issuing };
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(pkcs12Path))!);
         AtomicFile.Write(pkcs12Path, bundle.ExportPkcs12(Pkcs12ExportPbeParameters.Pbes2Aes256Sha256, password), secret: true);
         return cert;
     }
