@@ -57,6 +57,8 @@ public sealed partial class FileBlobStore : IBlobStore
                 stream.Flush(flushToDisk: true);
             }
 
+            // The write time is the store's clock (orphan cleanup compares it with the same clock).
+            File.SetLastWriteTimeUtc(temp, _time.GetUtcNow().UtcDateTime);
             File.Move(temp, path, overwrite: true);
             FsyncDirectory(dir);
         }

@@ -45,7 +45,7 @@ internal sealed class SqlDocumentStore : IDocumentRegistry, IAuditLog
         var hash = Text(requestHash, "request hash", 128, singleToken: true);
         actor = Text(actor, "actor", 200);
 
-        var pdfKey = document.Pdf is { } pdf ? await _blobs.PutAsync(pdf, cancellationToken).ConfigureAwait(false) : null;
+        var pdfKey = document.Pdf is { } pdf ? await _blobs.PutAsync(NonEmpty(pdf), cancellationToken).ConfigureAwait(false) : null;
 
         await using var connection = await _db.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using var tx = await _db.BeginWriteAsync(connection, cancellationToken).ConfigureAwait(false);
@@ -65,7 +65,7 @@ internal sealed class SqlDocumentStore : IDocumentRegistry, IAuditLog
         var taken = await Sql.ScalarAsync(connection, tx, "SELECT 1 FROM documents WHERE verification_code = @c", cancellationToken, ("c", code)).ConfigureAwait(false);
         if (taken != null) throw new DuplicateVerificationCodeException($"verification code {code} is already used by another document");
 
-        if (pdfKey != null) await EnsureBlobAsync(pdfKey, document.Pdf!.Value, cancellationToken).ConfigureAwait(false);
+        if (pdfKey != null) await EnsureBlobAsync(pdfKey, document.Pdf!, cancellationToken).ConfigureAwait(false);
         var now = Now();
         var record = new DocumentRecord
         {
@@ -201,14 +201,14 @@ internal sealed class SqlDocumentStore : IDocumentRegistry, IAuditLog
     // ---------------------------------------------------------------- transitions
 
     public async Task<DocumentRecord> TransitionAsync(Guid id, long expectedVersion, DocumentTransition transition, string actor,
-        IReadOnlyDictionary<string, string>? details = null, ReadOnlyMemory<byte>? newPdf = null, CancellationToken cancellationToken = default)
+        IReadOnlyDictionary<string, string>? details = null, byte[]? newPdf = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(transition);
         actor = Text(actor, "actor", 200);
         if (transition.Target == DocumentStatus.Superseded)
             throw new IllegalTransitionException("a document is superseded only together with its replacement: use the supersede operation");
 
-        var pdfKey = newPdf is { } pdf ? await _blobs.PutAsync(pdf, cancellationToken).ConfigureAwait(false) : null;
+        var pdfKey = newPdf is { } pdf ? await _blobs.PutAsync(NonEmpty(pdf), cancellationToken).ConfigureAwait(false) : null;
 
         await using var connection = await _db.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using var tx = await _db.BeginWriteAsync(connection, cancellationToken).ConfigureAwait(false);
@@ -220,7 +220,7 @@ internal sealed class SqlDocumentStore : IDocumentRegistry, IAuditLog
         var next = Lifecycle.Apply(current, transition, now);
         if (pdfKey != null)
         {
-            await EnsureBlobAsync(pdfKey, newPdf!.Value, cancellationToken).ConfigureAwait(false);
+            await EnsureBlobAsync(pdfKey, newPdf!, cancellationToken).ConfigureAwait(false);
             next = next with { PdfSha256 = pdfKey };
         }
 
@@ -494,6 +494,9 @@ internal sealed class SqlDocumentStore : IDocumentRegistry, IAuditLog
 
         return System.Text.Encoding.UTF8.GetString(buffer.ToArray());
     }
+
+    private static byte[] NonEmpty(byte[] pdf) =>
+        pdf.Length == 0 ? throw new SigningException("the PDF is empty") : pdf;
 
     private static string Text(string? value, string what, int maxLength, bool singleToken = false)
     {

@@ -57,8 +57,11 @@ public sealed record NewDocument
 
     public required string Template { get; init; }
 
-    /// <summary>The rendered draft PDF, if already rendered.</summary>
-    public ReadOnlyMemory<byte>? Pdf { get; init; }
+    /// <summary>The rendered draft PDF, if already rendered (a byte array, not a ReadOnlyMemory:
+    /// C# turns a null array into an empty, non-null ReadOnlyMemory).</summary>
+#pragma warning disable CA1819 // Handed straight to the blob store; callers do not keep mutating it.
+    public byte[]? Pdf { get; init; }
+#pragma warning restore CA1819
 }
 
 /// <summary>One committed PDF version of a document (every PDF it ever had, in order).</summary>

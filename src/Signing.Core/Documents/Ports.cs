@@ -33,7 +33,7 @@ public interface IDocumentRegistry
     /// Superseding goes through <see cref="SupersedeAsync"/>, which links the replacement.
     /// </summary>
     Task<DocumentRecord> TransitionAsync(Guid id, long expectedVersion, DocumentTransition transition, string actor,
-        IReadOnlyDictionary<string, string>? details = null, ReadOnlyMemory<byte>? newPdf = null, CancellationToken cancellationToken = default);
+        IReadOnlyDictionary<string, string>? details = null, byte[]? newPdf = null, CancellationToken cancellationToken = default);
 
     /// <summary>
     /// Marks the issued <paramref name="oldId"/> (at <paramref name="oldExpectedVersion"/>) Superseded

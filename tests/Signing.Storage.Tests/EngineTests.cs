@@ -1,0 +1,111 @@
+using Microsoft.Data.Sqlite;
+using Npgsql;
+using Signing.Testing;
+
+namespace Signing.Storage.Tests;
+
+/// <summary>The contract on the embedded default: a SQLite file in a fresh data directory.</summary>
+public sealed class SqliteRegistryTests : RegistryContractTests
+{
+    private readonly string _dataDir = RepoPaths.NewTempDirectory("signing-sqlite");
+
+    private string DbFile => Path.Combine(_dataDir, DocumentStorage.SqliteFileName);
+
+    protected override Task<DocumentStorage> OpenAsync(StorageOptions options) => DocumentStorage.OpenSqliteAsync(_dataDir, options);
+
+    protected override async Task<int> ExecuteRawAsync(string sql)
+    {
+        await using var connection = new SqliteConnection($"Data Source={DbFile};Pooling=False");
+        await connection.OpenAsync();
+        await using var cmd = connection.CreateCommand();
+        cmd.CommandText = sql;
+        return await cmd.ExecuteNonQueryAsync();
+    }
+
+    protected override async Task<long> CountRawAsync(string sql)
+    {
+        await using var connection = new SqliteConnection($"Data Source={DbFile};Pooling=False");
+        await connection.OpenAsync();
+        await using var cmd = connection.CreateCommand();
+        cmd.CommandText = sql;
+        return Convert.ToInt64(await cmd.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    public override async Task DisposeAsync()
+    {
+        await base.DisposeAsync();
+        Directory.Delete(_dataDir, recursive: true);
+    }
+
+    [Fact]
+    public async Task The_database_runs_in_wal_mode_with_full_sync()
+    {
+        Assert.Equal(Path.Combine(_dataDir, "blobs"), Storage.Blobs.Root);
+        Assert.True(File.Exists(DbFile));
+        await using var connection = new SqliteConnection($"Data Source={DbFile};Pooling=False");
+        await connection.OpenAsync();
+        await using var cmd = connection.CreateCommand();
+        cmd.CommandText = "PRAGMA journal_mode";
+        Assert.Equal("wal", (string?)await cmd.ExecuteScalarAsync());
+        Assert.Equal("sqlite", Storage.Engine);
+    }
+
+    [Fact]
+    public async Task A_missing_database_is_not_created_by_read_only_opens()
+    {
+        var empty = RepoPaths.NewTempDirectory("signing-empty");
+        var ex = await Assert.ThrowsAsync<Core.Documents.StorageException>(() =>
+            DocumentStorage.OpenSqliteAsync(empty, new StorageOptions { CreateIfMissing = false, Migrate = false }));
+        Assert.StartsWith("no registry database at", ex.Message, StringComparison.Ordinal);
+        Assert.Empty(Directory.GetFileSystemEntries(empty));
+        Directory.Delete(empty);
+    }
+}
+
+/// <summary>The same contract on a real PostgreSQL server (tests/postgres.sh), a fresh database per test.</summary>
+public sealed class PostgresRegistryTests : RegistryContractTests
+{
+    private readonly string _database = "signing_t_" + Guid.NewGuid().ToString("N");
+    private string? _connectionString;
+
+    public override async Task InitializeAsync()
+    {
+        _connectionString = await TestPostgres.CreateDatabaseAsync(_database);
+        await base.InitializeAsync();
+    }
+
+    public override async Task DisposeAsync()
+    {
+        await base.DisposeAsync();
+        await TestPostgres.DropDatabaseAsync(_database);
+    }
+
+    protected override Task<DocumentStorage> OpenAsync(StorageOptions options) =>
+        DocumentStorage.OpenPostgresAsync(_connectionString!, BlobDirectory, options);
+
+    protected override async Task<int> ExecuteRawAsync(string sql)
+    {
+        await using var connection = new NpgsqlConnection(_connectionString);
+        await connection.OpenAsync();
+        await using var cmd = new NpgsqlCommand(sql, connection);
+        return await cmd.ExecuteNonQueryAsync();
+    }
+
+    protected override async Task<long> CountRawAsync(string sql)
+    {
+        await using var connection = new NpgsqlConnection(_connectionString);
+        await connection.OpenAsync();
+        await using var cmd = new NpgsqlCommand(sql, connection);
+        return Convert.ToInt64(await cmd.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    [Fact]
+    public async Task A_wrong_password_is_one_clear_error_without_the_password()
+    {
+        var bad = new NpgsqlConnectionStringBuilder(_connectionString) { Password = "wrong-password-123" }.ToString();
+        var ex = await Assert.ThrowsAsync<Core.Documents.StorageException>(() => DocumentStorage.OpenPostgresAsync(bad, BlobDirectory));
+        Assert.StartsWith("cannot open the database postgres://", ex.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("wrong-password-123", ex.Message, StringComparison.Ordinal);
+        Assert.Equal("postgres", Storage.Engine);
+    }
+}
