@@ -8,5 +8,6 @@ root.Subcommands.Add(VersionCommand.Create());
 root.Subcommands.Add(TokensCommand.Create());
 root.Subcommands.Add(DevCommand.Create());
 root.Subcommands.Add(TsaCommand.Create());
+root.Subcommands.Add(AuditCommand.Create());
 
 return CliRunner.Run(root, args);

@@ -33,9 +33,8 @@ public sealed class DocumentStorage : IAsyncDisposable
     {
         _db = db;
         Blobs = blobs;
-        var store = new SqlDocumentStore(db, blobs, time);
-        Registry = store;
-        Audit = store;
+        Registry = new SqlDocumentStore(db, blobs, time);
+        Audit = new SqlAuditLog(db);
         AppliedMigrations = applied;
     }
 
@@ -105,6 +104,39 @@ public sealed class DocumentStorage : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Opens only the audit log of an existing registry, read-only: nothing is created or migrated
+    /// (for `signing audit verify`). Exactly one of <paramref name="dataDirectory"/> (SQLite) and
+    /// <paramref name="postgresConnectionString"/> must be given.
+    /// </summary>
+    public static async Task<AuditLogHandle> OpenAuditLogAsync(string? dataDirectory, string? postgresConnectionString, CancellationToken cancellationToken = default)
+    {
+        if (string.IsNullOrWhiteSpace(dataDirectory) == string.IsNullOrWhiteSpace(postgresConnectionString))
+            throw new Core.Documents.StorageException("give exactly one of a data directory (SQLite) or a PostgreSQL connection string");
+        SqlDatabase db;
+        if (!string.IsNullOrWhiteSpace(dataDirectory))
+        {
+            var file = Path.Combine(Path.GetFullPath(dataDirectory), SqliteFileName);
+            if (!File.Exists(file)) throw new Core.Documents.StorageException($"no registry database at {file}");
+            db = new SqliteDatabase(file);
+        }
+        else
+        {
+            db = new PostgresDatabase(postgresConnectionString!);
+        }
+
+        try
+        {
+            await PrepareSchemaAsync(db, new StorageOptions { CreateIfMissing = false, Migrate = false }, cancellationToken).ConfigureAwait(false);
+            return new AuditLogHandle(db);
+        }
+        catch
+        {
+            await db.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
     private static async Task<IReadOnlyList<int>> PrepareSchemaAsync(SqlDatabase db, StorageOptions options, CancellationToken cancellationToken)
     {
         await using var connection = await db.OpenAsync(cancellationToken).ConfigureAwait(false);
@@ -119,6 +151,25 @@ public sealed class DocumentStorage : IAsyncDisposable
                 : $"{db.Describe} has schema version {current}, this program expects {expected}; open it with the service once to migrate");
         return [];
     }
+
+    public ValueTask DisposeAsync() => _db.DisposeAsync();
+}
+
+/// <summary>An open, read-only audit log; dispose it when done.</summary>
+public sealed class AuditLogHandle : IAsyncDisposable
+{
+    private readonly SqlDatabase _db;
+
+    internal AuditLogHandle(SqlDatabase db)
+    {
+        _db = db;
+        Log = new SqlAuditLog(db);
+    }
+
+    public IAuditLog Log { get; }
+
+    /// <summary>Where the database is (no password).</summary>
+    public string Location => _db.Describe;
 
     public ValueTask DisposeAsync() => _db.DisposeAsync();
 }

@@ -22,7 +22,6 @@ public sealed partial class FileBlobStore : IBlobStore
         ArgumentException.ThrowIfNullOrWhiteSpace(root);
         Root = Path.GetFullPath(root);
         _time = time ?? TimeProvider.System;
-        Directory.CreateDirectory(Root);
     }
 
     public string Root { get; }
@@ -104,6 +103,7 @@ public sealed partial class FileBlobStore : IBlobStore
 
     public async IAsyncEnumerable<string> ListAsync(DateTimeOffset writtenBeforeUtc, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
+        if (!Directory.Exists(Root)) yield break;
         foreach (var file in Directory.EnumerateFiles(Root, "*", SearchOption.AllDirectories))
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -119,6 +119,7 @@ public sealed partial class FileBlobStore : IBlobStore
     public int DeleteStaleTempFiles(DateTimeOffset olderThanUtc)
     {
         var deleted = 0;
+        if (!Directory.Exists(Root)) return 0;
         foreach (var file in Directory.EnumerateFiles(Root, TempPrefix + "*", SearchOption.AllDirectories))
         {
             if (File.GetLastWriteTimeUtc(file) < olderThanUtc.UtcDateTime && TryDelete(file)) deleted++;
@@ -158,7 +159,7 @@ public sealed partial class FileBlobStore : IBlobStore
     {
         if (Directory.Exists(dir)) return;
         var parent = Path.GetDirectoryName(dir)!;
-        if (!string.Equals(dir, Root, StringComparison.Ordinal)) EnsureDirectoryDurable(parent);
+        EnsureDirectoryDurable(parent);
         Directory.CreateDirectory(dir);
         FsyncDirectory(parent);
     }

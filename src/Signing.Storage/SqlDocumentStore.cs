@@ -14,13 +14,11 @@ namespace Signing.Storage;
 /// audit record(s), commit. A crash before commit leaves at most an orphan blob, never a row
 /// that points to a missing blob.
 /// </summary>
-internal sealed class SqlDocumentStore : IDocumentRegistry, IAuditLog
+internal sealed class SqlDocumentStore : IDocumentRegistry
 {
     private const string Columns =
         "id, verification_code, dossier_code, template, status, signer_id, failure_reason, failure_retryable, failed_from, " +
         "pdf_sha256, created_at_us, updated_at_us, end_reason, replaced_by, replaces, version";
-
-    private const int VerifyBatch = 1000;
 
     private readonly SqlDatabase _db;
     private readonly IBlobStore _blobs;
@@ -186,7 +184,7 @@ internal sealed class SqlDocumentStore : IDocumentRegistry, IAuditLog
         await using var connection = await _db.OpenAsync(cancellationToken).ConfigureAwait(false);
         return await Sql.QueryAsync(connection, null,
             "SELECT seq, time_us, actor, action, document_id, details, prev_hash, hash FROM audit_log WHERE document_id = @id ORDER BY seq",
-            MapAudit, cancellationToken, ("id", Id(id))).ConfigureAwait(false);
+            SqlAuditLog.MapAudit, cancellationToken, ("id", Id(id))).ConfigureAwait(false);
     }
 
     public async Task<IReadOnlyList<DocumentPdfVersion>> GetPdfVersionsAsync(Guid id, CancellationToken cancellationToken = default)
@@ -320,58 +318,10 @@ internal sealed class SqlDocumentStore : IDocumentRegistry, IAuditLog
             await _blobs.PutAsync(content, cancellationToken).ConfigureAwait(false);
     }
 
-    // ---------------------------------------------------------------- audit log
-
-    public async Task<IReadOnlyList<AuditRecord>> ReadAsync(long fromSeq, int limit, CancellationToken cancellationToken = default)
-    {
-        if (limit < 1 || limit > 10_000) throw new SigningException($"audit page size must be between 1 and 10000, not {limit}");
-        await using var connection = await _db.OpenAsync(cancellationToken).ConfigureAwait(false);
-        return await ReadAuditAsync(connection, null, fromSeq, limit, cancellationToken).ConfigureAwait(false);
-    }
-
-    public async Task<AuditHead> GetHeadAsync(CancellationToken cancellationToken = default)
-    {
-        await using var connection = await _db.OpenAsync(cancellationToken).ConfigureAwait(false);
-        return await ReadHeadAsync(connection, null, "SELECT seq, hash FROM audit_head WHERE id = 1", cancellationToken).ConfigureAwait(false);
-    }
-
-    public async Task<AuditVerification> VerifyAsync(CancellationToken cancellationToken = default)
-    {
-        await using var connection = await _db.OpenAsync(cancellationToken).ConfigureAwait(false);
-        // One snapshot for the head and every record: concurrent appends are either wholly seen or not at all.
-        await using var tx = await _db.BeginSnapshotReadAsync(connection, cancellationToken).ConfigureAwait(false);
-        var head = await ReadHeadAsync(connection, tx, "SELECT seq, hash FROM audit_head WHERE id = 1", cancellationToken).ConfigureAwait(false);
-        var result = await AuditChainVerifier.VerifyAsync(ReadAll(connection, tx, cancellationToken), head, cancellationToken).ConfigureAwait(false);
-        await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
-        return result;
-    }
-
-    /// <summary>Every record in seq order, paged so memory stays flat on a large log.</summary>
-    private static async IAsyncEnumerable<AuditRecord> ReadAll(DbConnection connection, DbTransaction tx, [EnumeratorCancellation] CancellationToken cancellationToken)
-    {
-        var from = long.MinValue;
-        while (true)
-        {
-            var page = await ReadAuditAsync(connection, tx, from, VerifyBatch, cancellationToken).ConfigureAwait(false);
-            foreach (var record in page) yield return record;
-            if (page.Count < VerifyBatch) yield break;
-            from = page[^1].Seq + 1;
-        }
-    }
-
-    private static Task<List<AuditRecord>> ReadAuditAsync(DbConnection connection, DbTransaction? tx, long fromSeq, int limit, CancellationToken cancellationToken) =>
-        Sql.QueryAsync(connection, tx,
-            "SELECT seq, time_us, actor, action, document_id, details, prev_hash, hash FROM audit_log WHERE seq >= @from ORDER BY seq LIMIT @limit",
-            MapAudit, cancellationToken, ("from", fromSeq), ("limit", (long)limit));
+    // ---------------------------------------------------------------- audit log (appends; reads are in SqlAuditLog)
 
     private async Task<AuditHead> LockHeadAsync(DbConnection connection, DbTransaction tx, CancellationToken cancellationToken) =>
-        await ReadHeadAsync(connection, tx, _db.SelectHeadForUpdateSql, cancellationToken).ConfigureAwait(false);
-
-    private static async Task<AuditHead> ReadHeadAsync(DbConnection connection, DbTransaction? tx, string sql, CancellationToken cancellationToken)
-    {
-        var rows = await Sql.QueryAsync(connection, tx, sql, r => new AuditHead(Long(r, 0), r.GetString(1)), cancellationToken).ConfigureAwait(false);
-        return rows.Count == 1 ? rows[0] : throw new StorageException("the audit chain head row is missing: the database was altered outside the service");
-    }
+        await SqlAuditLog.ReadHeadAsync(connection, tx, _db.SelectHeadForUpdateSql, cancellationToken).ConfigureAwait(false);
 
     private static async Task<AuditHead> AppendAuditAsync(DbConnection connection, DbTransaction tx, AuditHead head, DateTimeOffset time, string actor,
         string action, Guid? documentId, string detailsJson, CancellationToken cancellationToken)
@@ -448,31 +398,19 @@ internal sealed class SqlDocumentStore : IDocumentRegistry, IAuditLog
         };
     }
 
-    private static AuditRecord MapAudit(DbDataReader r) => new()
-    {
-        Seq = Long(r, 0),
-        TimeUtc = Time(Long(r, 1)),
-        Actor = r.GetString(2),
-        Action = r.GetString(3),
-        DocumentId = Nullable(r, 4) is { } d && Guid.TryParse(d, out var id) ? id : null,
-        DetailsJson = r.GetString(5),
-        PrevHash = r.GetString(6),
-        Hash = r.GetString(7),
-    };
-
     // ---------------------------------------------------------------- helpers
 
     private DateTimeOffset Now() => AuditChain.ToStoredPrecision(_time.GetUtcNow());
 
     private static long Micros(DateTimeOffset time) => AuditChain.ToUnixMicroseconds(time);
 
-    private static DateTimeOffset Time(long micros) => AuditChain.FromUnixMicroseconds(micros);
+    internal static DateTimeOffset Time(long micros) => AuditChain.FromUnixMicroseconds(micros);
 
     private static string Id(Guid id) => id.ToString("D");
 
-    private static long Long(DbDataReader r, int i) => Convert.ToInt64(r.GetValue(i), CultureInfo.InvariantCulture);
+    internal static long Long(DbDataReader r, int i) => Convert.ToInt64(r.GetValue(i), CultureInfo.InvariantCulture);
 
-    private static string? Nullable(DbDataReader r, int i) => r.IsDBNull(i) ? null : r.GetString(i);
+    internal static string? Nullable(DbDataReader r, int i) => r.IsDBNull(i) ? null : r.GetString(i);
 
     /// <summary>Audit details: the store's own fields, then the caller's under "details", keys sorted.</summary>
     private static string Details(Action<Utf8JsonWriter> write, IReadOnlyDictionary<string, string>? extra)

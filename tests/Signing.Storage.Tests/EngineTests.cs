@@ -37,6 +37,26 @@ public sealed class SqliteRegistryTests : RegistryContractTests
         Directory.Delete(_dataDir, recursive: true);
     }
 
+    protected override (string[] Args, Dictionary<string, string> Environment) CliTarget() => (["--data-dir", _dataDir], []);
+
+    [Fact]
+    public void Signing_audit_verify_refuses_a_missing_or_ambiguous_target_in_one_line()
+    {
+        var neither = RunCli(["audit", "verify"]);
+        Assert.Equal(1, neither.ExitCode);
+        Assert.Equal("signing: give exactly one of --data-dir DIR or --postgres CONNSTRING", neither.StdErr.Trim());
+
+        var both = RunCli(["audit", "verify", "--data-dir", _dataDir, "--postgres", "Host=127.0.0.1"]);
+        Assert.Equal(1, both.ExitCode);
+
+        var empty = RepoPaths.NewTempDirectory("signing-nodb");
+        var missing = RunCli(["audit", "verify", "--data-dir", empty]);
+        Assert.Equal(1, missing.ExitCode);
+        Assert.Equal($"signing: no registry database at {Path.Combine(empty, "signing.db")}", missing.StdErr.Trim());
+        Assert.Empty(Directory.GetFileSystemEntries(empty));
+        Directory.Delete(empty);
+    }
+
     [Fact]
     public async Task The_database_runs_in_wal_mode_with_full_sync()
     {
@@ -79,6 +99,10 @@ public sealed class PostgresRegistryTests : RegistryContractTests
         await base.DisposeAsync();
         await TestPostgres.DropDatabaseAsync(_database);
     }
+
+    // The connection string travels in the environment, not on the command line (ps would show it).
+    protected override (string[] Args, Dictionary<string, string> Environment) CliTarget() =>
+        (["--postgres", "env:SIGNING_AUDIT_TEST_PG"], new() { ["SIGNING_AUDIT_TEST_PG"] = _connectionString! });
 
     protected override Task<DocumentStorage> OpenAsync(StorageOptions options) =>
         DocumentStorage.OpenPostgresAsync(_connectionString!, BlobDirectory, options);

@@ -33,6 +33,13 @@ public abstract class RegistryContractTests : IAsyncLifetime
 
     protected abstract Task<long> CountRawAsync(string sql);
 
+    /// <summary>The `signing audit verify` arguments (and environment) that point at this store.</summary>
+    protected abstract (string[] Args, Dictionary<string, string> Environment) CliTarget();
+
+    /// <summary>Runs the real `signing` command line (built next to the tests).</summary>
+    protected static ToolResult RunCli(IEnumerable<string> args, IDictionary<string, string>? environment = null) =>
+        ExternalTool.Run("dotnet", [Path.Combine(AppContext.BaseDirectory, "signing.dll"), .. args], environment: environment);
+
     public virtual async Task InitializeAsync() => _storage = await OpenAsync(new StorageOptions { Time = Clock });
 
     public virtual async Task DisposeAsync()
@@ -488,6 +495,23 @@ public abstract class RegistryContractTests : IAsyncLifetime
         Assert.Equal(12, v.Problem!.Seq);
         Assert.Equal(AuditProblemKind.Reordered, v.Problem.Kind);
         Assert.Contains("seq 12 holds the record written as seq 13", v.Problem.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Signing_audit_verify_prints_ok_and_then_names_the_first_broken_record()
+    {
+        await ManyOperationsAsync();
+        var (args, env) = CliTarget();
+
+        var ok = RunCli(["audit", "verify", .. args], env);
+        Assert.True(ok.ExitCode == 0, ok.All);
+        Assert.Equal($"audit chain OK: 20 records, head {(await Storage.Audit.GetHeadAsync()).Hash}", ok.StdOut.Trim());
+
+        await ExecuteRawAsync("DELETE FROM audit_log WHERE seq = 4");
+        var broken = RunCli(["audit", "verify", .. args], env);
+        Assert.Equal(1, broken.ExitCode);
+        Assert.Equal("", broken.StdOut);
+        Assert.Equal("audit chain BROKEN at seq 4 (deleted): audit record seq 4 is missing: deleted", broken.StdErr.Trim());
     }
 
     // ------------------------------------------------------------ migrations
