@@ -71,6 +71,16 @@ public sealed class SqliteRegistryTests : RegistryContractTests
     }
 
     [Fact]
+    public async Task Instances_opening_a_new_database_at_once_migrate_it_exactly_once()
+    {
+        var dir = RepoPaths.NewTempDirectory("signing-race");
+        var opened = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => Task.Run(() => DocumentStorage.OpenSqliteAsync(dir))));
+        Assert.Equal(1, opened.Count(o => o.AppliedMigrations.Count == 1));
+        foreach (var o in opened) await o.DisposeAsync();
+        Directory.Delete(dir, recursive: true);
+    }
+
+    [Fact]
     public async Task A_missing_database_is_not_created_by_read_only_opens()
     {
         var empty = RepoPaths.NewTempDirectory("signing-empty");
@@ -121,6 +131,23 @@ public sealed class PostgresRegistryTests : RegistryContractTests
         await connection.OpenAsync();
         await using var cmd = new NpgsqlCommand(sql, connection);
         return Convert.ToInt64(await cmd.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    [Fact]
+    public async Task Instances_opening_a_new_database_at_once_migrate_it_exactly_once()
+    {
+        var name = "signing_t_" + Guid.NewGuid().ToString("N");
+        var conn = await TestPostgres.CreateDatabaseAsync(name);
+        try
+        {
+            var opened = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => Task.Run(() => DocumentStorage.OpenPostgresAsync(conn, BlobDirectory))));
+            Assert.Equal(1, opened.Count(o => o.AppliedMigrations.Count == 1));
+            foreach (var o in opened) await o.DisposeAsync();
+        }
+        finally
+        {
+            await TestPostgres.DropDatabaseAsync(name);
+        }
     }
 
     [Fact]
