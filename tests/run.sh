@@ -7,6 +7,8 @@ ROOT=$PWD
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 
 bash hsm-config/setup.sh
+# The storage suite runs against a real PostgreSQL server on loopback, started here.
+bash tests/postgres.sh
 
 log=$(mktemp)
 status=0

@@ -13,5 +13,6 @@ root.Subcommands.Add(SignCommand.Create());
 root.Subcommands.Add(TimestampCommand.Create());
 root.Subcommands.Add(VerifyCommand.Create());
 root.Subcommands.Add(DemoCommand.Create());
+root.Subcommands.Add(AuditCommand.Create());
 
 return CliRunner.Run(root, args);

@@ -1,0 +1,175 @@
+using Signing.Core.Documents;
+
+namespace Signing.Storage;
+
+/// <summary>How to open a store.</summary>
+public sealed record StorageOptions
+{
+    /// <summary>Create the database when it does not exist (false for read-only tools such as `audit verify`).</summary>
+    public bool CreateIfMissing { get; init; } = true;
+
+    /// <summary>Apply pending migrations at open; when false, a schema that is not current is refused.</summary>
+    public bool Migrate { get; init; } = true;
+
+    /// <summary>The clock for record and audit times (tests pass their own).</summary>
+    public TimeProvider Time { get; init; } = TimeProvider.System;
+}
+
+/// <summary>
+/// An open registry: documents, blobs and the audit log on SQLite (embedded default) or
+/// PostgreSQL. Migrations are applied at open. Dispose it when done.
+/// </summary>
+public sealed class DocumentStorage : IAsyncDisposable
+{
+    /// <summary>The SQLite database file inside the data directory.</summary>
+    public const string SqliteFileName = "signing.db";
+
+    /// <summary>The blob folder inside the data directory.</summary>
+    public const string BlobFolderName = "blobs";
+
+    private readonly SqlDatabase _db;
+
+    private DocumentStorage(SqlDatabase db, FileBlobStore blobs, TimeProvider time, IReadOnlyList<int> applied)
+    {
+        _db = db;
+        Blobs = blobs;
+        Registry = new SqlDocumentStore(db, blobs, time);
+        Audit = new SqlAuditLog(db);
+        AppliedMigrations = applied;
+    }
+
+    public IDocumentRegistry Registry { get; }
+
+    public IAuditLog Audit { get; }
+
+    /// <summary>File blobs (also for PostgreSQL: a volume shared by the instances).</summary>
+    public FileBlobStore Blobs { get; }
+
+    /// <summary>"sqlite" or "postgres".</summary>
+    public string Engine => _db.Engine;
+
+    /// <summary>Where the database is (no password).</summary>
+    public string Location => _db.Describe;
+
+    /// <summary>Migration versions applied by this open (empty when the schema was already current).</summary>
+    public IReadOnlyList<int> AppliedMigrations { get; }
+
+    /// <summary>The newest schema version this program knows for <paramref name="engine"/>.</summary>
+    public static int SchemaVersion(string engine) => Migrator.Embedded(engine)[^1].Version;
+
+    /// <summary>Opens <c>&lt;dataDirectory&gt;/signing.db</c> (WAL, synchronous=FULL) with blobs in <c>&lt;dataDirectory&gt;/blobs</c>.</summary>
+    public static async Task<DocumentStorage> OpenSqliteAsync(string dataDirectory, StorageOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(dataDirectory);
+        options ??= new StorageOptions();
+        var dir = Path.GetFullPath(dataDirectory);
+        var file = Path.Combine(dir, SqliteFileName);
+        if (!options.CreateIfMissing && !File.Exists(file))
+            throw new Core.Documents.StorageException($"no registry database at {file}");
+        Directory.CreateDirectory(dir);
+        var db = new SqliteDatabase(file);
+        try
+        {
+            await using (var connection = await db.OpenAsync(cancellationToken).ConfigureAwait(false))
+            {
+                await db.EnableWalAsync(connection, cancellationToken).ConfigureAwait(false);
+            }
+
+            var applied = await PrepareSchemaAsync(db, options, cancellationToken).ConfigureAwait(false);
+            return new DocumentStorage(db, new FileBlobStore(Path.Combine(dir, BlobFolderName), options.Time), options.Time, applied);
+        }
+        catch
+        {
+            await db.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    /// <summary>Opens a PostgreSQL registry; blobs live as files under <paramref name="blobDirectory"/>.</summary>
+    public static async Task<DocumentStorage> OpenPostgresAsync(string connectionString, string blobDirectory, StorageOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(connectionString);
+        ArgumentException.ThrowIfNullOrWhiteSpace(blobDirectory);
+        options ??= new StorageOptions();
+        var db = new PostgresDatabase(connectionString);
+        try
+        {
+            var applied = await PrepareSchemaAsync(db, options, cancellationToken).ConfigureAwait(false);
+            return new DocumentStorage(db, new FileBlobStore(blobDirectory, options.Time), options.Time, applied);
+        }
+        catch
+        {
+            await db.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Opens only the audit log of an existing registry, read-only: nothing is created or migrated
+    /// (for `signing audit verify`). Exactly one of <paramref name="dataDirectory"/> (SQLite) and
+    /// <paramref name="postgresConnectionString"/> must be given.
+    /// </summary>
+    public static async Task<AuditLogHandle> OpenAuditLogAsync(string? dataDirectory, string? postgresConnectionString, CancellationToken cancellationToken = default)
+    {
+        if (string.IsNullOrWhiteSpace(dataDirectory) == string.IsNullOrWhiteSpace(postgresConnectionString))
+            throw new Core.Documents.StorageException("give exactly one of a data directory (SQLite) or a PostgreSQL connection string");
+        SqlDatabase db;
+        if (!string.IsNullOrWhiteSpace(dataDirectory))
+        {
+            var file = Path.Combine(Path.GetFullPath(dataDirectory), SqliteFileName);
+            if (!File.Exists(file)) throw new Core.Documents.StorageException($"no registry database at {file}");
+            db = new SqliteDatabase(file);
+        }
+        else
+        {
+            db = new PostgresDatabase(postgresConnectionString!);
+        }
+
+        try
+        {
+            await PrepareSchemaAsync(db, new StorageOptions { CreateIfMissing = false, Migrate = false }, cancellationToken).ConfigureAwait(false);
+            return new AuditLogHandle(db);
+        }
+        catch
+        {
+            await db.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    private static async Task<IReadOnlyList<int>> PrepareSchemaAsync(SqlDatabase db, StorageOptions options, CancellationToken cancellationToken)
+    {
+        await using var connection = await db.OpenAsync(cancellationToken).ConfigureAwait(false);
+        if (options.Migrate)
+            return await Migrator.MigrateAsync(db, connection, AuditChain.ToUnixMicroseconds(options.Time.GetUtcNow()), cancellationToken).ConfigureAwait(false);
+
+        var current = await Migrator.CurrentVersionAsync(db, connection, cancellationToken).ConfigureAwait(false);
+        var expected = SchemaVersion(db.Engine);
+        if (current != expected)
+            throw new Core.Documents.StorageException(current == 0
+                ? $"{db.Describe} is not a registry database (no schema_version table)"
+                : $"{db.Describe} has schema version {current}, this program expects {expected}; open it with the service once to migrate");
+        return [];
+    }
+
+    public ValueTask DisposeAsync() => _db.DisposeAsync();
+}
+
+/// <summary>An open, read-only audit log; dispose it when done.</summary>
+public sealed class AuditLogHandle : IAsyncDisposable
+{
+    private readonly SqlDatabase _db;
+
+    internal AuditLogHandle(SqlDatabase db)
+    {
+        _db = db;
+        Log = new SqlAuditLog(db);
+    }
+
+    public IAuditLog Log { get; }
+
+    /// <summary>Where the database is (no password).</summary>
+    public string Location => _db.Describe;
+
+    public ValueTask DisposeAsync() => _db.DisposeAsync();
+}

@@ -1,0 +1,195 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Security.Cryptography;
+using Signing.Core;
+using Signing.Core.Documents;
+
+namespace Signing.Storage;
+
+/// <summary>
+/// Content-addressed blobs in files: <c>&lt;root&gt;/ab/cd/abcd…</c> (the SHA-256 in hex). A put
+/// writes a temp file, fsyncs it, renames it into place and fsyncs the directory, so a blob
+/// either exists complete and durable or not at all. Works on a shared volume for several
+/// service instances (names are content hashes, so concurrent puts of the same bytes agree).
+/// </summary>
+public sealed partial class FileBlobStore : IBlobStore
+{
+    private const string TempPrefix = ".tmp-";
+    private readonly TimeProvider _time;
+
+    public FileBlobStore(string root, TimeProvider? time = null)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(root);
+        Root = Path.GetFullPath(root);
+        _time = time ?? TimeProvider.System;
+    }
+
+    public string Root { get; }
+
+    /// <summary>Where the blob with <paramref name="sha256"/> lives (whether or not it exists).</summary>
+    public string PathOf(string sha256)
+    {
+        CheckKey(sha256);
+        return Path.Combine(Root, sha256[..2], sha256[2..4], sha256);
+    }
+
+    public async Task<string> PutAsync(ReadOnlyMemory<byte> content, CancellationToken cancellationToken = default)
+    {
+        var key = Convert.ToHexStringLower(SHA256.HashData(content.Span));
+        var path = PathOf(key);
+        if (File.Exists(path))
+        {
+            // Re-put: refresh the time so orphan cleanup treats it as a write in flight.
+            File.SetLastWriteTimeUtc(path, _time.GetUtcNow().UtcDateTime);
+            return key;
+        }
+
+        var dir = Path.GetDirectoryName(path)!;
+        EnsureDirectoryDurable(dir);
+        var temp = Path.Combine(dir, TempPrefix + Guid.NewGuid().ToString("N"));
+        try
+        {
+            var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 81920, FileOptions.Asynchronous);
+            await using (stream.ConfigureAwait(false))
+            {
+                await stream.WriteAsync(content, cancellationToken).ConfigureAwait(false);
+                stream.Flush(flushToDisk: true);
+            }
+
+            // The write time is the store's clock (orphan cleanup compares it with the same clock).
+            File.SetLastWriteTimeUtc(temp, _time.GetUtcNow().UtcDateTime);
+            File.Move(temp, path, overwrite: true);
+            FsyncDirectory(dir);
+        }
+        catch
+        {
+            TryDelete(temp);
+            throw;
+        }
+
+        return key;
+    }
+
+    public async Task<byte[]> GetAsync(string sha256, CancellationToken cancellationToken = default)
+    {
+        var path = PathOf(sha256);
+        byte[] bytes;
+        try
+        {
+            bytes = await File.ReadAllBytesAsync(path, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
+        {
+            throw new StorageException($"blob {sha256} is missing from {Root}", ex);
+        }
+
+        var actual = Convert.ToHexStringLower(SHA256.HashData(bytes));
+        if (!string.Equals(actual, sha256, StringComparison.Ordinal))
+            throw new StorageException($"blob {sha256} is corrupt: its content hashes to {actual}");
+        return bytes;
+    }
+
+    public Task<bool> ExistsAsync(string sha256, CancellationToken cancellationToken = default) =>
+        Task.FromResult(File.Exists(PathOf(sha256)));
+
+    public Task<bool> DeleteAsync(string sha256, CancellationToken cancellationToken = default)
+    {
+        var path = PathOf(sha256);
+        if (!File.Exists(path)) return Task.FromResult(false);
+        File.Delete(path);
+        FsyncDirectory(Path.GetDirectoryName(path)!);
+        return Task.FromResult(true);
+    }
+
+    public async IAsyncEnumerable<string> ListAsync(DateTimeOffset writtenBeforeUtc, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        if (!Directory.Exists(Root)) yield break;
+        foreach (var file in Directory.EnumerateFiles(Root, "*", SearchOption.AllDirectories))
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var name = Path.GetFileName(file);
+            if (!IsKey(name) || !string.Equals(file, PathOf(name), StringComparison.Ordinal)) continue;
+            if (File.GetLastWriteTimeUtc(file) < writtenBeforeUtc.UtcDateTime) yield return name;
+        }
+
+        await Task.CompletedTask.ConfigureAwait(false);
+    }
+
+    /// <summary>Removes temp files left by a crash mid-put, if older than <paramref name="olderThanUtc"/>.</summary>
+    public int DeleteStaleTempFiles(DateTimeOffset olderThanUtc)
+    {
+        var deleted = 0;
+        if (!Directory.Exists(Root)) return 0;
+        foreach (var file in Directory.EnumerateFiles(Root, TempPrefix + "*", SearchOption.AllDirectories))
+        {
+            if (File.GetLastWriteTimeUtc(file) < olderThanUtc.UtcDateTime && TryDelete(file)) deleted++;
+        }
+
+        return deleted;
+    }
+
+    private static bool IsKey(string value) =>
+        value.Length == 64 && value.All(c => c is >= '0' and <= '9' or >= 'a' and <= 'f');
+
+    private static void CheckKey(string sha256)
+    {
+        if (sha256 is null || !IsKey(sha256))
+            throw new StorageException($"'{sha256}' is not a blob key (64 lower-case hex digits of a SHA-256)");
+    }
+
+    private static bool TryDelete(string path)
+    {
+        try
+        {
+            File.Delete(path);
+            return true;
+        }
+        catch (IOException)
+        {
+            return false;
+        }
+        catch (UnauthorizedAccessException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>Creates missing directories and fsyncs each new one's parent so the entry survives a crash.</summary>
+    private void EnsureDirectoryDurable(string dir)
+    {
+        if (Directory.Exists(dir)) return;
+        var parent = Path.GetDirectoryName(dir)!;
+        EnsureDirectoryDurable(parent);
+        Directory.CreateDirectory(dir);
+        FsyncDirectory(parent);
+    }
+
+    /// <summary>
+    /// fsync(2) on a directory makes a rename or unlink in it durable. POSIX only: on Windows, NTFS
+    /// journals metadata and a directory cannot be flushed this way.
+    /// </summary>
+    private static void FsyncDirectory(string dir)
+    {
+        if (OperatingSystem.IsWindows()) return;
+        const int ReadOnlyDirectory = 0x10000; // O_RDONLY | O_DIRECTORY (Linux value)
+        var fd = Open(dir, OperatingSystem.IsLinux() ? ReadOnlyDirectory : 0);
+        if (fd < 0) throw new StorageException($"cannot open directory {dir} to fsync it (errno {Marshal.GetLastPInvokeError()})");
+        try
+        {
+            if (Fsync(fd) != 0) throw new StorageException($"fsync of directory {dir} failed (errno {Marshal.GetLastPInvokeError()})");
+        }
+        finally
+        {
+            _ = Close(fd);
+        }
+    }
+
+    [LibraryImport("libc", EntryPoint = "open", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
+    private static partial int Open(string path, int flags);
+
+    [LibraryImport("libc", EntryPoint = "fsync", SetLastError = true)]
+    private static partial int Fsync(int fd);
+
+    [LibraryImport("libc", EntryPoint = "close", SetLastError = true)]
+    private static partial int Close(int fd);
+}

@@ -1,0 +1,162 @@
+using Microsoft.Data.Sqlite;
+using Npgsql;
+using Signing.Testing;
+
+namespace Signing.Storage.Tests;
+
+/// <summary>The contract on the embedded default: a SQLite file in a fresh data directory.</summary>
+public sealed class SqliteRegistryTests : RegistryContractTests
+{
+    private readonly string _dataDir = RepoPaths.NewTempDirectory("signing-sqlite");
+
+    private string DbFile => Path.Combine(_dataDir, DocumentStorage.SqliteFileName);
+
+    protected override Task<DocumentStorage> OpenAsync(StorageOptions options) => DocumentStorage.OpenSqliteAsync(_dataDir, options);
+
+    protected override async Task<int> ExecuteRawAsync(string sql)
+    {
+        await using var connection = new SqliteConnection($"Data Source={DbFile};Pooling=False");
+        await connection.OpenAsync();
+        await using var cmd = connection.CreateCommand();
+        cmd.CommandText = sql;
+        return await cmd.ExecuteNonQueryAsync();
+    }
+
+    protected override async Task<long> CountRawAsync(string sql)
+    {
+        await using var connection = new SqliteConnection($"Data Source={DbFile};Pooling=False");
+        await connection.OpenAsync();
+        await using var cmd = connection.CreateCommand();
+        cmd.CommandText = sql;
+        return Convert.ToInt64(await cmd.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    public override async Task DisposeAsync()
+    {
+        await base.DisposeAsync();
+        Directory.Delete(_dataDir, recursive: true);
+    }
+
+    protected override (string[] Args, Dictionary<string, string> Environment) CliTarget() => (["--data-dir", _dataDir], []);
+
+    [Fact]
+    public void Signing_audit_verify_refuses_a_missing_or_ambiguous_target_in_one_line()
+    {
+        var neither = RunCli(["audit", "verify"]);
+        Assert.Equal(1, neither.ExitCode);
+        Assert.Equal("signing: give exactly one of --data-dir DIR or --postgres CONNSTRING", neither.StdErr.Trim());
+
+        var both = RunCli(["audit", "verify", "--data-dir", _dataDir, "--postgres", "Host=127.0.0.1"]);
+        Assert.Equal(1, both.ExitCode);
+
+        var empty = RepoPaths.NewTempDirectory("signing-nodb");
+        var missing = RunCli(["audit", "verify", "--data-dir", empty]);
+        Assert.Equal(1, missing.ExitCode);
+        Assert.Equal($"signing: no registry database at {Path.Combine(empty, "signing.db")}", missing.StdErr.Trim());
+        Assert.Empty(Directory.GetFileSystemEntries(empty));
+        Directory.Delete(empty);
+    }
+
+    [Fact]
+    public async Task The_database_runs_in_wal_mode_with_full_sync()
+    {
+        Assert.Equal(Path.Combine(_dataDir, "blobs"), Storage.Blobs.Root);
+        Assert.True(File.Exists(DbFile));
+        await using var connection = new SqliteConnection($"Data Source={DbFile};Pooling=False");
+        await connection.OpenAsync();
+        await using var cmd = connection.CreateCommand();
+        cmd.CommandText = "PRAGMA journal_mode";
+        Assert.Equal("wal", (string?)await cmd.ExecuteScalarAsync());
+        Assert.Equal("sqlite", Storage.Engine);
+    }
+
+    [Fact]
+    public async Task Instances_opening_a_new_database_at_once_migrate_it_exactly_once()
+    {
+        var dir = RepoPaths.NewTempDirectory("signing-race");
+        var opened = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => Task.Run(() => DocumentStorage.OpenSqliteAsync(dir))));
+        Assert.Equal(1, opened.Count(o => o.AppliedMigrations.Count == 1));
+        foreach (var o in opened) await o.DisposeAsync();
+        Directory.Delete(dir, recursive: true);
+    }
+
+    [Fact]
+    public async Task A_missing_database_is_not_created_by_read_only_opens()
+    {
+        var empty = RepoPaths.NewTempDirectory("signing-empty");
+        var ex = await Assert.ThrowsAsync<Core.Documents.StorageException>(() =>
+            DocumentStorage.OpenSqliteAsync(empty, new StorageOptions { CreateIfMissing = false, Migrate = false }));
+        Assert.StartsWith("no registry database at", ex.Message, StringComparison.Ordinal);
+        Assert.Empty(Directory.GetFileSystemEntries(empty));
+        Directory.Delete(empty);
+    }
+}
+
+/// <summary>The same contract on a real PostgreSQL server (tests/postgres.sh), a fresh database per test.</summary>
+public sealed class PostgresRegistryTests : RegistryContractTests
+{
+    private readonly string _database = "signing_t_" + Guid.NewGuid().ToString("N");
+    private string? _connectionString;
+
+    public override async Task InitializeAsync()
+    {
+        _connectionString = await TestPostgres.CreateDatabaseAsync(_database);
+        await base.InitializeAsync();
+    }
+
+    public override async Task DisposeAsync()
+    {
+        await base.DisposeAsync();
+        await TestPostgres.DropDatabaseAsync(_database);
+    }
+
+    // The connection string travels in the environment, not on the command line (ps would show it).
+    protected override (string[] Args, Dictionary<string, string> Environment) CliTarget() =>
+        (["--postgres", "env:SIGNING_AUDIT_TEST_PG"], new() { ["SIGNING_AUDIT_TEST_PG"] = _connectionString! });
+
+    protected override Task<DocumentStorage> OpenAsync(StorageOptions options) =>
+        DocumentStorage.OpenPostgresAsync(_connectionString!, BlobDirectory, options);
+
+    protected override async Task<int> ExecuteRawAsync(string sql)
+    {
+        await using var connection = new NpgsqlConnection(_connectionString);
+        await connection.OpenAsync();
+        await using var cmd = new NpgsqlCommand(sql, connection);
+        return await cmd.ExecuteNonQueryAsync();
+    }
+
+    protected override async Task<long> CountRawAsync(string sql)
+    {
+        await using var connection = new NpgsqlConnection(_connectionString);
+        await connection.OpenAsync();
+        await using var cmd = new NpgsqlCommand(sql, connection);
+        return Convert.ToInt64(await cmd.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    [Fact]
+    public async Task Instances_opening_a_new_database_at_once_migrate_it_exactly_once()
+    {
+        var name = "signing_t_" + Guid.NewGuid().ToString("N");
+        var conn = await TestPostgres.CreateDatabaseAsync(name);
+        try
+        {
+            var opened = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => Task.Run(() => DocumentStorage.OpenPostgresAsync(conn, BlobDirectory))));
+            Assert.Equal(1, opened.Count(o => o.AppliedMigrations.Count == 1));
+            foreach (var o in opened) await o.DisposeAsync();
+        }
+        finally
+        {
+            await TestPostgres.DropDatabaseAsync(name);
+        }
+    }
+
+    [Fact]
+    public async Task A_wrong_password_is_one_clear_error_without_the_password()
+    {
+        var bad = new NpgsqlConnectionStringBuilder(_connectionString) { Password = "wrong-password-123" }.ToString();
+        var ex = await Assert.ThrowsAsync<Core.Documents.StorageException>(() => DocumentStorage.OpenPostgresAsync(bad, BlobDirectory));
+        Assert.StartsWith("cannot open the database postgres://", ex.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("wrong-password-123", ex.Message, StringComparison.Ordinal);
+        Assert.Equal("postgres", Storage.Engine);
+    }
+}
