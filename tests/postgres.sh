@@ -34,6 +34,15 @@ as_root() {
     if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo -n "$@"; fi
 }
 
+# A cluster keeps the port it was made with; a new one takes the first free port from $PORT up,
+# so two checkouts on one machine (e.g. a CI clone next to a work tree) do not collide.
+port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+if [ -f "$PGDATA_DIR/postgresql.conf" ]; then
+    PORT=$(sed -n 's/^port = \([0-9]*\).*/\1/p' "$PGDATA_DIR/postgresql.conf" | tail -n 1)
+else
+    while port_busy "$PORT"; do PORT=$((PORT + 1)); done
+fi
+
 BINDIR=$(find_bindir || true)
 if [ -z "$BINDIR" ]; then
     say "installing postgresql with apt"
