@@ -11,7 +11,10 @@ switch (suite)
     case "render":
         RenderBench.Run(options);
         return 0;
+    case "pades":
+        PadesBench.Run(options);
+        return 0;
     default:
-        Console.Error.WriteLine($"bench: unknown suite '{suite}' (known: pkcs11, render)");
+        Console.Error.WriteLine($"bench: unknown suite '{suite}' (known: pkcs11, render, pades)");
         return 2;
 }

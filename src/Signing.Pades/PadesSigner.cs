@@ -9,6 +9,7 @@ using Signing.Core.Timestamps;
 using Signing.Pades.Appearance;
 using Signing.Pades.Cms;
 using Signing.Pades.PdfSyntax;
+using Signing.Pades.Verification;
 
 namespace Signing.Pades;
 
@@ -204,7 +205,8 @@ public static class PadesSigner
         ArgumentNullException.ThrowIfNull(prepared);
         ArgumentNullException.ThrowIfNull(signatureValue);
         CheckPreparedState(prepared);
-        using var signer = X509CertificateLoader.LoadCertificate(prepared.SignerCertificate);
+        // Shared parsed certificates: the same signer and CAs come back on every signature.
+        var signer = SharedCertificates.Load(prepared.SignerCertificate);
         var value = CheckSignatureValue(signer, prepared.Scheme, prepared.ToBeSignedHash, signatureValue);
 
         byte[]? token = null;
@@ -216,16 +218,9 @@ public static class PadesSigner
             CheckTokenImprint(token, imprint);
         }
 
-        var certificates = prepared.Certificates.Select(X509CertificateLoader.LoadCertificate).ToList();
-        try
-        {
-            var cms = CadesSignedData.EncodeSignedData(signer, certificates, prepared.SignedAttributes, prepared.Scheme, value, token);
-            return Embed(prepared, cms);
-        }
-        finally
-        {
-            foreach (var c in certificates) c.Dispose();
-        }
+        var certificates = prepared.Certificates.Select(c => SharedCertificates.Load(c)).ToList();
+        var cms = CadesSignedData.EncodeSignedData(signer, certificates, prepared.SignedAttributes, prepared.Scheme, value, token);
+        return Embed(prepared, cms);
     }
 
     /// <summary>Phase 2 without a timestamp (PAdES B-B).</summary>

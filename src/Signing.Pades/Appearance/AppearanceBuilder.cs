@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
@@ -109,14 +110,14 @@ public static class AppearanceBuilder
     {
         var xobjects = new PdfDictionary();
         resources["XObject"] = xobjects;
-        var signature = a.SignatureImagePng is null ? null : PngImage.Decode(a.SignatureImagePng, "signature");
-        var seal = a.SealImagePng is null ? null : PngImage.Decode(a.SealImagePng, "seal");
+        var signature = a.SignatureImagePng is null ? null : EncodedImage.For(a.SignatureImagePng, "signature");
+        var seal = a.SealImagePng is null ? null : EncodedImage.For(a.SealImagePng, "seal");
 
         // Seal at its real size (shrunk only if the box is smaller); signature image fitted to the area height.
         double sealW = 0, sealH = 0, sigW = 0, sigH = 0;
         if (seal is not null)
         {
-            var (w, h) = seal.SizeInPoints();
+            var (w, h) = seal.Image.SizeInPoints();
             if (a.SealWidthMm is { } mm)
             {
                 h = h / w * (mm / 25.4 * 72);
@@ -130,7 +131,7 @@ public static class AppearanceBuilder
         if (signature is not null)
         {
             sigH = areaHeight;
-            sigW = sigH * signature.Width / signature.Height;
+            sigW = sigH * signature.Image.Width / signature.Image.Height;
         }
 
         // The seal's right edge covers the left third of the signature image.
@@ -155,8 +156,9 @@ public static class AppearanceBuilder
     private static void Place(StringBuilder content, string name, double x, double y, double w, double h) =>
         content.Append("q ").Append(Num(w)).Append(" 0 0 ").Append(Num(h)).Append(' ').Append(Num(x)).Append(' ').Append(Num(y)).Append(" cm /").Append(name).Append(" Do Q\n");
 
-    private static PdfReference AddImage(IncrementalUpdateWriter writer, PngImage image)
+    private static PdfReference AddImage(IncrementalUpdateWriter writer, EncodedImage encoded)
     {
+        var image = encoded.Image;
         var id = writer.Allocate();
         var dict = new PdfDictionary
         {
@@ -167,10 +169,10 @@ public static class AppearanceBuilder
             ["ColorSpace"] = new PdfName(image.IsGray ? "DeviceGray" : "DeviceRGB"),
             ["BitsPerComponent"] = new PdfNumber(8),
         };
-        if (image.Alpha is not null)
+        if (encoded.AlphaDeflated is not null)
         {
             var mask = writer.Allocate();
-            writer.SetStream(mask, new PdfDictionary
+            SetDeflatedStream(writer, mask, new PdfDictionary
             {
                 ["Type"] = new PdfName("XObject"),
                 ["Subtype"] = new PdfName("Image"),
@@ -178,12 +180,18 @@ public static class AppearanceBuilder
                 ["Height"] = new PdfNumber(image.Height),
                 ["ColorSpace"] = new PdfName("DeviceGray"),
                 ["BitsPerComponent"] = new PdfNumber(8),
-            }, image.Alpha);
+            }, encoded.AlphaDeflated);
             dict["SMask"] = mask;
         }
 
-        writer.SetStream(id, dict, image.Color);
+        SetDeflatedStream(writer, id, dict, encoded.ColorDeflated);
         return id;
+    }
+
+    private static void SetDeflatedStream(IncrementalUpdateWriter writer, PdfReference id, PdfDictionary dict, byte[] deflated)
+    {
+        dict["Filter"] = new PdfName("FlateDecode");
+        writer.SetStream(id, dict, deflated, compress: false, alreadyEncoded: true);
     }
 
     private static List<string> Wrap(TrueTypeFont font, List<string> lines, double size, double maxWidth)
@@ -245,8 +253,8 @@ public static class AppearanceBuilder
         var name = tag + "+" + font.PostScriptName;
 
         var fileRef = writer.Allocate();
-        var program = font.Subset(map.Keys);
-        writer.SetStream(fileRef, new PdfDictionary { ["Length1"] = new PdfNumber(program.Length) }, program);
+        var (programLength, programDeflated, toUnicodeDeflated) = EncodedFontSubset.For(font, map);
+        SetDeflatedStream(writer, fileRef, new PdfDictionary { ["Length1"] = new PdfNumber(programLength) }, programDeflated);
 
         var descriptorRef = writer.Allocate();
         writer.SetObject(descriptorRef, new PdfDictionary
@@ -284,7 +292,7 @@ public static class AppearanceBuilder
         });
 
         var toUnicodeRef = writer.Allocate();
-        writer.SetStream(toUnicodeRef, new PdfDictionary(), Encoding.ASCII.GetBytes(ToUnicode(map)));
+        SetDeflatedStream(writer, toUnicodeRef, new PdfDictionary(), toUnicodeDeflated);
 
         var fontRef = writer.Allocate();
         writer.SetObject(fontRef, new PdfDictionary
@@ -299,7 +307,7 @@ public static class AppearanceBuilder
         return fontRef;
     }
 
-    private static string ToUnicode(SortedDictionary<ushort, string> map)
+    internal static string ToUnicode(SortedDictionary<ushort, string> map)
     {
         var sb = new StringBuilder();
         sb.Append("/CIDInit /ProcSet findresource begin\n12 dict begin\nbegincmap\n");
@@ -321,4 +329,45 @@ public static class AppearanceBuilder
     }
 
     private static string Num(double v) => PdfNumber.Format(v);
+}
+
+/// <summary>
+/// A decoded PNG with its colour and alpha planes already deflated. Agencies sign thousands of
+/// documents with the same signature and seal images; decoding and compressing them once per
+/// process (keyed by the PNG's SHA-256) takes that work out of every signature.
+/// </summary>
+internal sealed record EncodedImage(PngImage Image, byte[] ColorDeflated, byte[]? AlphaDeflated)
+{
+    private const int MaxEntries = 64;
+    private static readonly ConcurrentDictionary<string, EncodedImage> Cache = new(StringComparer.Ordinal);
+
+    public static EncodedImage For(byte[] png, string what)
+    {
+        var key = Convert.ToHexString(SHA256.HashData(png));
+        if (Cache.TryGetValue(key, out var cached)) return cached;
+        var image = PngImage.Decode(png, what);
+        var encoded = new EncodedImage(image, IncrementalUpdateWriter.Deflate(image.Color), image.Alpha is null ? null : IncrementalUpdateWriter.Deflate(image.Alpha));
+        if (Cache.Count >= MaxEntries) Cache.Clear();
+        Cache[key] = encoded;
+        return encoded;
+    }
+}
+
+/// <summary>The deflated font subset and ToUnicode map for one set of glyphs, cached: signature texts repeat (agency name, time digits).</summary>
+internal static class EncodedFontSubset
+{
+    private const int MaxEntries = 1024;
+    private static readonly ConcurrentDictionary<(TrueTypeFont Font, string Glyphs), (int ProgramLength, byte[] Program, byte[] ToUnicode)> Cache = new();
+
+    public static (int ProgramLength, byte[] Program, byte[] ToUnicode) For(TrueTypeFont font, SortedDictionary<ushort, string> map)
+    {
+        // The key names each glyph and the text it maps to, so a cached ToUnicode is exact.
+        var key = (font, string.Join(',', map.Select(e => e.Key.ToString(CultureInfo.InvariantCulture) + "=" + e.Value)));
+        if (Cache.TryGetValue(key, out var cached)) return cached;
+        var program = font.Subset(map.Keys);
+        var encoded = (program.Length, IncrementalUpdateWriter.Deflate(program), IncrementalUpdateWriter.Deflate(Encoding.ASCII.GetBytes(AppearanceBuilder.ToUnicode(map))));
+        if (Cache.Count >= MaxEntries) Cache.Clear();
+        Cache[key] = encoded;
+        return encoded;
+    }
 }

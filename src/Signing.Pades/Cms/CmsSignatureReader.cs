@@ -1,6 +1,7 @@
 using System.Formats.Asn1;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
+using Signing.Pades.Verification;
 
 namespace Signing.Pades.Cms;
 
@@ -89,7 +90,10 @@ public sealed class CmsSignature
     }
 }
 
-/// <summary>Reads a detached CMS SignedData (BER or DER) without re-encoding anything that was signed.</summary>
+/// <summary>
+/// Reads a CMS SignedData (BER or DER) without re-encoding anything that was signed. Certificates
+/// come from <see cref="SharedCertificates"/>: shared instances, not to be disposed.
+/// </summary>
 public static class CmsSignatureReader
 {
     public static CmsSignature Read(ReadOnlyMemory<byte> encoded)
@@ -109,7 +113,7 @@ public static class CmsSignatureReader
             {
                 var tag = certs.PeekTag();
                 var raw = certs.ReadEncodedValue();
-                if (tag.HasSameClassAndValue(Asn1Tag.Sequence)) certificates.Add(X509CertificateLoader.LoadCertificate(raw.Span));
+                if (tag.HasSameClassAndValue(Asn1Tag.Sequence)) certificates.Add(SharedCertificates.Load(raw.Span));
             }
         }
 

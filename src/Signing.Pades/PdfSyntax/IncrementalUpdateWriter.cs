@@ -67,19 +67,21 @@ public sealed class IncrementalUpdateWriter
 
     public Output Write(byte[]? newDocumentId = null)
     {
+        // The update is written on its own and joined to the original once at the end: a large
+        // input is copied a single time (offsets below are file positions: updateStart + ms.Position).
         var original = _original.Data;
-        using var ms = new MemoryStream(original.Length + _bodies.Values.Sum(b => b.Length + 32) + 1024);
-        ms.Write(original);
-        if (original[^1] != '\n' && original[^1] != '\r') ms.WriteByte((byte)'\n');
+        var separator = original[^1] != '\n' && original[^1] != '\r';
+        long updateStart = original.LongLength + (separator ? 1 : 0);
+        using var ms = new MemoryStream(_bodies.Values.Sum(b => b.Length + 32) + 1024);
 
         var objectOffsets = new SortedDictionary<int, long>();
         var bodyOffsets = new Dictionary<int, long>();
         foreach (var (num, body) in _bodies)
         {
-            objectOffsets[num] = ms.Position;
+            objectOffsets[num] = updateStart + ms.Position;
             var gen = _original.Xref.TryGetValue(num, out var e) && !e.InObjectStream && e.StreamObjectNumber >= 0 ? e.Generation : 0;
             ms.Write(Ascii($"{num} {gen} obj\n"));
-            bodyOffsets[num] = ms.Position;
+            bodyOffsets[num] = updateStart + ms.Position;
             ms.Write(body);
             ms.Write("\nendobj\n"u8);
         }
@@ -97,7 +99,7 @@ public sealed class IncrementalUpdateWriter
             // The file's last section is a stream: so is ours (readers of xref-stream files may not expect tables).
             var xrefNumber = _nextObjectNumber;
             size = Math.Max(size, xrefNumber + 1);
-            xrefOffset = ms.Position;
+            xrefOffset = updateStart + ms.Position;
             objectOffsets[xrefNumber] = xrefOffset;
             var width = BytesFor(xrefOffset);
             var rows = new MemoryStream();
@@ -126,7 +128,7 @@ public sealed class IncrementalUpdateWriter
         }
         else
         {
-            xrefOffset = ms.Position;
+            xrefOffset = updateStart + ms.Position;
             var sb = new StringBuilder("xref\n");
             foreach (var (start, count) in Runs(objectOffsets.Keys))
             {
@@ -148,7 +150,11 @@ public sealed class IncrementalUpdateWriter
         }
 
         ms.Write(Ascii($"startxref\n{xrefOffset}\n%%EOF\n"));
-        return new Output(ms.ToArray(), bodyOffsets);
+        var bytes = GC.AllocateUninitializedArray<byte>(checked((int)(updateStart + ms.Length)));
+        original.CopyTo(bytes, 0);
+        if (separator) bytes[original.Length] = (byte)'\n';
+        ms.GetBuffer().AsSpan(0, (int)ms.Length).CopyTo(bytes.AsSpan((int)updateStart));
+        return new Output(bytes, bodyOffsets);
     }
 
     private PdfArray BuildId(byte[]? newDocumentId)

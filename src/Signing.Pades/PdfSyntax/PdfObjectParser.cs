@@ -207,6 +207,20 @@ public sealed class PdfObjectParser
     private PdfString ReadHexString()
     {
         Position++; // '<'
+
+        // Fast path for the common form, an even run of hex digits up to '>' (signature /Contents
+        // is tens of KB of it); anything else (whitespace, odd length, bad bytes) takes the loop below.
+        var close = _data.AsSpan(Position, _end - Position).IndexOf((byte)'>');
+        if (close >= 0 && close % 2 == 0)
+        {
+            var decoded = new byte[close / 2];
+            if (Convert.FromHexString(_data.AsSpan(Position, close), decoded, out var consumed, out _) == System.Buffers.OperationStatus.Done && consumed == close)
+            {
+                Position += close + 1;
+                return new PdfString(decoded);
+            }
+        }
+
         var bytes = new List<byte>();
         var high = -1;
         while (true)

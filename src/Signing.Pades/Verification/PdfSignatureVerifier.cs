@@ -309,13 +309,33 @@ public static class PdfSignatureVerifier
 
         var eku = tsaCert.Extensions.OfType<X509EnhancedKeyUsageExtension>().FirstOrDefault();
         var ekuOk = eku is not null && eku.EnhancedKeyUsages.Cast<Oid>().Any(o => o.Value == Oids.TimeStampingEku);
-        var tokenCerts = token.AsSignedCms().Certificates.Cast<X509Certificate2>().Concat(cms.Certificates).ToList();
+        var tokenCerts = TokenCertificates(attr.Values[0]).Concat(cms.Certificates).ToList();
         var chain = CheckChain(tsaCert, tokenCerts, policy.TrustAnchors, info.Timestamp, out _);
         var problem = !ekuOk ? "the TSA certificate lacks the timeStamping EKU" : !chain.Trusted ? "the TSA certificate is not trusted: " + chain.Status : null;
         return new TimestampCheck(true, ekuOk && chain.Trusted, info.Timestamp, imprintOk, tsaCert.Subject, chain.Trusted, problem);
     }
 
+    /// <summary>The certificates a timestamp token carries, through the shared cache (SignedCms would parse them again on every call).</summary>
+    private static IReadOnlyList<X509Certificate2> TokenCertificates(byte[] token)
+    {
+        try
+        {
+            return CmsSignatureReader.Read(token).Certificates;
+        }
+        catch (Exception e) when (e is AsnContentException or CryptographicException)
+        {
+            return [];
+        }
+    }
+
     private static ChainCheck CheckChain(X509Certificate2 cert, IEnumerable<X509Certificate2> candidates, X509Certificate2Collection anchors, DateTimeOffset at, out X509Chain? built)
+    {
+        built = null;
+        var candidateList = candidates as IReadOnlyCollection<X509Certificate2> ?? candidates.ToList();
+        return ChainCache.GetOrBuild(cert, candidateList, anchors, at, () => BuildChain(cert, candidateList, anchors, at));
+    }
+
+    private static ChainCheck BuildChain(X509Certificate2 cert, IEnumerable<X509Certificate2> candidates, X509Certificate2Collection anchors, DateTimeOffset at)
     {
         using var chain = new X509Chain();
         chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
@@ -325,9 +345,8 @@ public static class PdfSignatureVerifier
         chain.ChainPolicy.VerificationTime = at.UtcDateTime;
         chain.ChainPolicy.DisableCertificateDownloads = true;
         var ok = chain.Build(cert);
-        built = null;
         var status = ok ? "valid" : string.Join("; ", chain.ChainStatus.Select(s => s.Status.ToString()).Distinct());
-        var path = chain.ChainElements.Select(e => e.Certificate.Subject).ToList();
+        var path = chain.ChainElements.Select(e => e.Certificate.Subject).ToArray();
         return new ChainCheck(ok, status, path);
     }
 

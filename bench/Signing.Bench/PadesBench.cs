@@ -1,0 +1,446 @@
+using System.Buffers.Binary;
+using System.Diagnostics;
+using System.Globalization;
+using System.IO.Compression;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using Microsoft.AspNetCore.Builder;
+using PdfSharp.Pdf;
+using PdfSharp.Pdf.IO;
+using Signing.Core.Decisions;
+using Signing.Core.Keys;
+using Signing.Core.Timestamps;
+using Signing.DevPki;
+using Signing.Pades;
+using Signing.Pades.Appearance;
+using Signing.Pades.Verification;
+using Signing.Pdf.Rendering;
+using Signing.Pkcs11;
+using Signing.Timestamping;
+
+namespace Signing.Bench;
+
+/// <summary>
+/// PAdES B-T signing on the dev token (SoftHSM2) with the built-in TSA, in process and over
+/// loopback HTTP, for a 1-page result, a 100-page file and a 50 MB file; and verification of a
+/// head+seal signed result. Each signature is split into phases (prepare, document-key token
+/// call, TSA, of which the TSA's own token call, complete) so the token's share is visible next
+/// to ours. Targets (issue 4): ≥ 500 B-T signatures/s on 2 cores for 1-page results, hashing
+/// ≥ 1 GB/s, verify ≥ 1,000 files/s.
+/// </summary>
+internal static class PadesBench
+{
+    private const int LargeFileBytes = 50 * 1024 * 1024;
+
+    public static void Run(BenchOptions options)
+    {
+        var layout = DevLayout.Default();
+        if (!File.Exists(layout.SoftHsmConfig)) throw new InvalidOperationException("No dev token: run hsm-config/setup.sh first.");
+        NativeEnvironment.Set("SOFTHSM2_CONF", layout.SoftHsmConfig);
+        using var token = Pkcs11Token.Open(DevLayout.ModulePath, Pkcs11Uri.For(token: DevLayout.TokenLabel), new FilePinSource(layout.UserPinFile));
+        var store = new Pkcs11KeyStore(token);
+        var chain = new X509Certificate2Collection();
+        chain.ImportFromPemFile(Path.Combine(layout.PkiDirectory, DevPkiBuilder.ChainFileName));
+        var root = chain.Cast<X509Certificate2>().Single(c => c.SubjectName.RawData.AsSpan().SequenceEqual(c.IssuerName.RawData));
+        var policy = new VerificationPolicy { TrustAnchors = [root] };
+
+        var tsaKey = new TimedSignatureKey(store.GetSignatureKey(Pkcs11Uri.For(obj: DevPkiBuilder.TsaLabel, type: "private")));
+        var tsaCertificate = X509CertificateLoader.LoadCertificateFromFile(layout.CertificateFile(DevPkiBuilder.TsaLabel));
+        // Large reservation blocks: the bench asks for thousands of tokens and each block costs an fsync.
+        var tsa = new TimestampAuthority(tsaKey, tsaCertificate, chain.Cast<X509Certificate2>(), new FileSerialNumberSource(layout.TsaDirectory, blockSize: 100_000));
+        var tsaReserve = PlaceholderSizing.TimestampReserveFor([tsaCertificate, .. chain.Cast<X509Certificate2>()]);
+
+        var signers = new[] { "seal", "head" }.Select(label => new Signer(
+            label,
+            store.GetSignatureKey(Pkcs11Uri.For(obj: label, type: "private")),
+            RequestFor(label, X509CertificateLoader.LoadCertificateFromFile(layout.CertificateFile(label)), chain, tsaReserve))).ToList();
+
+        // The slim host logs every request at Information; the bench wants only warnings (the host reads this variable).
+        Environment.SetEnvironmentVariable("Logging__LogLevel__Default", "Warning");
+        var app = TimestampHttpServer.Build(tsa, "http://127.0.0.1:0");
+        app.StartAsync().GetAwaiter().GetResult();
+        try
+        {
+            using var http = new HttpClient();
+            var tsaUrl = new Uri(app.Urls.First() + "/tsa");
+            var clients = new (string Name, ITimestampClient Client)[]
+            {
+                ("in-proc", new InProcessTimestampClient(tsa)),
+                ("http", new Rfc3161Client(http, tsaUrl)),
+            };
+
+            var files = MakeInputs();
+            Console.WriteLine($"PAdES B-T signing on SoftHSM2 ({Environment.ProcessorCount} cores, {options.Seconds} s per cell); phases are ms per signature, summed over threads");
+            Console.WriteLine($"{"file",-9} {"key",-9} {"tsa",-7} {"thr",3} {"sig/s",7} {"ms/sig",7} {"cpu ms",7} {"cpu-cap",8} | {"prepare",7} {"docKey",7} {"tsa",7} {"tsaKey",7} {"complete",8} {"ours",7}");
+            var msPerSig = new Dictionary<(string File, string Key), double>();
+            foreach (var (fileName, pdf) in files)
+            {
+                foreach (var signer in signers)
+                {
+                    foreach (var (clientName, client) in clients)
+                    {
+                        // Warm up (JIT, sessions, HTTP connection) and check that the result is a valid B-T signature.
+                        var check = SignOnce(pdf, signer, client, new Phases());
+                        for (var i = 0; i < 40; i++) SignOnce(pdf, signer, client, new Phases()); // tiered JIT reaches its final code
+                        var sig = PdfSignatureVerifier.Verify(check, policy).Signatures[^1];
+                        if (sig.Indication != Indication.TOTAL_PASSED || sig.PadesLevel != "B-T") throw new InvalidOperationException($"bench produced an invalid signature: {sig.Indication} {sig.SubIndication}");
+                        foreach (var threads in new[] { 1, 2 })
+                        {
+                            var phases = new Phases();
+                            tsaKey.Reset();
+                            var cpuBefore = ProcessCpu();
+                            var (count, seconds) = Measure(threads, options.Seconds, () => SignOnce(pdf, signer, client, phases));
+                            var cpuMs = (ProcessCpu() - cpuBefore).TotalMilliseconds / count;
+                            var rate = count / seconds;
+                            var perSig = 1.0 / count;
+                            var tsaKeyMs = tsaKey.TotalMs * perSig;
+                            var total = phases.Total * perSig;
+                            if (threads == 1 && clientName == "in-proc") msPerSig[(fileName, signer.Label)] = total;
+                            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                                $"{fileName,-9} {signer.Label + "/" + signer.Bits,-9} {clientName,-7} {threads,3} {rate,7:F0} {threads * 1000 / rate,7:F2} {cpuMs,7:F2} {Environment.ProcessorCount * 1000 / cpuMs,8:F0} | {phases.Prepare * perSig,7:F2} {phases.DocumentKey * perSig,7:F2} {phases.Tsa * perSig,7:F2} {tsaKeyMs,7:F2} {phases.Complete * perSig,8:F2} {total - (phases.DocumentKey * perSig) - tsaKeyMs,7:F2}"));
+                        }
+                    }
+                }
+            }
+
+            Console.WriteLine("ms/sig = wall time per signature per thread; cpu ms = process CPU time per signature (token, TSA and HTTP included: all run in this process);");
+            Console.WriteLine("cpu-cap = signatures/s all cores could give at that CPU cost when nothing else runs; ours = wall time but the two token signatures (document key + TSA key).");
+            ReportHashing(files, msPerSig);
+            ReportVerification(files[0].Pdf, signers, clients[0].Client, policy, options.Seconds);
+        }
+        finally
+        {
+            app.StopAsync().GetAwaiter().GetResult();
+            app.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        }
+    }
+
+    private static void ReportHashing(List<(string Name, byte[] Pdf)> files, Dictionary<(string File, string Key), double> msPerSig)
+    {
+        var large = files.Single(f => f.Name == "50MB").Pdf;
+        var range = new long[] { 0, large.Length / 2, (large.Length / 2) + 2, large.Length - (large.Length / 2) - 2 };
+        PadesSigner.HashByteRange(large, range);
+        var best = double.MaxValue;
+        for (var i = 0; i < 10; i++)
+        {
+            var sw = Stopwatch.StartNew();
+            PadesSigner.HashByteRange(large, range);
+            best = Math.Min(best, sw.Elapsed.TotalSeconds);
+        }
+
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"HashByteRange over {large.Length / (1024 * 1024)} MiB: {large.Length / best / 1e9:F2} GB/s (best of 10, 1 thread)"));
+        foreach (var key in msPerSig.Keys.Select(k => k.Key).Distinct())
+        {
+            var extraMs = msPerSig[("50MB", key)] - msPerSig[("1-page", key)];
+            var extraBytes = large.Length - files.Single(f => f.Name == "1-page").Pdf.Length;
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"signing cost growth with size ({key}, in-proc, 1 thread): +{extraMs:F1} ms for +{extraBytes / (1024 * 1024)} MiB = {extraBytes / (extraMs / 1000) / 1e9:F2} GB/s"));
+        }
+    }
+
+    /// <summary>
+    /// Verifies distinct head+seal results in rotation: each file has its own signatures and
+    /// timestamps, so only what real files share (certificates, chains) can be reused.
+    /// </summary>
+    private static void ReportVerification(byte[] onePage, List<Signer> signers, ITimestampClient client, VerificationPolicy policy, int seconds)
+    {
+        const int DistinctFiles = 32;
+        var head = signers.Single(s => s.Label == "head");
+        var seal = signers.Single(s => s.Label == "seal");
+        var files = Enumerable.Range(0, DistinctFiles).Select(_ => SignOnce(SignOnce(onePage, head, client, new Phases()), seal, client, new Phases())).ToArray();
+        foreach (var f in files)
+        {
+            var report = PdfSignatureVerifier.Verify(f, policy);
+            if (report.Indication != Indication.TOTAL_PASSED || report.Signatures.Count != 2) throw new InvalidOperationException($"head+seal result does not verify: {report.ToText()}");
+        }
+
+        var kept = Path.Combine(Path.GetTempPath(), "signing-bench-head-seal.pdf");
+        File.WriteAllBytes(kept, files[0]);
+        Console.WriteLine($"one verified head+seal result kept at {kept}");
+        var next = -1;
+        byte[] NextFile() => files[(Interlocked.Increment(ref next) & int.MaxValue) % DistinctFiles];
+        for (var i = 0; i < 200; i++) PdfSignatureVerifier.Verify(NextFile(), policy);
+        foreach (var threads in new[] { 1, 2 })
+        {
+            var cpuBefore = ProcessCpu();
+            var (count, elapsed) = Measure(threads, seconds, () => PdfSignatureVerifier.Verify(NextFile(), policy));
+            var cpuMs = (ProcessCpu() - cpuBefore).TotalMilliseconds / count;
+            var rate = count / elapsed;
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"verify head+seal B-T 1-page results ({DistinctFiles} distinct, {files[0].Length / 1024} KiB), {threads} thread(s): {rate:F0} files/s, {threads * 1000 / rate:F3} ms per file per thread, {cpuMs:F3} CPU ms per file (cpu-cap {Environment.ProcessorCount * 1000 / cpuMs:F0} files/s)"));
+        }
+    }
+
+    private static byte[] SignOnce(byte[] pdf, Signer signer, ITimestampClient client, Phases phases)
+    {
+        var t0 = Stopwatch.GetTimestamp();
+        var prepared = PadesSigner.Prepare(pdf, signer.Request);
+        var t1 = Stopwatch.GetTimestamp();
+        var value = signer.Key.SignHash(prepared.ToBeSignedHash, HashAlgorithmName.SHA256);
+        var t2 = Stopwatch.GetTimestamp();
+        var timed = new TimedTimestampClient(client);
+        var signed = PadesSigner.CompleteAsync(prepared, value, timed).GetAwaiter().GetResult();
+        var t3 = Stopwatch.GetTimestamp();
+        phases.Add(t1 - t0, t2 - t1, timed.Ticks, t3 - t2 - timed.Ticks);
+        return signed;
+    }
+
+    private static TimeSpan ProcessCpu()
+    {
+        using var process = Process.GetCurrentProcess();
+        return process.TotalProcessorTime;
+    }
+
+    private static (long Count, double Seconds) Measure(int threads, int seconds, Action work)
+    {
+        var counts = new long[threads];
+        var stopAt = Stopwatch.GetTimestamp() + (seconds * Stopwatch.Frequency);
+        var workers = Enumerable.Range(0, threads).Select(t => new Thread(() =>
+        {
+            long c = 0;
+            while (Stopwatch.GetTimestamp() < stopAt)
+            {
+                work();
+                c++;
+            }
+
+            counts[t] = c;
+        })).ToList();
+        var start = Stopwatch.GetTimestamp();
+        workers.ForEach(w => w.Start());
+        workers.ForEach(w => w.Join());
+        return (counts.Sum(), Stopwatch.GetElapsedTime(start).TotalSeconds);
+    }
+
+    /// <summary>The 1-page result (rendered), a 100-page file (pages of the long decision imported by PDFsharp), and the 1-page result with a 50 MB incompressible attachment.</summary>
+    private static List<(string Name, byte[] Pdf)> MakeInputs()
+    {
+        var root = BenchOptions.RepoRoot();
+        var options = new RenderOptions { Clock = new FixedClock(new DateTimeOffset(2024, 3, 5, 9, 0, 0, TimeSpan.FromHours(7))) };
+        var onePage = ResultRenderer.Render(DecisionJson.Load(Path.Combine(root, "samples", "decisions", "mau-04-xin-loi.json")), options).Pdf;
+        var longDecision = ResultRenderer.Render(DecisionJson.Load(Path.Combine(root, "samples", "decisions", "quyet-dinh-dai.json")), options).Pdf;
+
+        // Rendering has set PDFsharp's licence hook (PdfSharpRuntime); PDFsharp only builds inputs here.
+        byte[] hundredPages;
+        using (var source = PdfReader.Open(new MemoryStream(longDecision), PdfDocumentOpenMode.Import))
+        using (var doc = new PdfDocument())
+        {
+            for (var i = 0; doc.PageCount < 100; i++) doc.AddPage(source.Pages[i % source.PageCount]);
+            using var ms = new MemoryStream();
+            doc.Save(ms, false);
+            hundredPages = ms.ToArray();
+        }
+
+        byte[] large;
+        using (var doc = PdfReader.Open(new MemoryStream(onePage), PdfDocumentOpenMode.Modify))
+        {
+            var payload = RandomNumberGenerator.GetBytes(LargeFileBytes);
+            doc.AddEmbeddedFile("payload.bin", new MemoryStream(payload));
+            using var ms = new MemoryStream();
+            doc.Save(ms, false);
+            large = ms.ToArray();
+        }
+
+        if (large.Length < LargeFileBytes) throw new InvalidOperationException("the 50 MB input came out too small");
+        return [("1-page", onePage), ("100-page", hundredPages), ("50MB", large)];
+    }
+
+    private static SignatureRequest RequestFor(string label, X509Certificate2 certificate, X509Certificate2Collection chain, int tsaReserve)
+    {
+        var request = new SignatureRequest
+        {
+            SignerCertificate = certificate,
+            Chain = [.. chain.Cast<X509Certificate2>()],
+            TimestampReserveBytes = tsaReserve,
+            Location = "Đà Lạt",
+        };
+        return label == "head"
+            ? request with
+            {
+                FieldName = "HeadSignature",
+                Reason = "Phê duyệt kết quả",
+                Placement = new SignaturePlacement(340, 120, 180, 80),
+                Appearance = new SignatureAppearance { SignatureImagePng = BenchImages.Signature, ShowSigningTime = false },
+            }
+            : request with
+            {
+                FieldName = "AgencySeal",
+                Reason = "Đóng dấu cơ quan",
+                Placement = new SignaturePlacement(300, 100, 230, 110),
+                Appearance = new SignatureAppearance { SignatureImagePng = BenchImages.Signature, SealImagePng = BenchImages.Seal, AgencyName = "Ủy ban nhân dân tỉnh Lâm Đồng" },
+            };
+    }
+
+    private sealed record Signer(string Label, Pkcs11SignatureKey Key, SignatureRequest Request)
+    {
+        public int Bits => Key.KeySizeBits;
+    }
+
+    /// <summary>Stopwatch ticks per phase, summed over all signatures and threads.</summary>
+    private sealed class Phases
+    {
+        private long _prepare, _documentKey, _tsa, _complete;
+
+        public double Prepare => ToMs(_prepare);
+
+        public double DocumentKey => ToMs(_documentKey);
+
+        public double Tsa => ToMs(_tsa);
+
+        public double Complete => ToMs(_complete);
+
+        public double Total => Prepare + DocumentKey + Tsa + Complete;
+
+        public void Add(long prepare, long documentKey, long tsa, long complete)
+        {
+            Interlocked.Add(ref _prepare, prepare);
+            Interlocked.Add(ref _documentKey, documentKey);
+            Interlocked.Add(ref _tsa, tsa);
+            Interlocked.Add(ref _complete, complete);
+        }
+
+        private static double ToMs(long ticks) => ticks * 1000.0 / Stopwatch.Frequency;
+    }
+
+    /// <summary>The built-in TSA without transport: the same request and reply checks as <see cref="Rfc3161Client"/>, no HTTP.</summary>
+    private sealed class InProcessTimestampClient(TimestampAuthority tsa) : ITimestampClient
+    {
+        public Task<byte[]> GetTokenAsync(ReadOnlyMemory<byte> hash, HashAlgorithmName hashAlgorithm, CancellationToken cancellationToken = default)
+        {
+            var request = Rfc3161Client.CreateRequest(hash, hashAlgorithm);
+            var reply = tsa.Respond(request.Encode());
+            return Task.FromResult(Rfc3161Client.ValidateResponse(request, reply).Token);
+        }
+    }
+
+    /// <summary>Measures the time spent in the TSA exchange of one signature.</summary>
+    private sealed class TimedTimestampClient(ITimestampClient inner) : ITimestampClient
+    {
+        public long Ticks { get; private set; }
+
+        public async Task<byte[]> GetTokenAsync(ReadOnlyMemory<byte> hash, HashAlgorithmName hashAlgorithm, CancellationToken cancellationToken = default)
+        {
+            var start = Stopwatch.GetTimestamp();
+            try
+            {
+                return await inner.GetTokenAsync(hash, hashAlgorithm, cancellationToken).ConfigureAwait(false);
+            }
+            finally
+            {
+                Ticks += Stopwatch.GetTimestamp() - start;
+            }
+        }
+    }
+
+    /// <summary>The TSA's token key with the time spent in it summed (thread-safe).</summary>
+    private sealed class TimedSignatureKey(ISignatureKey inner) : ISignatureKey
+    {
+        private long _ticks;
+
+        public string Locator => inner.Locator;
+
+        public KeyAlgorithm Algorithm => inner.Algorithm;
+
+        public int KeySizeBits => inner.KeySizeBits;
+
+        public double TotalMs => Interlocked.Read(ref _ticks) * 1000.0 / Stopwatch.Frequency;
+
+        public void Reset() => Interlocked.Exchange(ref _ticks, 0);
+
+        public byte[] ExportSubjectPublicKeyInfo() => inner.ExportSubjectPublicKeyInfo();
+
+        public byte[] SignHash(ReadOnlySpan<byte> hash, HashAlgorithmName hashAlgorithm, RsaPaddingMode padding = RsaPaddingMode.Pkcs1)
+        {
+            var start = Stopwatch.GetTimestamp();
+            try
+            {
+                return inner.SignHash(hash, hashAlgorithm, padding);
+            }
+            finally
+            {
+                Interlocked.Add(ref _ticks, Stopwatch.GetTimestamp() - start);
+            }
+        }
+    }
+
+    private sealed class FixedClock(DateTimeOffset now) : TimeProvider
+    {
+        public override DateTimeOffset GetUtcNow() => now.ToUniversalTime();
+    }
+}
+
+/// <summary>Transparent RGBA PNGs drawn in code for the appearances: a blue signature stroke and a red seal ring (25.4 mm).</summary>
+internal static class BenchImages
+{
+    public static byte[] Signature { get; } = Png(400, 150, null, (x, y) =>
+        Math.Abs(y - (75 + (40 * Math.Sin(x / 25.0)))) < 4 ? (10, 20, 160, 255) : (0, 0, 0, 0));
+
+    public static byte[] Seal { get; } = Png(300, 300, 11811, (x, y) =>
+    {
+        var d = Math.Sqrt(((x - 150) * (x - 150)) + ((y - 150) * (y - 150)));
+        return d is > 120 and < 145 || d < 20 ? (220, 0, 0, 255) : (0, 0, 0, 0);
+    });
+
+    private static byte[] Png(int w, int h, uint? pixelsPerMetre, Func<int, int, (int R, int G, int B, int A)> pixel)
+    {
+        var raw = new byte[(1 + (4 * w)) * h];
+        for (var y = 0; y < h; y++)
+        {
+            for (var x = 0; x < w; x++)
+            {
+                var (r, g, b, a) = pixel(x, y);
+                var o = (y * (1 + (4 * w))) + 1 + (4 * x);
+                (raw[o], raw[o + 1], raw[o + 2], raw[o + 3]) = ((byte)r, (byte)g, (byte)b, (byte)a);
+            }
+        }
+
+        using var ms = new MemoryStream();
+        ms.Write([0x89, (byte)'P', (byte)'N', (byte)'G', 13, 10, 26, 10]);
+        var header = new byte[13];
+        BinaryPrimitives.WriteInt32BigEndian(header, w);
+        BinaryPrimitives.WriteInt32BigEndian(header.AsSpan(4), h);
+        header[8] = 8; // bit depth
+        header[9] = 6; // RGBA
+        Chunk(ms, "IHDR", header);
+        if (pixelsPerMetre is { } ppm)
+        {
+            var phys = new byte[9];
+            BinaryPrimitives.WriteUInt32BigEndian(phys, ppm);
+            BinaryPrimitives.WriteUInt32BigEndian(phys.AsSpan(4), ppm);
+            phys[8] = 1; // metres
+            Chunk(ms, "pHYs", phys);
+        }
+
+        using (var z = new MemoryStream())
+        {
+            using (var zs = new ZLibStream(z, CompressionLevel.Fastest, leaveOpen: true)) zs.Write(raw);
+            Chunk(ms, "IDAT", z.ToArray());
+        }
+
+        Chunk(ms, "IEND", []);
+        return ms.ToArray();
+    }
+
+    private static void Chunk(Stream s, string type, byte[] data)
+    {
+        var typeAndData = System.Text.Encoding.ASCII.GetBytes(type).Concat(data).ToArray();
+        Span<byte> word = stackalloc byte[4];
+        BinaryPrimitives.WriteInt32BigEndian(word, data.Length);
+        s.Write(word);
+        s.Write(typeAndData);
+        BinaryPrimitives.WriteUInt32BigEndian(word, Crc32(typeAndData));
+        s.Write(word);
+    }
+
+    private static uint Crc32(byte[] data)
+    {
+        var crc = 0xFFFFFFFFu;
+        foreach (var b in data)
+        {
+            crc ^= b;
+            for (var k = 0; k < 8; k++) crc = (crc & 1) != 0 ? 0xEDB88320u ^ (crc >> 1) : crc >> 1;
+        }
+
+        return ~crc;
+    }
+}
