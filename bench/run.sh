@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs a benchmark suite: bash bench/run.sh pkcs11|render [--seconds N]
+# Runs a benchmark suite: bash bench/run.sh pkcs11|render|pades [--seconds N]
 # Needs the dev token (bash hsm-config/setup.sh). Builds the native ceiling loop with gcc.
 set -euo pipefail
 cd "$(dirname "$0")/.."
