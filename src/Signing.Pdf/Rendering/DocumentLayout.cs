@@ -72,7 +72,7 @@ internal sealed class DocumentLayout
         if (_t.FormLabel is { } label)
         {
             var f = _c.Font(Face.Bold, 12);
-            _c.G.DrawString(label, f, XBrushes.Black, _c.Right - _c.Measure(label, f), top + 12, XStringFormats.BaseLineLeft);
+            _c.DrawText(label, f, _c.Right - _c.Measure(label, f), top + 12);
             top += PageComposer.LineHeight(12) + 2;
         }
 
