@@ -206,31 +206,42 @@ internal static partial class PdfAFileWriter
         return "<FEFF" + Convert.ToHexString(Encoding.BigEndianUnicode.GetBytes(s)) + ">";
     }
 
-    /// <summary>Appends numbered objects and records their offsets for the cross-reference table.</summary>
+    /// <summary>
+    /// Collects numbered objects as byte segments (shared font and profile bytes are referenced, not
+    /// copied), then copies them once into an array of the exact final size: growing a stream
+    /// through the large-object heap for every result cost more than writing it.
+    /// </summary>
     private sealed class Writer(int size)
     {
-        private readonly MemoryStream _ms = new(64 * 1024);
+        private readonly List<byte[]> _parts = new(4 * size);
         private readonly long[] _offsets = new long[size];
+        private long _position;
 
-        public void Raw(string latin1) => _ms.Write(Encoding.Latin1.GetBytes(latin1));
+        public void Raw(string latin1) => Add(Encoding.Latin1.GetBytes(latin1));
+
+        private void Add(byte[] bytes)
+        {
+            _parts.Add(bytes);
+            _position += bytes.Length;
+        }
 
         public void Object(int number, string body)
         {
-            _offsets[number] = _ms.Position;
+            _offsets[number] = _position;
             Raw(string.Create(CultureInfo.InvariantCulture, $"{number} 0 obj\n{body}\nendobj\n"));
         }
 
         public void Stream(int number, string entries, byte[] data)
         {
-            _offsets[number] = _ms.Position;
+            _offsets[number] = _position;
             Raw(string.Create(CultureInfo.InvariantCulture, $"{number} 0 obj\n<<{entries}/Length {data.Length}>>\nstream\n"));
-            _ms.Write(data);
+            Add(data);
             Raw("\nendstream\nendobj\n");
         }
 
         public byte[] Finish(string trailerEntries)
         {
-            var xref = _ms.Position;
+            var xref = _position;
             var sb = new StringBuilder(20 * _offsets.Length + 200);
             sb.Append(CultureInfo.InvariantCulture, $"xref\n0 {_offsets.Length}\n0000000000 65535 f \n");
             for (var n = 1; n < _offsets.Length; n++)
@@ -241,7 +252,16 @@ internal static partial class PdfAFileWriter
 
             sb.Append(CultureInfo.InvariantCulture, $"trailer\n<</Size {_offsets.Length}{trailerEntries}>>\nstartxref\n{xref}\n%%EOF\n");
             Raw(sb.ToString());
-            return _ms.ToArray();
+
+            var file = new byte[_position];
+            var at = 0;
+            foreach (var part in _parts)
+            {
+                part.CopyTo(file, at);
+                at += part.Length;
+            }
+
+            return file;
         }
     }
 

@@ -60,7 +60,7 @@ internal static partial class SharedFontSubsets
     public static IEnumerable<char> Repertoire()
     {
         for (var c = 0x20; c <= 0x7E; c++) yield return (char)c;
-        foreach (var c in "\u00A0ÀÁÂÃÈÉÊÌÍÒÓÔÕÙÚÝàáâãèéêìíòóôõùúýĂăĐđĨĩŨũƠơƯư§°±×«»·") yield return c;
+        foreach (var c in "\u00A0ÀÁÂÃÈÉÊÌÍÒÓÔÕÙÚÝàáâãèéêìíòóôõùúýĂăĐđĨĩŨũƠơƯư§°±×«»·²³") yield return c;
         for (var c = 0x1EA0; c <= 0x1EF9; c++) yield return (char)c;
         foreach (var c in "–—‘’“”…•‰₫€№") yield return c;
     }

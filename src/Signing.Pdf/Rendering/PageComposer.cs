@@ -138,6 +138,16 @@ internal sealed class PageComposer : IDisposable
         G.DrawString(text, font, XBrushes.Black, x, baseline, XStringFormats.BaseLineLeft);
     }
 
+    /// <summary>
+    /// Adds PDF content operators (PDF user space: origin bottom-left) to the current page as a
+    /// content stream of their own, drawn after the XGraphics content, for shapes XGraphics draws slowly.
+    /// </summary>
+    public void AppendContent(string operators)
+    {
+        var content = _doc.Pages[PageIndex].Contents.AppendContent();
+        content.CreateStream(System.Text.Encoding.ASCII.GetBytes(operators));
+    }
+
     public static double LineHeight(double size) => size * LineFactor;
 
     /// <summary>Breaks runs into lines no wider than <paramref name="width"/>; the first line is indented.</summary>
