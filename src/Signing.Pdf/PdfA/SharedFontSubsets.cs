@@ -34,6 +34,9 @@ internal static partial class SharedFontSubsets
 
     private sealed record Built(bool[] Covered, Dictionary<string, SharedFace> Faces, string Producer);
 
+    /// <summary>Builds the shared subsets now (once per process) rather than in the middle of a page's drawing.</summary>
+    public static void EnsureBuilt() => _ = Shared.Value;
+
     /// <summary>True when every character of <paramref name="text"/> has a glyph of its own in every shared face.</summary>
     public static bool Covers(string text)
     {

@@ -22,6 +22,7 @@ public static class ResultRenderer
         ArgumentNullException.ThrowIfNull(decision);
         ArgumentNullException.ThrowIfNull(options);
         PdfSharpRuntime.EnsureInitialized();
+        SharedFontSubsets.EnsureBuilt();
 
         var catalog = TemplateCatalog.WithDirectory(options.TemplateDirectory);
         var input = options.TemplateOverride is null ? decision : decision with { Template = options.TemplateOverride };
