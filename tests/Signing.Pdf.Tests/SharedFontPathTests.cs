@@ -50,6 +50,49 @@ public sealed class SharedFontPathTests
     }
 
     [Fact]
+    public void Shared_font_programs_have_valid_truetype_checksums_after_their_unused_metrics_are_cleared()
+    {
+        using var judge = new PdfJudge(Samples.Render("quyet-dinh").Pdf);
+        var objects = judge.QpdfObjects();
+        var fontFiles = objects.EnumerateObject()
+            .Where(o => o.Value.TryGetProperty("stream", out var st) && st.GetProperty("dict").TryGetProperty("/Length1", out _))
+            .Select(o => o.Name["obj:".Length..].Split(' ')[0])
+            .ToList();
+        Assert.NotEmpty(fontFiles);
+        // qpdf writes every stream, decoded, to PREFIX-<object number>.
+        var prefix = System.IO.Path.Combine(System.IO.Path.GetDirectoryName(judge.Path)!, "stream");
+        ExternalTool.RunChecked("qpdf", "--json=2", "--json-stream-data=file", "--json-stream-prefix=" + prefix, "--decode-level=generalized", judge.Path, prefix + ".json");
+        foreach (var number in fontFiles)
+        {
+            var font = File.ReadAllBytes(prefix + "-" + number);
+            // OpenType: each table's checksum matches its directory entry, and the whole font sums to 0xB1B0AFBA.
+            static uint Sum(byte[] b, int at, int length)
+            {
+                uint sum = 0;
+                for (var i = 0; i < length; i += 4)
+                {
+                    uint word = 0;
+                    for (var k = 0; k < 4; k++) word = (word << 8) | (i + k < length ? b[at + i + k] : 0u);
+                    sum += word;
+                }
+
+                return sum;
+            }
+
+            static uint U32(byte[] b, int at) => ((uint)b[at] << 24) | ((uint)b[at + 1] << 16) | ((uint)b[at + 2] << 8) | b[at + 3];
+            Assert.Equal(0xB1B0AFBAu, Sum(font, 0, font.Length));
+            for (var i = 0; i < ((font[4] << 8) | font[5]); i++)
+            {
+                var entry = 12 + (16 * i);
+                var tag = Encoding.ASCII.GetString(font, entry, 4);
+                var copy = (byte[])font.Clone();
+                if (tag == "head") Array.Clear(copy, (int)U32(font, entry + 8) + 8, 4);
+                Assert.True(U32(font, entry + 4) == Sum(copy, (int)U32(font, entry + 8), (int)U32(font, entry + 12)), $"object {number}: table {tag} checksum");
+            }
+        }
+    }
+
+    [Fact]
     public void Text_outside_the_shared_repertoire_goes_through_pdfsharp_and_still_reads_back_exactly()
     {
         var decision = Samples.Load("mau-04-xin-loi");

@@ -116,6 +116,8 @@ internal static partial class SharedFontSubsets
             var descriptor = byNumber[PdfFileRewriter.Reference(cid, "/FontDescriptor")].Head;
             var fontFile = StreamData(byNumber[PdfFileRewriter.Reference(descriptor, "/FontFile2")]);
             if (!widths.Success) throw new InvalidOperationException($"PDFsharp wrote no /W for {name}");
+            var used = WidthEntry().Matches(widths.Groups[1].Value).Select(m => int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture)).ToHashSet();
+            ClearUnusedMetrics(fontFile, used);
 
             // The descriptor's own entries minus the ones written per file (name, font program reference).
             var entries = descriptor[(descriptor.IndexOf("<<", StringComparison.Ordinal) + 2)..descriptor.LastIndexOf(">>", StringComparison.Ordinal)];
@@ -145,6 +147,63 @@ internal static partial class SharedFontSubsets
         }
 
         return new Built(covered, faces, producer);
+    }
+
+    /// <summary>
+    /// PDFsharp's subsets keep the whole horizontal-metrics table (about 10 KB of hard-to-compress
+    /// numbers per face) although only the subset's glyphs are ever drawn. The metrics of glyphs that
+    /// are neither drawn (not in /W) nor have an outline (a component of a drawn glyph) are set to
+    /// zero in place, then the table and font checksums are recomputed. Viewers take widths from /W.
+    /// </summary>
+    private static void ClearUnusedMetrics(byte[] font, HashSet<int> drawn)
+    {
+        static int U16(byte[] b, int at) => (b[at] << 8) | b[at + 1];
+        static uint U32(byte[] b, int at) => ((uint)b[at] << 24) | ((uint)b[at + 1] << 16) | ((uint)b[at + 2] << 8) | b[at + 3];
+        static void Put32(byte[] b, int at, uint v) { b[at] = (byte)(v >> 24); b[at + 1] = (byte)(v >> 16); b[at + 2] = (byte)(v >> 8); b[at + 3] = (byte)v; }
+        static uint Checksum(byte[] b, int at, int length)
+        {
+            uint sum = 0;
+            for (var i = 0; i < length; i += 4)
+            {
+                uint word = 0;
+                for (var k = 0; k < 4; k++) word = (word << 8) | (i + k < length ? b[at + i + k] : 0u);
+                sum += word;
+            }
+
+            return sum;
+        }
+
+        var tables = new Dictionary<string, (int Entry, int Offset, int Length)>(StringComparer.Ordinal);
+        for (var i = 0; i < U16(font, 4); i++)
+        {
+            var entry = 12 + (16 * i);
+            tables[Encoding.ASCII.GetString(font, entry, 4)] = (entry, (int)U32(font, entry + 8), (int)U32(font, entry + 12));
+        }
+
+        if (!tables.TryGetValue("head", out var head) || !tables.TryGetValue("hhea", out var hhea) || !tables.TryGetValue("hmtx", out var hmtx) || !tables.TryGetValue("loca", out var loca))
+        {
+            throw new InvalidOperationException("PDFsharp's font subset lacks head, hhea, hmtx or loca");
+        }
+
+        var longLoca = U16(font, head.Offset + 50) == 1;
+        var glyphs = (loca.Length / (longLoca ? 4 : 2)) - 1;
+        var longMetrics = U16(font, hhea.Offset + 34);
+        if (longMetrics > glyphs || hmtx.Length < (4 * longMetrics) + (2 * (glyphs - longMetrics)))
+        {
+            throw new InvalidOperationException("PDFsharp's font subset has inconsistent hmtx and loca tables");
+        }
+
+        long Location(int glyph) => longLoca ? U32(font, loca.Offset + (4 * glyph)) : 2L * U16(font, loca.Offset + (2 * glyph));
+        for (var g = 1; g < glyphs; g++)
+        {
+            if (drawn.Contains(g) || Location(g) != Location(g + 1)) continue;
+            if (g < longMetrics) Array.Clear(font, hmtx.Offset + (4 * g), 4);
+            else Array.Clear(font, hmtx.Offset + (4 * longMetrics) + (2 * (g - longMetrics)), 2);
+        }
+
+        Put32(font, hmtx.Entry + 4, Checksum(font, hmtx.Offset, hmtx.Length));
+        Put32(font, head.Offset + 8, 0);
+        Put32(font, head.Offset + 8, 0xB1B0AFBA - Checksum(font, 0, font.Length));
     }
 
     private static string UntaggedName(string pdfName)
@@ -204,6 +263,9 @@ internal static partial class SharedFontSubsets
 
     [GeneratedRegex(@"/(?:FontName/[^/>\s]+|FontFile2\s+\d+\s+0\s+R|Type/FontDescriptor)")]
     private static partial Regex DescriptorPerFileEntries();
+
+    [GeneratedRegex(@"(\d+)\s*\[")]
+    private static partial Regex WidthEntry();
 
     [GeneratedRegex(@"/Length\s+(\d+)")]
     private static partial Regex StreamLength();
