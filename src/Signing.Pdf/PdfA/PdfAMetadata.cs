@@ -21,7 +21,7 @@ internal static class PdfAMetadata
     public const string CreatorTool = "Signing result renderer";
     public const string EmbeddedFileName = "decision.json";
 
-    private static readonly Lazy<byte[]> SrgbProfile = new(() => Rendering.LiberationSerifResolver.ReadResource("Signing.Pdf.Icc.sRGB.icc"));
+    internal static readonly Lazy<byte[]> SrgbProfile = new(() => Rendering.LiberationSerifResolver.ReadResource("Signing.Pdf.Icc.sRGB.icc"));
 
     public static void Apply(PdfDocument doc, DocumentFacts facts, byte[] decisionJson)
     {
@@ -124,10 +124,10 @@ internal static class PdfAMetadata
         }
     }
 
-    private static byte[] Deflate(byte[] data)
+    internal static byte[] Deflate(byte[] data, CompressionLevel level = CompressionLevel.Optimal)
     {
         using var ms = new MemoryStream();
-        using (var z = new ZLibStream(ms, CompressionLevel.Optimal, leaveOpen: true)) z.Write(data);
+        using (var z = new ZLibStream(ms, level, leaveOpen: true)) z.Write(data);
         return ms.ToArray();
     }
 

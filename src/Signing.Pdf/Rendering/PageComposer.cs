@@ -93,7 +93,7 @@ internal sealed class PageComposer : IDisposable
         {
             var n = (PageIndex + 1).ToString(CultureInfo.InvariantCulture);
             var f = Font(Face.Regular, 13);
-            G.DrawString(n, f, XBrushes.Black, (PageWidth - Measure(n, f)) / 2, 12 * Mm + 13, XStringFormats.BaseLineLeft);
+            DrawText(n, f, (PageWidth - Measure(n, f)) / 2, 12 * Mm + 13);
         }
     }
 
@@ -123,6 +123,29 @@ internal sealed class PageComposer : IDisposable
         }
 
         return w;
+    }
+
+    /// <summary>
+    /// False once any drawn text has a character outside <see cref="PdfA.SharedFontSubsets"/>' repertoire;
+    /// such a document needs its own font subsets (PDFsharp's save) instead of the shared ones.
+    /// </summary>
+    public bool UsesOnlySharedGlyphs { get; private set; } = true;
+
+    /// <summary>Draws text with its baseline at <paramref name="baseline"/>; all text goes through here.</summary>
+    public void DrawText(string text, XFont font, double x, double baseline)
+    {
+        if (UsesOnlySharedGlyphs && !PdfA.SharedFontSubsets.Covers(text)) UsesOnlySharedGlyphs = false;
+        G.DrawString(text, font, XBrushes.Black, x, baseline, XStringFormats.BaseLineLeft);
+    }
+
+    /// <summary>
+    /// Adds PDF content operators (PDF user space: origin bottom-left) to the current page as a
+    /// content stream of their own, drawn after the XGraphics content, for shapes XGraphics draws slowly.
+    /// </summary>
+    public void AppendContent(string operators)
+    {
+        var content = _doc.Pages[PageIndex].Contents.AppendContent();
+        content.CreateStream(System.Text.Encoding.ASCII.GetBytes(operators));
     }
 
     public static double LineHeight(double size) => size * LineFactor;
@@ -214,13 +237,13 @@ internal sealed class PageComposer : IDisposable
                     j++;
                 }
 
-                G.DrawString(text, w.Font, XBrushes.Black, cx, baseline, XStringFormats.BaseLineLeft);
+                DrawText(text, w.Font, cx, baseline);
                 cx += width0 + (j < line.Words.Count ? line.Words[j - 1].Space : 0);
                 i = j;
             }
             else
             {
-                G.DrawString(w.Text, w.Font, XBrushes.Black, cx, baseline, XStringFormats.BaseLineLeft);
+                DrawText(w.Text, w.Font, cx, baseline);
                 cx += w.Width + w.Space + gap;
                 i++;
             }

@@ -22,6 +22,7 @@ public static class ResultRenderer
         ArgumentNullException.ThrowIfNull(decision);
         ArgumentNullException.ThrowIfNull(options);
         PdfSharpRuntime.EnsureInitialized();
+        SharedFontSubsets.EnsureBuilt();
 
         var catalog = TemplateCatalog.WithDirectory(options.TemplateDirectory);
         var input = options.TemplateOverride is null ? decision : decision with { Template = options.TemplateOverride };
@@ -37,11 +38,13 @@ public static class ResultRenderer
         using var doc = new PdfDocument();
         DocumentLayout layout;
         int pages;
+        bool sharedFonts;
         using (var composer = new PageComposer(doc))
         {
             layout = new DocumentLayout(composer, d, template);
             layout.Draw(code, url);
             pages = composer.PageIndex + 1;
+            sharedFonts = composer.UsesOnlySharedGlyphs;
         }
 
         if (layout.HeadSlot is null || layout.SealSlot is null)
@@ -61,14 +64,9 @@ public static class ResultRenderer
             Creator: PdfAMetadata.CreatorTool,
             Created: now,
             DocumentId: documentId);
-        PdfAMetadata.Apply(doc, facts, json);
-        PdfAMetadata.CompressContentStreams(doc);
-
-        using var ms = new MemoryStream();
-        doc.Save(ms, closeStream: false);
         return new RenderedResult
         {
-            Pdf = PdfAMetadata.Finish(ms.ToArray(), facts),
+            Pdf = (sharedFonts ? PdfAFileWriter.TryWrite(doc, facts, json) : null) ?? SaveWithPdfSharp(doc, facts, json),
             HeadSlot = layout.HeadSlot,
             SealSlot = layout.SealSlot,
             VerificationCode = code,
@@ -76,5 +74,18 @@ public static class ResultRenderer
             PageCount = pages,
             Decision = d,
         };
+    }
+
+    /// <summary>
+    /// The general path, for text outside the shared font subsets: PDFsharp subsets the fonts for this
+    /// document and saves, then the PDF/A pass fixes what PDFsharp does not let us control.
+    /// </summary>
+    private static byte[] SaveWithPdfSharp(PdfDocument doc, DocumentFacts facts, byte[] json)
+    {
+        PdfAMetadata.Apply(doc, facts, json);
+        PdfAMetadata.CompressContentStreams(doc);
+        using var ms = new MemoryStream();
+        doc.Save(ms, closeStream: false);
+        return PdfAMetadata.Finish(ms.ToArray(), facts);
     }
 }
