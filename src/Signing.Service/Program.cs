@@ -1,16 +1,30 @@
 using System.Security.Claims;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Signing.Service.Api;
 using Signing.Service.Authentication;
 using Signing.Service.Authorization;
+using Signing.Service.Issuance;
 
-var app = Signing.Service.ServiceHost.Build(args);
-await app.RunAsync();
+try
+{
+    var app = Signing.Service.ServiceHost.Build(args);
+    await app.RunAsync();
+    return 0;
+}
+catch (Signing.Core.SigningException e)
+{
+    // One line an operator can act on; the message never carries a PIN (PIN sources name where, not what).
+    await Console.Error.WriteLineAsync("signing-service: cannot start: " + e.Message.ReplaceLineEndings(" "));
+    return 2;
+}
 
 namespace Signing.Service
 {
     /// <summary>
-    /// Composition of the service host. For now: configuration, the two TLS listeners, the
-    /// client-certificate scheme, the role policies, problem responses, health, and one probe
-    /// endpoint per role group that echoes the authenticated principal.
+    /// Composition of the service host: configuration, the two TLS listeners, the client-certificate
+    /// scheme, the role policies, problem responses, Serilog with correlation ids, the issuance
+    /// runtime (registry, seal token, TSA) opened and checked before the host starts, the staff and
+    /// public APIs, health, and one probe endpoint per role group that echoes the principal.
     /// </summary>
     public static class ServiceHost
     {
@@ -18,28 +32,43 @@ namespace Signing.Service
         public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
         {
             var builder = WebApplication.CreateBuilder(args);
+            ServiceLogging.AddSerilogProvider(builder.Logging);
             configure?.Invoke(builder);
 
             var listeners = new MutualTlsListeners();
             builder.Services.AddSingleton(listeners);
             builder.WebHost.ConfigureKestrel(kestrel => listeners.Configure(kestrel, builder.Configuration));
-            builder.Services.AddProblemDetails();
+            builder.Services.AddProblemDetails(o => o.CustomizeProblemDetails = c => c.ProblemDetails.Extensions["correlationId"] = c.HttpContext.TraceIdentifier);
+            builder.Services.AddExceptionHandler<SigningProblemHandler>();
             builder.Services.AddAuthentication(ClientCertificateAuthenticationDefaults.AuthenticationScheme)
                 .AddClientCertificate(builder.Configuration);
             builder.Services.AddSigningPolicies();
 
+            var issuance = IssuanceOptions.Read(builder.Configuration, builder.Environment.ContentRootPath);
+            builder.Services.AddSingleton(issuance);
+            builder.Services.TryAddSingleton(TimeProvider.System);
+            builder.Services.AddSingleton(sp => IssuanceRuntime.OpenAsync(issuance, sp.GetRequiredService<TimeProvider>()).GetAwaiter().GetResult());
+            builder.Services.AddSingleton<IssuanceService>();
+            builder.Services.AddSingleton<IDocumentRegistryAccessor, DocumentRegistryAccessor>();
+            PublicApi.AddUploadRateLimit(builder.Services, issuance.VerifyPermitsPerMinute);
+
             var app = builder.Build();
             _ = app.Services.GetRequiredService<CertificateRoleMapper>(); // bad role mapping fails at startup, not at first login
+            _ = app.Services.GetRequiredService<IssuanceRuntime>(); // bad token, key, TSA or storage fails at startup
 
+            app.UseCorrelationAndRequestLog();
             app.UseExceptionHandler();
             app.UseStatusCodePages();
             app.UseRouting();
             app.UseListenerSeparation();
+            app.UseRateLimiter();
             app.UseAuthentication();
             app.UseAuthorization();
 
-            app.MapGet("/health", () => Results.Ok(new { status = "up" })).AnonymousOnBothListeners();
+            HealthApi.Map(app);
             app.MapGet("/api/public/ping", () => Results.Ok(new { status = "public" })).PublicEndpoint();
+            StaffApi.Map(app);
+            PublicApi.Map(app);
 
             var probe = app.MapGroup("/api/auth/probe");
             probe.MapGet("/counter-staff", WhoAmI).StaffEndpoint(Policies.ReadDocument);

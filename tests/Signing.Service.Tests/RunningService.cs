@@ -31,7 +31,7 @@ public sealed class RunningService : IAsyncDisposable
     }
 
     /// <summary>Configuration every test server starts from; role mappings use all three kinds of rule.</summary>
-    public static Dictionary<string, string?> DefaultSettings(TestPki pki, string? issuingCrl = null) => new()
+    public static Dictionary<string, string?> DefaultSettings(TestPki pki, string? issuingCrl = null) => new(IssuanceBackend.Instance.Settings())
     {
         ["Service:Listeners:Staff:Address"] = "127.0.0.1",
         ["Service:Listeners:Staff:Port"] = "0",
@@ -56,17 +56,20 @@ public sealed class RunningService : IAsyncDisposable
         ["Authorization:RolesByIssuerAndOu:0:OrganizationalUnit"] = "audit",
     };
 
-    public static async Task<RunningService> StartAsync(TestPki pki, Dictionary<string, string?>? settings = null)
+    public static async Task<RunningService> StartAsync(TestPki pki, Dictionary<string, string?>? settings = null, Action<WebApplicationBuilder>? configure = null)
     {
         var app = ServiceHost.Build([], builder =>
         {
             builder.Configuration.AddInMemoryCollection(settings ?? DefaultSettings(pki));
             builder.Logging.ClearProviders();
+            configure?.Invoke(builder);
         });
         await app.StartAsync();
         var listeners = app.Services.GetRequiredService<MutualTlsListeners>();
         return new RunningService(app, pki, listeners.StaffPort, listeners.PublicPort);
     }
+
+    public IServiceProvider Services => _app.Services;
 
     public Uri Staff(string path) => new($"https://127.0.0.1:{StaffPort}{path}");
 

@@ -1,0 +1,54 @@
+using Microsoft.AspNetCore.Http;
+using Signing.Core.Documents;
+using Signing.Service.Authorization;
+using Signing.Service.Issuance;
+
+namespace Signing.Service.Api;
+
+/// <summary>
+/// /health: the database answers, the seal token is present and logged in, the TSA issues a
+/// timestamp (200 when all pass, 503 naming what failed). /health/ready: the cheap probe a load
+/// balancer polls: started, not stopping, database reachable.
+/// </summary>
+public static class HealthApi
+{
+    public static void Map(IEndpointRouteBuilder app)
+    {
+        app.MapGet("/health", async (IssuanceRuntime runtime, CancellationToken ct) =>
+        {
+            var checks = new Dictionary<string, string>
+            {
+                ["database"] = await Check(() => runtime.Registry.ListAsync(new DocumentQuery { Limit = 1 }, ct)),
+                ["token"] = await Check(() => { runtime.SealToken.Login(); return Task.CompletedTask; }),
+                ["tsa"] = await Check(() => runtime.ProbeTimestampAsync(ct)),
+            };
+            var healthy = checks.Values.All(v => v == "ok");
+            return Results.Json(new { status = healthy ? "healthy" : "unhealthy", engine = runtime.Storage.Engine, tsa = runtime.TsaDescription, checks },
+                statusCode: healthy ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable);
+        }).AnonymousOnBothListeners();
+
+        app.MapGet("/health/ready", async (IssuanceRuntime runtime, IHostApplicationLifetime lifetime, CancellationToken ct) =>
+        {
+            var started = lifetime.ApplicationStarted.IsCancellationRequested && !lifetime.ApplicationStopping.IsCancellationRequested;
+            var database = await Check(() => runtime.Registry.ListAsync(new DocumentQuery { Limit = 1 }, ct));
+            var ready = started && database == "ok";
+            return Results.Json(new { status = ready ? "ready" : "not ready", started, database },
+                statusCode: ready ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable);
+        }).AnonymousOnBothListeners();
+    }
+
+    private static async Task<string> Check(Func<Task> probe)
+    {
+        try
+        {
+            await probe();
+            return "ok";
+        }
+#pragma warning disable CA1031 // A health probe reports every failure instead of throwing it.
+        catch (Exception e)
+#pragma warning restore CA1031
+        {
+            return "failed: " + IssuanceRuntime.OneLine(e.Message);
+        }
+    }
+}

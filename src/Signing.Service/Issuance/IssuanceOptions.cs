@@ -1,0 +1,158 @@
+using System.Globalization;
+using Microsoft.Extensions.Configuration;
+using Signing.Core;
+
+namespace Signing.Service.Issuance;
+
+/// <summary>
+/// The "Signing" configuration section (appsettings.json, then environment variables such as
+/// <c>Signing__Seal__PinSource</c>). Read once at startup; every problem is one line naming the key.
+/// </summary>
+public sealed record IssuanceOptions
+{
+    public const string Section = "Signing";
+
+    /// <summary>Signing:DataDirectory — SQLite file, blobs, previews, enrolments, prepared requests, logs.</summary>
+    public required string DataDirectory { get; init; }
+
+    /// <summary>Signing:Storage:PostgresConnectionString — when set, the registry is on PostgreSQL (blobs stay under the data directory, or Signing:Storage:BlobDirectory).</summary>
+    public string? PostgresConnectionString { get; init; }
+
+    public string? BlobDirectory { get; init; }
+
+    /// <summary>Signing:Pkcs11:Module — the Cryptoki library.</summary>
+    public required string Pkcs11Module { get; init; }
+
+    /// <summary>Signing:Seal:KeyUri — e.g. pkcs11:token=signing-dev;object=seal;type=private.</summary>
+    public required string SealKeyUri { get; init; }
+
+    /// <summary>Signing:Seal:PinSource — env:NAME or file:/path (never the PIN itself).</summary>
+    public required string SealPinSource { get; init; }
+
+    public string? SealCertificateFile { get; init; }
+
+    public string? SealChainFile { get; init; }
+
+    public string? SealImageFile { get; init; }
+
+    /// <summary>Signing:Tsa:Url — an external RFC 3161 TSA; when empty the built-in one (Signing:Tsa:KeyUri on the same module) is used in process.</summary>
+    public Uri? TsaUrl { get; init; }
+
+    public string? TsaKeyUri { get; init; }
+
+    public string? TsaPinSource { get; init; }
+
+    public string? TsaCertificateFile { get; init; }
+
+    public string? TsaChainFile { get; init; }
+
+    /// <summary>Signing:TrustAnchors:N — PEM root certificates for head enrolment and for verification.</summary>
+    public required IReadOnlyList<string> TrustAnchorFiles { get; init; }
+
+    /// <summary>Signing:Intermediates:N — PEM CA certificates used to build chains.</summary>
+    public IReadOnlyList<string> IntermediateFiles { get; init; } = [];
+
+    /// <summary>Signing:VerificationBaseUrl — printed in the QR code as {base}/v/{code}.</summary>
+    public required Uri VerificationBaseUrl { get; init; }
+
+    /// <summary>Signing:Heads:PrepareLifetime — how long a prepared head signature may be completed.</summary>
+    public TimeSpan PrepareLifetime { get; init; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>Signing:Heads:SignatureImage — optional PNG drawn in the head's signature box.</summary>
+    public string? HeadSignatureImageFile { get; init; }
+
+    /// <summary>Signing:Verify:MaxUploadBytes.</summary>
+    public int MaxUploadBytes { get; init; } = 20 * 1024 * 1024;
+
+    /// <summary>Signing:Verify:PermitsPerMinute — uploads per client address per minute.</summary>
+    public int VerifyPermitsPerMinute { get; init; } = 30;
+
+    /// <summary>Signing:Logging:Directory — rolling log files (default: &lt;data&gt;/logs).</summary>
+    public string? LogDirectory { get; init; }
+
+    public static IssuanceOptions Read(IConfiguration configuration, string contentRoot)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        var s = configuration.GetSection(Section);
+        var dataDirectory = Path.GetFullPath(Value(s, "DataDirectory") ?? "data", contentRoot);
+        var sealKey = Value(s, "Seal:KeyUri") ?? throw Missing("Seal:KeyUri", "the agency seal key, e.g. pkcs11:token=signing-dev;object=seal;type=private");
+        var sealPin = Value(s, "Seal:PinSource") ?? throw Missing("Seal:PinSource", "env:NAME or file:/path holding the seal token's PIN");
+        CheckPinSource(sealPin, "Seal:PinSource");
+        var tsaPin = Value(s, "Tsa:PinSource");
+        if (tsaPin != null) CheckPinSource(tsaPin, "Tsa:PinSource");
+
+        Uri? tsaUrl = null;
+        if (Value(s, "Tsa:Url") is { } tsaText)
+        {
+            if (!Uri.TryCreate(tsaText, UriKind.Absolute, out tsaUrl) || (tsaUrl.Scheme != Uri.UriSchemeHttp && tsaUrl.Scheme != Uri.UriSchemeHttps))
+                throw new SigningException($"{Section}:Tsa:Url '{tsaText}' is not an absolute http(s) URL.");
+        }
+        var tsaKey = Value(s, "Tsa:KeyUri");
+        if (tsaUrl == null && tsaKey == null)
+            throw Missing("Tsa:Url", "an RFC 3161 TSA URL, or Signing:Tsa:KeyUri for the built-in TSA");
+
+        var anchors = List(s, "TrustAnchors", contentRoot);
+        if (anchors.Count == 0) throw Missing("TrustAnchors:0", "a PEM root certificate trusted for signers");
+        var baseText = Value(s, "VerificationBaseUrl") ?? throw Missing("VerificationBaseUrl", "the public verification site, e.g. https://tracuu.example.gov.vn");
+        if (!Uri.TryCreate(baseText, UriKind.Absolute, out var baseUrl) || (baseUrl.Scheme != Uri.UriSchemeHttp && baseUrl.Scheme != Uri.UriSchemeHttps))
+            throw new SigningException($"{Section}:VerificationBaseUrl '{baseText}' is not an absolute http(s) URL.");
+
+        return new IssuanceOptions
+        {
+            DataDirectory = dataDirectory,
+            PostgresConnectionString = Value(s, "Storage:PostgresConnectionString"),
+            BlobDirectory = File(s, "Storage:BlobDirectory", contentRoot),
+            Pkcs11Module = Value(s, "Pkcs11:Module") ?? "/usr/lib/softhsm/libsofthsm2.so",
+            SealKeyUri = sealKey,
+            SealPinSource = sealPin,
+            SealCertificateFile = File(s, "Seal:CertificateFile", contentRoot),
+            SealChainFile = File(s, "Seal:ChainFile", contentRoot),
+            SealImageFile = File(s, "Seal:Image", contentRoot),
+            TsaUrl = tsaUrl,
+            TsaKeyUri = tsaKey,
+            TsaPinSource = tsaPin,
+            TsaCertificateFile = File(s, "Tsa:CertificateFile", contentRoot),
+            TsaChainFile = File(s, "Tsa:ChainFile", contentRoot),
+            TrustAnchorFiles = anchors,
+            IntermediateFiles = List(s, "Intermediates", contentRoot),
+            VerificationBaseUrl = baseUrl,
+            PrepareLifetime = Duration(s, "Heads:PrepareLifetime", TimeSpan.FromMinutes(5)),
+            HeadSignatureImageFile = File(s, "Heads:SignatureImage", contentRoot),
+            MaxUploadBytes = Number(s, "Verify:MaxUploadBytes", 20 * 1024 * 1024, 1024, int.MaxValue),
+            VerifyPermitsPerMinute = Number(s, "Verify:PermitsPerMinute", 30, 1, 1_000_000),
+            LogDirectory = File(s, "Logging:Directory", contentRoot),
+        };
+    }
+
+    private static string? Value(IConfigurationSection s, string key) => s[key] is { } v && !string.IsNullOrWhiteSpace(v) ? v.Trim() : null;
+
+    private static string? File(IConfigurationSection s, string key, string root) => Value(s, key) is { } v ? Path.GetFullPath(v, root) : null;
+
+    private static List<string> List(IConfigurationSection s, string key, string root) =>
+        s.GetSection(key).GetChildren().Select(c => c.Value).Where(v => !string.IsNullOrWhiteSpace(v)).Select(v => Path.GetFullPath(v!.Trim(), root)).ToList();
+
+    private static TimeSpan Duration(IConfigurationSection s, string key, TimeSpan fallback)
+    {
+        if (Value(s, key) is not { } text) return fallback;
+        if (!TimeSpan.TryParse(text, CultureInfo.InvariantCulture, out var value) || value <= TimeSpan.Zero)
+            throw new SigningException($"{Section}:{key} '{text}' is not a positive duration (hh:mm:ss).");
+        return value;
+    }
+
+    private static int Number(IConfigurationSection s, string key, int fallback, int min, int max)
+    {
+        if (Value(s, key) is not { } text) return fallback;
+        if (!int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var value) || value < min || value > max)
+            throw new SigningException($"{Section}:{key} '{text}' is not a number between {min} and {max}.");
+        return value;
+    }
+
+    // A PIN typed into appsettings would end up in files and logs; only indirections are accepted.
+    private static void CheckPinSource(string spec, string key)
+    {
+        if (!(spec.StartsWith("env:", StringComparison.Ordinal) && spec.Length > 4) && !(spec.StartsWith("file:", StringComparison.Ordinal) && spec.Length > 5))
+            throw new SigningException($"{Section}:{key} must be env:NAME or file:/path (a server cannot prompt for a PIN).");
+    }
+
+    private static SigningException Missing(string key, string what) => new($"{Section}:{key} is not set: {what}.");
+}

@@ -1,0 +1,437 @@
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using System.Text;
+using System.Text.RegularExpressions;
+using Signing.Core;
+using Signing.Core.Decisions;
+using Signing.Core.Documents;
+using Signing.Core.Timestamps;
+using Signing.Pades;
+using Signing.Pades.Appearance;
+using Signing.Pades.PdfSyntax;
+using Signing.Pades.Verification;
+using Signing.Pdf.Rendering;
+using Signing.Service.Api;
+
+namespace Signing.Service.Issuance;
+
+/// <summary>What a submit did: the document and whether this call created it (false: an idempotent replay).</summary>
+public sealed record SubmitResult(DocumentRecord Document, bool Created);
+
+/// <summary>The public view of an issued result.</summary>
+public sealed record PublicStatus(DocumentRecord Document, DocumentFacts Facts, DateTimeOffset? IssuedUtc, string? ReplacedByCode, int PreviewPages);
+
+/// <summary>An uploaded file's verdict plus how it matches the registry.</summary>
+public sealed record UploadVerification(VerificationReport Report, string Match, PublicStatus? Registered);
+
+/// <summary>
+/// The issuance use cases over the registry, the renderer, the PAdES signer, the seal key and the
+/// TSA. Operations on one document run one at a time (striped locks), and each step is
+/// idempotent: a retry continues from the document's last committed status and never signs twice.
+/// </summary>
+public sealed partial class IssuanceService
+{
+    private const int LockStripes = 64;
+    private readonly SemaphoreSlim[] _locks = Enumerable.Range(0, LockStripes).Select(_ => new SemaphoreSlim(1, 1)).ToArray();
+    private readonly IssuanceRuntime _runtime;
+    private readonly TimeProvider _time;
+    private readonly ILogger<IssuanceService> _logger;
+
+    public IssuanceService(IssuanceRuntime runtime, TimeProvider time, ILogger<IssuanceService> logger)
+    {
+        ArgumentNullException.ThrowIfNull(runtime);
+        _runtime = runtime;
+        _time = time;
+        _logger = logger;
+        Facts = new DocumentFactsStore(runtime.Options.DataDirectory);
+        Heads = new HeadEnrollmentStore(runtime.Options.DataDirectory);
+        PreparedRequests = new PreparedRequestStore(runtime.Options.DataDirectory);
+        Previews = new PagePreviews(runtime.Options.DataDirectory);
+    }
+
+    public DocumentFactsStore Facts { get; }
+    public HeadEnrollmentStore Heads { get; }
+    public PreparedRequestStore PreparedRequests { get; }
+    public PagePreviews Previews { get; }
+    private IDocumentRegistry Registry => _runtime.Registry;
+
+    // ---- submit -------------------------------------------------------------------------
+
+    /// <summary>
+    /// Validates, renders, stores and sends a decision to <paramref name="signer"/>'s queue.
+    /// The idempotency hash covers the body and the signer, so the same key with another head is
+    /// a conflict too. A replay finishes a send-for-signature a crash may have cut short.
+    /// </summary>
+    public async Task<SubmitResult> SubmitAsync(byte[] body, string idempotencyKey, string? signer, string actor, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(body);
+        if (string.IsNullOrWhiteSpace(signer)) throw ApiProblemException.BadRequest("the query parameter 'signer' (the department head's id) is required", "signer");
+        signer = signer.Trim().ToUpperInvariant();
+        var requestHash = RequestHash(body, signer);
+        var decision = DecisionJson.Parse(body);
+        if (Heads.Get(signer) == null)
+            throw ApiProblemException.Unprocessable($"signer '{signer}' is not an enrolled department head (the head enrolls a token certificate first)", "signer");
+
+        CreateResult created = null!;
+        for (var attempt = 1; attempt <= 3; attempt++)
+        {
+            // A random code (50 bits): the derived one repeats for one decision submitted twice in a second.
+            var rendered = ResultRenderer.Render(decision, new RenderOptions
+            {
+                VerificationBaseUrl = _runtime.Options.VerificationBaseUrl,
+                VerificationCode = VerificationCode.Derive(RandomNumberGenerator.GetBytes(32), _time.GetUtcNow()),
+                Clock = _time,
+            });
+            Facts.Save(DocumentFacts.From(rendered));
+            try
+            {
+                created = await Registry.CreateAsync(new NewDocument
+                {
+                    VerificationCode = rendered.VerificationCode,
+                    DossierCode = rendered.Decision.DossierCode,
+                    Template = rendered.Decision.Template,
+                    Pdf = rendered.Pdf,
+                }, idempotencyKey, requestHash, actor, ct).ConfigureAwait(false);
+                break;
+            }
+            catch (DuplicateVerificationCodeException) when (attempt < 3)
+            {
+            }
+        }
+
+        var document = created.Document;
+        if (document.Status == DocumentStatus.Draft)
+        {
+            await WithDocumentLock(document.Id, async () =>
+            {
+                var current = await Registry.GetAsync(document.Id, ct).ConfigureAwait(false) ?? document;
+                document = current.Status == DocumentStatus.Draft
+                    ? await Registry.TransitionAsync(current.Id, current.Version, DocumentTransition.SendForSignature(signer), actor,
+                        new Dictionary<string, string> { ["signer"] = signer }, cancellationToken: ct).ConfigureAwait(false)
+                    : current;
+            }, ct).ConfigureAwait(false);
+        }
+        _logger.LogInformation("document {DocumentId} {Outcome} for signer {Signer}", document.Id, created.Created ? "created" : "replayed", signer);
+        return new SubmitResult(document, created.Created);
+    }
+
+    internal static string RequestHash(byte[] body, string signer)
+    {
+        using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        sha.AppendData(body);
+        sha.AppendData([0]);
+        sha.AppendData(Encoding.UTF8.GetBytes(signer));
+        return Convert.ToHexStringLower(sha.GetHashAndReset());
+    }
+
+    // ---- reading ------------------------------------------------------------------------
+
+    public async Task<DocumentRecord> GetAsync(Guid id, CancellationToken ct) =>
+        await Registry.GetAsync(id, ct).ConfigureAwait(false) ?? throw ApiProblemException.NotFound($"no document {id}");
+
+    public async Task<byte[]> GetPdfAsync(DocumentRecord document, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(document);
+        if (document.PdfSha256 is not { } sha) throw ApiProblemException.NotFound($"document {document.Id} has no PDF");
+        return await _runtime.Storage.Blobs.GetAsync(sha, ct).ConfigureAwait(false);
+    }
+
+    // ---- department heads ---------------------------------------------------------------
+
+    /// <summary>Checks the token certificate's chain to the configured anchors and records it for the head.</summary>
+    public HeadEnrollment Enroll(string headId, string headName, X509Certificate2 certificate, IReadOnlyList<X509Certificate2> chain)
+    {
+        ArgumentNullException.ThrowIfNull(certificate);
+        ArgumentNullException.ThrowIfNull(chain);
+        var now = _time.GetUtcNow();
+        if (now < certificate.NotBefore.ToUniversalTime() || now > certificate.NotAfter.ToUniversalTime())
+            throw ApiProblemException.Unprocessable($"the certificate '{certificate.Subject}' is not valid now (valid {certificate.NotBefore:u} to {certificate.NotAfter:u})", "certificate");
+        var usage = certificate.Extensions.OfType<X509KeyUsageExtension>().FirstOrDefault();
+        if (usage != null && (usage.KeyUsages & (X509KeyUsageFlags.DigitalSignature | X509KeyUsageFlags.NonRepudiation)) == 0)
+            throw ApiProblemException.Unprocessable("the certificate's key usage allows neither digitalSignature nor nonRepudiation", "certificate");
+        if (certificate.Extensions.OfType<X509BasicConstraintsExtension>().Any(b => b.CertificateAuthority))
+            throw ApiProblemException.Unprocessable("the certificate is a CA certificate, not a signer's", "certificate");
+
+        using var builder = new X509Chain();
+        builder.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+        builder.ChainPolicy.CustomTrustStore.AddRange(_runtime.TrustAnchors);
+        builder.ChainPolicy.ExtraStore.AddRange(_runtime.Intermediates);
+        foreach (var c in chain) builder.ChainPolicy.ExtraStore.Add(c);
+        // Revocation of signer certificates is checked when verifying (B-LT work); here the chain decides.
+        builder.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+        builder.ChainPolicy.VerificationTime = now.UtcDateTime;
+        if (!builder.Build(certificate))
+        {
+            var why = string.Join("; ", builder.ChainStatus.Select(s => s.StatusInformation.Trim()).Where(s => s.Length > 0).Distinct());
+            throw ApiProblemException.Unprocessable($"the certificate does not chain to a configured trust anchor ({why})", "certificate");
+        }
+
+        var enrollment = new HeadEnrollment
+        {
+            HeadId = headId,
+            Name = headName,
+            Certificate = certificate.RawData,
+            Chain = builder.ChainElements.Skip(1).Select(e => e.Certificate.RawData).ToArray(),
+            CertificateSha256 = Certificates.Sha256(certificate),
+            EnrolledUtc = now,
+        };
+        Heads.Put(enrollment);
+        _logger.LogInformation("head {HeadId} enrolled signing certificate {CertificateSha256}", headId, enrollment.CertificateSha256);
+        return enrollment;
+    }
+
+    /// <summary>Phase 1 for the calling head: the hash to sign on the token, bound to their enrolled certificate.</summary>
+    public async Task<(PreparedRequest Request, DocumentFacts Facts)> PrepareAsync(Guid id, string headId, CancellationToken ct)
+    {
+        return await WithDocumentLock(id, async () =>
+        {
+            var document = await GetAsync(id, ct).ConfigureAwait(false);
+            if (!string.Equals(document.SignerId, headId, StringComparison.Ordinal))
+                throw ApiProblemException.Forbidden($"document {document.VerificationCode} is not in your queue");
+            if (document.Status != DocumentStatus.AwaitingSignature)
+                throw ApiProblemException.Conflict($"document {document.VerificationCode} is {document.Status.ToName()}, not awaiting your signature");
+            var enrollment = Heads.Get(headId) ?? throw ApiProblemException.Conflict("you have not enrolled a signing certificate yet (POST /api/heads/enroll)");
+
+            var facts = Facts.Get(document.VerificationCode);
+            var pdf = await GetPdfAsync(document, ct).ConfigureAwait(false);
+            var certificate = X509CertificateLoader.LoadCertificate(enrollment.Certificate);
+            var chain = enrollment.Chain.Select(X509CertificateLoader.LoadCertificate).ToList();
+            var image = _runtime.HeadSignatureImage;
+            var prepared = PadesSigner.Prepare(pdf, new SignatureRequest
+            {
+                SignerCertificate = certificate,
+                Chain = chain,
+                PageIndex = facts.HeadSlot.PageIndex,
+                Placement = new SignaturePlacement(facts.HeadSlot.X, facts.HeadSlot.Y, facts.HeadSlot.Width, facts.HeadSlot.Height),
+                Appearance = new SignatureAppearance { SignatureImagePng = image, ShowSigningTime = image == null },
+                Reason = "Ký duyệt",
+                Location = facts.Place,
+            }, _time);
+            var request = new PreparedRequest
+            {
+                RequestId = Guid.NewGuid(),
+                DocumentId = id,
+                DocumentVersion = document.Version,
+                HeadId = headId,
+                CertificateSha256 = enrollment.CertificateSha256,
+                Nonce = Convert.ToBase64String(RandomNumberGenerator.GetBytes(16)),
+                ExpiresUtc = _time.GetUtcNow() + _runtime.Options.PrepareLifetime,
+                Prepared = prepared,
+            };
+            PreparedRequests.Save(request);
+            return (request, facts);
+        }, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Phase 2: checks the request (caller, single use, expiry, document unchanged, certificate
+    /// still enrolled) and the value against the certificate, then embeds CMS + timestamp and
+    /// marks the document Signed. The request is marked used in the same lock, after the commit.
+    /// </summary>
+    public async Task<DocumentRecord> CompleteAsync(Guid id, string headId, Guid requestId, string? nonce, byte[] signatureValue, string actor, CancellationToken ct)
+    {
+        return await WithDocumentLock(id, async () =>
+        {
+            var request = PreparedRequests.Get(requestId) ?? throw ApiProblemException.NotFound($"no prepared request {requestId}");
+            if (!string.Equals(request.HeadId, headId, StringComparison.Ordinal))
+                throw ApiProblemException.Forbidden("this request was prepared for another department head");
+            if (request.DocumentId != id)
+                throw ApiProblemException.BadRequest($"request {requestId} was prepared for another document", "requestId");
+            if (nonce != null && !CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(nonce), Encoding.ASCII.GetBytes(request.Nonce)))
+                throw ApiProblemException.BadRequest("the nonce does not match the prepared request", "nonce");
+            if (request.CompletedUtc != null)
+                throw ApiProblemException.Conflict($"request {requestId} was already completed at {request.CompletedUtc:O}; prepare again to sign again");
+            if (_time.GetUtcNow() > request.ExpiresUtc)
+                throw ApiProblemException.Gone($"request {requestId} expired at {request.ExpiresUtc:O}; prepare again");
+            var enrollment = Heads.Get(headId);
+            if (enrollment?.CertificateSha256 != request.CertificateSha256)
+                throw ApiProblemException.Conflict("your enrolled certificate changed since this request was prepared; prepare again");
+            var document = await GetAsync(id, ct).ConfigureAwait(false);
+            if (document.Version != request.DocumentVersion || document.Status != DocumentStatus.AwaitingSignature)
+                throw ApiProblemException.Conflict($"document {document.VerificationCode} changed since this request was prepared (now {document.Status.ToName()}, version {document.Version})");
+
+            byte[] signed;
+            try
+            {
+                signed = await PadesSigner.CompleteAsync(request.Prepared, signatureValue, _runtime.Timestamps, ct).ConfigureAwait(false);
+            }
+            catch (SigningException e) when (e is not TimestampException)
+            {
+                throw ApiProblemException.Unprocessable(e.Message, "signatureValue");
+            }
+
+            var updated = await Registry.TransitionAsync(id, document.Version, DocumentTransition.MarkSigned(), actor,
+                new Dictionary<string, string> { ["requestId"] = requestId.ToString("D"), ["certificateSha256"] = request.CertificateSha256 }, signed, ct).ConfigureAwait(false);
+            PreparedRequests.Save(request with { CompletedUtc = _time.GetUtcNow() });
+            _logger.LogInformation("document {DocumentId} signed by head {HeadId}", id, headId);
+            return updated;
+        }, ct).ConfigureAwait(false);
+    }
+
+    // ---- seal, issue, revoke, supersede ------------------------------------------------
+
+    /// <summary>
+    /// Signed → (seal with the HSM key, B-T) Sealed → (previews) Issued. Each step commits on its
+    /// own, so a retry after a failure continues where it stopped; an issued document is returned as is.
+    /// </summary>
+    public async Task<DocumentRecord> SealAndIssueAsync(Guid id, string actor, CancellationToken ct)
+    {
+        return await WithDocumentLock(id, async () =>
+        {
+            var document = await GetAsync(id, ct).ConfigureAwait(false);
+            if (document.Status == DocumentStatus.Signed)
+            {
+                var facts = Facts.Get(document.VerificationCode);
+                var pdf = await GetPdfAsync(document, ct).ConfigureAwait(false);
+                var sealedPdf = await PadesSigner.SignAsync(pdf, new SignatureRequest
+                {
+                    SignerCertificate = _runtime.SealCertificate,
+                    Chain = _runtime.SealChain,
+                    PageIndex = facts.SealSlot.PageIndex,
+                    Placement = new SignaturePlacement(facts.SealSlot.X, facts.SealSlot.Y, facts.SealSlot.Width, facts.SealSlot.Height),
+                    Appearance = new SignatureAppearance { SealImagePng = _runtime.SealImage, AgencyName = facts.IssuingAgency },
+                    Reason = "Đóng dấu ban hành",
+                    Location = facts.Place,
+                }, _runtime.SealKey, _runtime.Timestamps, _time, ct).ConfigureAwait(false);
+                document = await Registry.TransitionAsync(id, document.Version, DocumentTransition.MarkSealed(), actor,
+                    new Dictionary<string, string> { ["sealCertificateSha256"] = Certificates.Sha256(_runtime.SealCertificate) }, sealedPdf, ct).ConfigureAwait(false);
+            }
+
+            if (document.Status == DocumentStatus.Sealed)
+            {
+                var pdf = await GetPdfAsync(document, ct).ConfigureAwait(false);
+                var pages = await Previews.RenderAsync(pdf, document.PdfSha256!, ct).ConfigureAwait(false);
+                document = await Registry.TransitionAsync(id, document.Version, DocumentTransition.Issue(), actor,
+                    new Dictionary<string, string> { ["previewPages"] = pages.ToString(System.Globalization.CultureInfo.InvariantCulture) }, cancellationToken: ct).ConfigureAwait(false);
+                _logger.LogInformation("document {DocumentId} sealed and issued", id);
+                return document;
+            }
+
+            if (document.Status == DocumentStatus.Issued) return document;
+            throw ApiProblemException.Conflict($"document {document.VerificationCode} is {document.Status.ToName()}; only a document signed by its head can be sealed");
+        }, ct).ConfigureAwait(false);
+    }
+
+    public async Task<DocumentRecord> RevokeAsync(Guid id, string? reason, string actor, CancellationToken ct)
+    {
+        if (string.IsNullOrWhiteSpace(reason)) throw ApiProblemException.BadRequest("a reason is required", "reason");
+        return await WithDocumentLock(id, async () =>
+        {
+            var document = await GetAsync(id, ct).ConfigureAwait(false);
+            if (document.Status == DocumentStatus.Revoked) return document; // a retried revoke
+            return await Registry.TransitionAsync(id, document.Version, DocumentTransition.Revoke(reason), actor, cancellationToken: ct).ConfigureAwait(false);
+        }, ct).ConfigureAwait(false);
+    }
+
+    public async Task<SupersedeResult> SupersedeAsync(Guid id, Guid replacementId, string? reason, string actor, CancellationToken ct)
+    {
+        if (string.IsNullOrWhiteSpace(reason)) throw ApiProblemException.BadRequest("a reason is required", "reason");
+        if (replacementId == id) throw ApiProblemException.Unprocessable("a document cannot replace itself", "replacementId");
+        return await WithDocumentLock(id, async () =>
+        {
+            var document = await GetAsync(id, ct).ConfigureAwait(false);
+            var replacement = await Registry.GetAsync(replacementId, ct).ConfigureAwait(false)
+                ?? throw ApiProblemException.Unprocessable($"no document {replacementId}", "replacementId");
+            if (document.Status == DocumentStatus.Superseded && document.ReplacedBy == replacementId)
+                return new SupersedeResult(document, replacement); // a retried supersede
+            return await Registry.SupersedeAsync(id, document.Version, replacementId, reason, actor, ct).ConfigureAwait(false);
+        }, ct).ConfigureAwait(false);
+    }
+
+    // ---- public ---------------------------------------------------------------------------
+
+    /// <summary>The public view of a result by its printed code; null unless it has been issued.</summary>
+    public async Task<PublicStatus?> FindPublicAsync(string typedCode, CancellationToken ct)
+    {
+        string code;
+        try
+        {
+            code = VerificationCode.Normalize(typedCode);
+        }
+        catch (SigningException)
+        {
+            return null;
+        }
+        var document = await Registry.GetByCodeAsync(code, ct).ConfigureAwait(false);
+        return document == null ? null : await PublicViewAsync(document, ct).ConfigureAwait(false);
+    }
+
+    private async Task<PublicStatus?> PublicViewAsync(DocumentRecord document, CancellationToken ct)
+    {
+        if (document.Status is not (DocumentStatus.Issued or DocumentStatus.Revoked or DocumentStatus.Superseded)) return null;
+        var history = await Registry.GetHistoryAsync(document.Id, ct).ConfigureAwait(false);
+        var issued = history.LastOrDefault(r => r.Action == "issue")?.TimeUtc;
+        string? replacedBy = null;
+        if (document.ReplacedBy is { } r) replacedBy = (await Registry.GetAsync(r, ct).ConfigureAwait(false))?.VerificationCode;
+        // Revoked and superseded documents keep their PDF (the issued one), so the previews stay valid.
+        var pages = document.PdfSha256 is { } sha ? Previews.PageCount(sha) : 0;
+        return new PublicStatus(document, Facts.Get(document.VerificationCode), issued, replacedBy, pages);
+    }
+
+    /// <summary>
+    /// Verifies an uploaded PDF with read limits, then looks for the registered result it claims
+    /// to be: by <paramref name="code"/> when given, else by verification codes found in the file
+    /// (the renderer writes the code into the uncompressed XMP metadata). Match: "identical" (same
+    /// bytes as issued), "extends" (the issued file is a prefix: later incremental updates), or "none".
+    /// </summary>
+    public async Task<UploadVerification> VerifyUploadAsync(byte[] pdf, string? code, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(pdf);
+        VerificationReport report;
+        try
+        {
+            report = PdfSignatureVerifier.Verify(pdf, new VerificationPolicy
+            {
+                TrustAnchors = _runtime.TrustAnchors,
+                Limits = new PdfReadLimits
+                {
+                    MaxFileBytes = _runtime.Options.MaxUploadBytes,
+                    MaxObjects = 200_000,
+                    MaxRevisions = 100,
+                    MaxDecodedStreamBytes = 32 * 1024 * 1024,
+                    MaxParseTime = TimeSpan.FromSeconds(5),
+                },
+            });
+        }
+        catch (SigningException e)
+        {
+            throw ApiProblemException.Unprocessable("the file cannot be read as a PDF: " + e.Message, "file");
+        }
+
+        var candidates = code != null ? [code] : CodesIn(pdf);
+        foreach (var candidate in candidates)
+        {
+            var view = await FindPublicAsync(candidate, ct).ConfigureAwait(false);
+            if (view?.Document.PdfSha256 is not { } sha) continue;
+            var issued = await _runtime.Storage.Blobs.GetAsync(sha, ct).ConfigureAwait(false);
+            var match = pdf.AsSpan().SequenceEqual(issued) ? "identical"
+                : pdf.Length > issued.Length && pdf.AsSpan(0, issued.Length).SequenceEqual(issued) ? "extends"
+                : "none";
+            if (match != "none" || code != null) return new UploadVerification(report, match, view);
+        }
+        return new UploadVerification(report, "none", null);
+    }
+
+    [GeneratedRegex("[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{3}", RegexOptions.CultureInvariant)]
+    private static partial Regex CodePattern();
+
+    private static List<string> CodesIn(byte[] pdf) =>
+        CodePattern().Matches(Encoding.Latin1.GetString(pdf)).Select(m => m.Value).Distinct(StringComparer.Ordinal).Take(10).ToList();
+
+    private async Task<T> WithDocumentLock<T>(Guid id, Func<Task<T>> action, CancellationToken ct)
+    {
+        var gate = _locks[(id.GetHashCode() & int.MaxValue) % LockStripes];
+        await gate.WaitAsync(ct).ConfigureAwait(false);
+        try
+        {
+            return await action().ConfigureAwait(false);
+        }
+        finally
+        {
+            gate.Release();
+        }
+    }
+
+    private Task WithDocumentLock(Guid id, Func<Task> action, CancellationToken ct) =>
+        WithDocumentLock<object?>(id, async () => { await action().ConfigureAwait(false); return null; }, ct);
+}

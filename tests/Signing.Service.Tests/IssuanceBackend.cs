@@ -1,0 +1,69 @@
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using Signing.Core.Keys;
+using Signing.DevPki;
+using Signing.Pkcs11;
+using Signing.Testing;
+
+namespace Signing.Service.Tests;
+
+/// <summary>
+/// One SoftHSM2 token per test process with a dev PKI built on it (root, issuing CA, head, seal,
+/// TSA keys generated on the token), a PIN file, and settings pointing the service at them.
+/// Each service instance gets its own temp data directory (SQLite registry, blobs, previews).
+/// </summary>
+public sealed class IssuanceBackend
+{
+    private static readonly Lazy<IssuanceBackend> Shared = new(() => new IssuanceBackend(), LazyThreadSafetyMode.ExecutionAndPublication);
+
+    public static IssuanceBackend Instance => Shared.Value;
+
+    public TestToken Token { get; }
+    public DevLayout Layout { get; }
+    public string PinFile { get; }
+    public Pkcs11Token Session { get; }
+    public X509Certificate2 HeadCertificate { get; }
+    public X509Certificate2Collection Chain { get; } = new();
+
+    private IssuanceBackend()
+    {
+        Token = SoftHsm.CreateToken("svc-" + Guid.NewGuid().ToString("N")[..8]);
+        Layout = new DevLayout(RepoPaths.NewTempDirectory("service-pki"));
+        Session = Token.Open();
+        new DevPkiBuilder(new Pkcs11DevKeyStore(new Pkcs11KeyStore(Session)), Layout).Build();
+        PinFile = Path.Combine(Layout.Home, "seal.pin");
+        Signing.Core.IO.AtomicFile.WriteText(PinFile, Token.UserPin, secret: true);
+        HeadCertificate = X509CertificateLoader.LoadCertificateFromFile(Layout.CertificateFile("head"));
+        Chain.ImportFromPemFile(Path.Combine(Layout.PkiDirectory, DevPkiBuilder.ChainFileName));
+    }
+
+    public string KeyUri(string label) => $"pkcs11:token={Token.Label};object={label};type=private";
+
+    /// <summary>The head's signature over a prepared hash, made on the token as the desk agent would.</summary>
+    public byte[] SignAsHead(byte[] hash) =>
+        new Pkcs11KeyStore(Session).GetSignatureKey(Pkcs11Uri.For(obj: "head", type: "private")).SignHash(hash, HashAlgorithmName.SHA256, RsaPaddingMode.Pkcs1);
+
+    public Dictionary<string, string?> Settings(string? dataDirectory = null) => new()
+    {
+        ["Signing:DataDirectory"] = dataDirectory ?? RepoPaths.NewTempDirectory("service-data"),
+        ["Signing:Pkcs11:Module"] = SoftHsm.ModulePath,
+        ["Signing:Seal:KeyUri"] = KeyUri("seal"),
+        ["Signing:Seal:PinSource"] = "file:" + PinFile,
+        ["Signing:Seal:ChainFile"] = Path.Combine(Layout.PkiDirectory, DevPkiBuilder.ChainFileName),
+        ["Signing:Seal:Image"] = Path.Combine(RepoPaths.Samples, "images", "seal.png"),
+        ["Signing:Heads:SignatureImage"] = Path.Combine(RepoPaths.Samples, "images", "signature.png"),
+        ["Signing:Tsa:KeyUri"] = KeyUri("tsa"),
+        ["Signing:TrustAnchors:0"] = Layout.CertificateFile(DevPkiBuilder.RootLabel),
+        ["Signing:Intermediates:0"] = Layout.CertificateFile(DevPkiBuilder.IssuingLabel),
+        ["Signing:VerificationBaseUrl"] = "https://verify.test.example",
+        ["Signing:Verify:PermitsPerMinute"] = "1000",
+    };
+}
+
+/// <summary>The system clock plus an offset a test can move forward (expiry tests).</summary>
+public sealed class AdjustableTime : TimeProvider
+{
+    public TimeSpan Offset { get; set; }
+
+    public override DateTimeOffset GetUtcNow() => System.GetUtcNow() + Offset;
+}
