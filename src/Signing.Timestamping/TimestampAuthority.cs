@@ -51,7 +51,6 @@ public sealed class TimestampAuthority
 
     private readonly ISignatureKey _key;
     private readonly X509Certificate2 _certificate;
-    private readonly X509Certificate2[] _intermediates;
     private readonly ISerialNumberSource _serials;
     private readonly TimestampAuthorityOptions _options;
     private readonly byte[] _signingCertificateV2;
@@ -83,14 +82,13 @@ public sealed class TimestampAuthority
 
         _key = key;
         _certificate = certificate;
-        _intermediates = [.. intermediates];
         _serials = serials;
         _options = options ?? new TimestampAuthorityOptions();
         // Everything of a token that does not change between tokens is encoded once.
         _signingCertificateV2 = EncodeSigningCertificateV2(certificate);
         _tsaName = EncodeTsaName(certificate.SubjectName);
         _issuerAndSerialNumber = EncodeIssuerAndSerialNumber(certificate);
-        _certificateSet = EncodeCertificateSet([certificate, .. _intermediates]);
+        _certificateSet = EncodeCertificateSet([certificate, .. intermediates]);
         _signatureAlgorithm = EncodeSignatureAlgorithm(key.Algorithm);
     }
 
