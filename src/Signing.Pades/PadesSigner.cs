@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Security.Cryptography;
-using System.Security.Cryptography.Pkcs;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using Signing.Core;
@@ -10,6 +9,7 @@ using Signing.Pades.Appearance;
 using Signing.Pades.Cms;
 using Signing.Pades.PdfSyntax;
 using Signing.Pades.Verification;
+using Signing.Timestamping;
 
 namespace Signing.Pades;
 
@@ -344,14 +344,21 @@ public static class PadesSigner
         return stored;
     }
 
+    // The client has checked the token; this guards the embedding against a client that returns
+    // a token for something else. A structural read only: no certificate parsing, no signature check.
     private static void CheckTokenImprint(byte[] token, byte[] imprint)
     {
-        if (!Rfc3161TimestampToken.TryDecode(token, out var tst, out _))
+        TstInfo info;
+        try
+        {
+            info = TimestampToken.Read(token).Info;
+        }
+        catch (TimestampException)
         {
             throw new TimestampException("The TSA returned something that is not an RFC 3161 timestamp token.");
         }
 
-        if (!tst.TokenInfo.GetMessageHash().Span.SequenceEqual(imprint))
+        if (!info.MessageImprint.AsSpan().SequenceEqual(imprint))
         {
             throw new TimestampException("The timestamp token does not cover this signature (message imprint mismatch).");
         }

@@ -25,8 +25,34 @@ public sealed record Rfc3161ClientOptions
 }
 
 /// <summary>A timestamp token that matched its request and whose signature checked out.</summary>
-/// <param name="Token">The DER TimeStampToken (CMS ContentInfo) exactly as the TSA sent it.</param>
-public sealed record VerifiedTimestamp(byte[] Token, Rfc3161TimestampTokenInfo Info, X509Certificate2 SignerCertificate);
+public sealed class VerifiedTimestamp
+{
+    private Rfc3161TimestampTokenInfo? _info;
+
+    public VerifiedTimestamp(byte[] token, TimestampToken parsed, X509Certificate2 signerCertificate)
+    {
+        ArgumentNullException.ThrowIfNull(token);
+        ArgumentNullException.ThrowIfNull(parsed);
+        ArgumentNullException.ThrowIfNull(signerCertificate);
+        Token = token;
+        Parsed = parsed;
+        SignerCertificate = signerCertificate;
+    }
+
+    /// <summary>The DER TimeStampToken (CMS ContentInfo) exactly as the TSA sent it.</summary>
+    public byte[] Token { get; }
+
+    /// <summary>The token as read by the check (TSTInfo fields, certificates).</summary>
+    public TimestampToken Parsed { get; }
+
+    /// <summary>The TSTInfo as .NET's type, decoded on first use (the check itself does not need it).</summary>
+    public Rfc3161TimestampTokenInfo Info => _info ??= Rfc3161TimestampTokenInfo.TryDecode(Parsed.TstInfoDer, out var info, out _)
+        ? info
+        : throw new TimestampException("The TSTInfo of a checked token cannot be decoded by .NET.");
+
+    /// <summary>The TSA certificate (a shared instance: do not dispose).</summary>
+    public X509Certificate2 SignerCertificate { get; }
+}
 
 /// <summary>
 /// RFC 3161 client over HTTP. Each query carries a random 64-bit nonce and certReq=true. A reply
@@ -79,7 +105,8 @@ public sealed class Rfc3161Client : ITimestampClient
 
     /// <summary>
     /// Checks a DER TimeStampResp against the request it answers (see the class remarks) and
-    /// returns the token. Throws <see cref="TimestampException"/> saying what did not match.
+    /// returns the token. The token is read once and its signature checked once. Throws
+    /// <see cref="TimestampException"/> saying what did not match.
     /// </summary>
     public static VerifiedTimestamp ValidateResponse(Rfc3161TimestampRequest request, ReadOnlySpan<byte> timeStampResp)
     {
@@ -93,54 +120,42 @@ public sealed class Rfc3161Client : ITimestampClient
         }
 
         if (tokenBytes == null) throw new TimestampException("TSA reply says granted but carries no timestamp token");
-        if (!Rfc3161TimestampToken.TryDecode(tokenBytes, out var token, out var consumed) || consumed != tokenBytes.Length)
+        TimestampToken token;
+        try
         {
-            // .NET refuses a token whose signer lacks the critical timeStamping EKU without saying
-            // so; name that cause when it is the one.
-            if (TryGetSignerCertificate(tokenBytes) is { } embedded) CheckTimeStampingEku(embedded);
-            throw new TimestampException("TSA reply token is not a valid RFC 3161 TimeStampToken");
+            token = TimestampToken.Read(tokenBytes);
+        }
+        catch (TimestampException e)
+        {
+            throw new TimestampException($"TSA reply is unusable: {e.Message}", e);
         }
 
-        var info = token.TokenInfo;
-        var (sentNonce, gotNonce) = (request.GetNonce(), info.GetNonce());
-        if (sentNonce.HasValue != gotNonce.HasValue || (sentNonce.HasValue && !SameInteger(sentNonce.Value.Span, gotNonce!.Value.Span)))
+        var info = token.Info;
+        var (sentNonce, gotNonce) = (request.GetNonce(), info.Nonce);
+        if (sentNonce.HasValue != (gotNonce is not null) || (sentNonce.HasValue && !TimestampToken.SameInteger(sentNonce.Value.Span, gotNonce)))
         {
             throw new TimestampException("TSA reply nonce mismatch");
         }
 
-        if (info.HashAlgorithmId.Value != request.HashAlgorithmId.Value || !info.GetMessageHash().Span.SequenceEqual(request.GetMessageHash().Span))
+        if (info.HashAlgorithmOid != request.HashAlgorithmId.Value || !info.MessageImprint.AsSpan().SequenceEqual(request.GetMessageHash().Span))
         {
             throw new TimestampException("TSA reply message imprint does not match the request");
         }
 
-        if (request.RequestedPolicyId is { } policy && info.PolicyId.Value != policy.Value)
+        if (request.RequestedPolicyId is { } policy && info.PolicyOid != policy.Value)
         {
-            throw new TimestampException($"TSA reply policy {info.PolicyId.Value} is not the requested {policy.Value}");
+            throw new TimestampException($"TSA reply policy {info.PolicyOid} is not the requested {policy.Value}");
         }
 
-        var signerInfos = token.AsSignedCms().SignerInfos;
-        if (signerInfos.Count != 1) throw new TimestampException($"TSA token has {signerInfos.Count} signers instead of one");
-        var signer = signerInfos[0].Certificate ?? throw new TimestampException("TSA token does not contain the TSA certificate although it was requested");
+        // RFC 3161 §2.4.1: certReq was true, so the TSA certificate must be in the token.
+        var signer = token.FindSignerCertificate() ?? throw new TimestampException("TSA token does not contain the TSA certificate although it was requested");
         CheckTimeStampingEku(signer);
-
-        try
+        if (token.CheckSigner(signer) is { } problem)
         {
-            // .NET's own cross-check of status, imprint, nonce, policy and certReq.
-            request.ProcessResponse(timeStampResp.ToArray(), out _);
-        }
-        catch (CryptographicException e)
-        {
-            throw new TimestampException($"TSA reply does not match the request: {e.Message}", e);
+            throw new TimestampException($"TSA token signature or its signing-certificate binding does not verify: {problem}");
         }
 
-        if (!token.VerifySignatureForHash(request.GetMessageHash().Span, request.HashAlgorithmId, out var verifiedSigner, [signer])
-            || verifiedSigner == null
-            || !verifiedSigner.RawData.AsSpan().SequenceEqual(signer.RawData))
-        {
-            throw new TimestampException("TSA token signature or its signing-certificate binding does not verify");
-        }
-
-        return new VerifiedTimestamp(tokenBytes, info, signer);
+        return new VerifiedTimestamp(tokenBytes, token, signer);
     }
 
     private async Task<byte[]> PostAsync(byte[] query, CancellationToken cancellationToken)
@@ -209,20 +224,6 @@ public sealed class Rfc3161Client : ITimestampClient
         return buffer.ToArray();
     }
 
-    private static X509Certificate2? TryGetSignerCertificate(byte[] token)
-    {
-        try
-        {
-            var cms = new SignedCms();
-            cms.Decode(token);
-            return cms.SignerInfos.Count == 1 ? cms.SignerInfos[0].Certificate : null;
-        }
-        catch (CryptographicException)
-        {
-            return null;
-        }
-    }
-
     private static void CheckTimeStampingEku(X509Certificate2 signer)
     {
         var eku = signer.Extensions.OfType<X509EnhancedKeyUsageExtension>().SingleOrDefault();
@@ -266,7 +267,4 @@ public sealed class Rfc3161Client : ITimestampClient
             throw new TimestampException("TSA reply is not a DER TimeStampResp", e);
         }
     }
-
-    private static bool SameInteger(ReadOnlySpan<byte> a, ReadOnlySpan<byte> b) =>
-        new System.Numerics.BigInteger(a, isUnsigned: false, isBigEndian: true) == new System.Numerics.BigInteger(b, isUnsigned: false, isBigEndian: true);
 }

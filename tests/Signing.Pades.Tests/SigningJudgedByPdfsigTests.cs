@@ -167,6 +167,41 @@ public sealed class SigningJudgedByPdfsigTests
     }
 
     [Fact]
+    public async Task A_timestamp_token_with_an_altered_signature_is_invalid_for_our_verifier_and_openssl()
+    {
+        // The token's last byte is the last byte of its signature value (openssl puts no unsigned attributes in tokens).
+        var tsa = new AlteringTimestampClient(new OpenSslTimestampClient(Pki));
+        var signed = await PadesSigner.SignAsync(TestPdfs.Classic, Pki.RequestFor(Pki.Head), Pki.Head.Key, tsa);
+
+        var only = Assert.Single(PdfSignatureVerifier.Verify(signed, Policy).Signatures);
+        Assert.True(only.DigestOk && only.SignatureOk);
+        Assert.True(only.Timestamp.Present && only.Timestamp.ImprintOk);
+        Assert.False(only.Timestamp.Valid);
+        Assert.Equal("the timestamp token's signature is invalid", only.Timestamp.Problem);
+        Assert.Equal(Indication.INDETERMINATE, only.Indication);
+        Assert.Equal("SIG_CONSTRAINTS_FAILURE", only.SubIndication);
+
+        var dir = RepoPaths.NewTempDirectory("pades-bad-token");
+        var (value, token) = Judges.SignatureValueAndToken(Judges.Extract(signed).Single().Cms);
+        File.WriteAllBytes(Path.Combine(dir, "token.der"), token!);
+        File.WriteAllBytes(Path.Combine(dir, "value.bin"), value);
+        var ts = ExternalTool.Run("openssl", "ts", "-verify", "-data", Path.Combine(dir, "value.bin"), "-in", Path.Combine(dir, "token.der"), "-token_in", "-CAfile", Pki.RootPem, "-untrusted", Pki.TsaChainPem);
+        Assert.NotEqual(0, ts.ExitCode);
+        Assert.DoesNotContain("Verification: OK", ts.All);
+        Directory.Delete(dir, recursive: true);
+    }
+
+    private sealed class AlteringTimestampClient(Signing.Core.Timestamps.ITimestampClient inner) : Signing.Core.Timestamps.ITimestampClient
+    {
+        public async Task<byte[]> GetTokenAsync(ReadOnlyMemory<byte> hash, HashAlgorithmName hashAlgorithm, CancellationToken cancellationToken = default)
+        {
+            var token = await inner.GetTokenAsync(hash, hashAlgorithm, cancellationToken);
+            token[^1] ^= 0x01;
+            return token;
+        }
+    }
+
+    [Fact]
     public async Task Two_phase_round_trip_survives_serialisation_and_refuses_a_wrong_signature_value()
     {
         var prepared = PadesSigner.Prepare(TestPdfs.Classic, Pki.RequestFor(Pki.Head) with { FieldName = "Remote" });

@@ -2,6 +2,7 @@ using System.Formats.Asn1;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using Signing.Pades.Verification;
+using Signing.Timestamping;
 
 namespace Signing.Pades.Cms;
 
@@ -64,29 +65,16 @@ public sealed class CmsSignature
         using var hasher = IncrementalHash.CreateHash(hashName);
         hasher.AppendData(SignedAttributesForVerification);
         var hash = hasher.GetHashAndReset();
-        switch (SignatureAlgorithmOid)
+        // Key objects are reused per certificate (PublicKeyCache): importing the key costs more than the check.
+        return SignatureAlgorithmOid switch
         {
-            case Oids.RsaEncryption or Oids.Sha256WithRsa or Oids.Sha384WithRsa or Oids.Sha512WithRsa:
-                {
-                    using var rsa = certificate.GetRSAPublicKey();
-                    return rsa is not null && rsa.VerifyHash(hash, SignatureValue, hashName, RSASignaturePadding.Pkcs1);
-                }
-
-            case Oids.RsaPss:
-                {
-                    using var rsa = certificate.GetRSAPublicKey();
-                    return rsa is not null && rsa.VerifyHash(hash, SignatureValue, hashName, RSASignaturePadding.Pss);
-                }
-
-            case Oids.EcdsaWithSha256 or Oids.EcdsaWithSha384 or Oids.EcdsaWithSha512 or Oids.EcPublicKey:
-                {
-                    using var ec = certificate.GetECDsaPublicKey();
-                    return ec is not null && ec.VerifyHash(hash, SignatureValue, DSASignatureFormat.Rfc3279DerSequence);
-                }
-
-            default:
-                return false;
-        }
+            Oids.RsaEncryption or Oids.Sha256WithRsa or Oids.Sha384WithRsa or Oids.Sha512WithRsa =>
+                PublicKeyCache.VerifyHash(certificate, hash, SignatureValue, hashName, SignatureCheck.RsaPkcs1),
+            Oids.RsaPss => PublicKeyCache.VerifyHash(certificate, hash, SignatureValue, hashName, SignatureCheck.RsaPss),
+            Oids.EcdsaWithSha256 or Oids.EcdsaWithSha384 or Oids.EcdsaWithSha512 or Oids.EcPublicKey =>
+                PublicKeyCache.VerifyHash(certificate, hash, SignatureValue, hashName, SignatureCheck.EcdsaDer),
+            _ => false,
+        };
     }
 }
 

@@ -1,9 +1,10 @@
 using System.Formats.Asn1;
 using System.Security.Cryptography;
-using System.Security.Cryptography.Pkcs;
 using System.Security.Cryptography.X509Certificates;
 using Signing.Pades.Cms;
 using Signing.Pades.PdfSyntax;
+using Signing.Core.Timestamps;
+using Signing.Timestamping;
 
 namespace Signing.Pades.Verification;
 
@@ -273,59 +274,41 @@ public static class PdfSignatureVerifier
     {
         var attr = cms.Unsigned(Oids.SignatureTimeStampToken);
         if (attr is null || attr.Values.Count == 0) return new TimestampCheck(false, false, null, false, null, false, null);
-        if (!Rfc3161TimestampToken.TryDecode(attr.Values[0], out var token, out _))
+
+        // One read of the token, one signature check (TimestampToken: ESS binding, validity at
+        // genTime, critical timeStamping EKU, content-type, message-digest, signature value).
+        TimestampToken token;
+        try
+        {
+            token = TimestampToken.Read(attr.Values[0]);
+        }
+        catch (TimestampException)
         {
             return new TimestampCheck(true, false, null, false, null, false, "the timestamp token cannot be decoded");
         }
 
-        var info = token.TokenInfo;
-        HashAlgorithmName alg;
-        try
+        var info = token.Info;
+        if (info.HashAlgorithm is not { } alg)
         {
-            alg = info.HashAlgorithmId.Value switch
-            {
-                Oids.Sha256 => HashAlgorithmName.SHA256,
-                Oids.Sha384 => HashAlgorithmName.SHA384,
-                Oids.Sha512 => HashAlgorithmName.SHA512,
-                _ => throw new CryptographicException("unsupported"),
-            };
-        }
-        catch (CryptographicException)
-        {
-            return new TimestampCheck(true, false, info.Timestamp, false, null, false, "the timestamp uses an unsupported hash algorithm");
+            return new TimestampCheck(true, false, info.GenTime, false, null, false, "the timestamp uses an unsupported hash algorithm");
         }
 
         using var h = IncrementalHash.CreateHash(alg);
         h.AppendData(cms.SignatureValue);
-        var imprint = h.GetHashAndReset();
-        var imprintOk = info.GetMessageHash().Span.SequenceEqual(imprint);
-        var extra = new X509Certificate2Collection();
-        extra.AddRange(cms.Certificates.ToArray());
-        var signatureOk = token.VerifySignatureForHash(imprint, alg, out var tsaCert, extra);
-        if (!signatureOk || tsaCert is null)
+        var imprintOk = info.MessageImprint.AsSpan().SequenceEqual(h.GetHashAndReset());
+        var tsaCert = token.FindSignerCertificate(cms.Certificates);
+        var signatureOk = tsaCert is not null && token.CheckSigner(tsaCert) is null;
+        if (!imprintOk || !signatureOk || tsaCert is null)
         {
-            return new TimestampCheck(true, false, info.Timestamp, imprintOk, tsaCert?.Subject, false, imprintOk ? "the timestamp token's signature is invalid" : "the timestamp does not cover this signature value");
+            return new TimestampCheck(true, false, info.GenTime, imprintOk, tsaCert?.Subject, false, imprintOk ? "the timestamp token's signature is invalid" : "the timestamp does not cover this signature value");
         }
 
         var eku = tsaCert.Extensions.OfType<X509EnhancedKeyUsageExtension>().FirstOrDefault();
         var ekuOk = eku is not null && eku.EnhancedKeyUsages.Cast<Oid>().Any(o => o.Value == Oids.TimeStampingEku);
-        var tokenCerts = TokenCertificates(attr.Values[0]).Concat(cms.Certificates).ToList();
-        var chain = CheckChain(tsaCert, tokenCerts, policy.TrustAnchors, info.Timestamp, out _);
+        var tokenCerts = token.Certificates.Concat(cms.Certificates).ToList();
+        var chain = CheckChain(tsaCert, tokenCerts, policy.TrustAnchors, info.GenTime, out _);
         var problem = !ekuOk ? "the TSA certificate lacks the timeStamping EKU" : !chain.Trusted ? "the TSA certificate is not trusted: " + chain.Status : null;
-        return new TimestampCheck(true, ekuOk && chain.Trusted, info.Timestamp, imprintOk, tsaCert.Subject, chain.Trusted, problem);
-    }
-
-    /// <summary>The certificates a timestamp token carries, through the shared cache (SignedCms would parse them again on every call).</summary>
-    private static IReadOnlyList<X509Certificate2> TokenCertificates(byte[] token)
-    {
-        try
-        {
-            return CmsSignatureReader.Read(token).Certificates;
-        }
-        catch (Exception e) when (e is AsnContentException or CryptographicException)
-        {
-            return [];
-        }
+        return new TimestampCheck(true, ekuOk && chain.Trusted, info.GenTime, imprintOk, tsaCert.Subject, chain.Trusted, problem);
     }
 
     private static ChainCheck CheckChain(X509Certificate2 cert, IEnumerable<X509Certificate2> candidates, X509Certificate2Collection anchors, DateTimeOffset at, out X509Chain? built)

@@ -6,25 +6,14 @@ using System.Text;
 namespace Signing.Pades.Verification;
 
 /// <summary>
-/// Parsed certificates by their DER bytes. Signed files of one agency carry the same few
-/// certificates (signer, CAs, TSA) over and over; parsing them costs far more than verifying a
-/// signature. Instances are shared between callers and threads: read them, never dispose them.
+/// Parsed certificates by their DER bytes: the one cache of <see cref="Signing.Timestamping.CertificateCache"/>,
+/// so a TSA or signer certificate parsed while signing or timestamping is not parsed again to
+/// verify. Instances are shared between callers and threads: read them, never dispose them.
 /// </summary>
 public static class SharedCertificates
 {
-    private const int MaxEntries = 4096;
-    private static readonly ConcurrentDictionary<string, X509Certificate2> Cache = new(StringComparer.Ordinal);
-
     /// <summary>The certificate with exactly these DER bytes (throws <see cref="CryptographicException"/> when they are not one).</summary>
-    public static X509Certificate2 Load(ReadOnlySpan<byte> der)
-    {
-        var key = Convert.ToHexString(SHA256.HashData(der));
-        if (Cache.TryGetValue(key, out var cached) && cached.RawDataMemory.Span.SequenceEqual(der)) return cached;
-        var loaded = X509CertificateLoader.LoadCertificate(der);
-        if (Cache.Count >= MaxEntries) Cache.Clear();
-        Cache[key] = loaded;
-        return loaded;
-    }
+    public static X509Certificate2 Load(ReadOnlySpan<byte> der) => Signing.Timestamping.CertificateCache.Load(der);
 }
 
 /// <summary>
