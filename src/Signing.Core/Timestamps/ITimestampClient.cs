@@ -8,7 +8,8 @@ public interface ITimestampClient
 {
     /// <summary>
     /// Returns the DER TimeStampToken (a CMS ContentInfo) for <paramref name="hash"/>, after checking
-    /// the reply's status, nonce, message imprint and the TSA certificate's timeStamping EKU.
+    /// the reply's status, nonce, message imprint, the token's signature and the TSA certificate's
+    /// critical timeStamping EKU. Callers (the PAdES signer) rely on these checks having been made.
     /// Throws <see cref="TimestampException"/> with a one-line reason on any failure.
     /// </summary>
     Task<byte[]> GetTokenAsync(ReadOnlyMemory<byte> hash, HashAlgorithmName hashAlgorithm, CancellationToken cancellationToken = default);
