@@ -11,7 +11,8 @@ namespace Signing.Service.Authentication;
 
 /// <summary>
 /// The two Kestrel listeners from "Service:Listeners" and the server certificate from
-/// "Service:ServerCertificate". The staff listener requires a client certificate in the TLS
+/// "Service:ServerCertificate" (Path to a PKCS#12 file with Password or PasswordFile, or a PEM
+/// certificate with KeyPath). The staff listener requires a client certificate in the TLS
 /// handshake (no certificate, no connection); its trust decision is left to
 /// <see cref="ClientCertificateAuthenticationHandler"/> so that a rejected certificate gets a
 /// 401 problem with a reason instead of a bare TLS alert. The public listener asks for none.
@@ -84,6 +85,21 @@ public sealed class MutualTlsListeners
         return created!;
     }
 
+    // PasswordFile keeps the password out of the configuration file (setup writes it mode 600); Password is for tests and env.
+    private static string? Password(IConfigurationSection section)
+    {
+        var file = section["PasswordFile"];
+        if (string.IsNullOrWhiteSpace(file)) return section["Password"];
+        try
+        {
+            return File.ReadAllText(file).TrimEnd('\r', '\n');
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new SigningException($"{ServerCertificateSection}:PasswordFile '{file}' cannot be read ({e.Message}).");
+        }
+    }
+
     private static X509Certificate2 LoadServerCertificate(IConfigurationSection section)
     {
         var path = section["Path"];
@@ -94,7 +110,7 @@ public sealed class MutualTlsListeners
         {
             var keyPath = section["KeyPath"];
             var certificate = string.IsNullOrWhiteSpace(keyPath)
-                ? X509CertificateLoader.LoadPkcs12FromFile(path, section["Password"])
+                ? X509CertificateLoader.LoadPkcs12FromFile(path, Password(section))
                 : X509Certificate2.CreateFromPemFile(path, keyPath);
             if (!certificate.HasPrivateKey) throw new SigningException($"{ServerCertificateSection}: '{path}' has no private key.");
             return certificate;
