@@ -32,6 +32,8 @@ namespace Signing.Service
         public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
         {
             var builder = WebApplication.CreateBuilder(args);
+            // Serilog only: the default console provider would print every line a second time, as text.
+            builder.Logging.ClearProviders();
             ServiceLogging.AddSerilogProvider(builder.Logging);
             configure?.Invoke(builder);
 

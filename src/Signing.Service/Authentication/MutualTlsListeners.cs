@@ -40,13 +40,13 @@ public sealed class MutualTlsListeners
     {
         ArgumentNullException.ThrowIfNull(kestrel);
         ArgumentNullException.ThrowIfNull(configuration);
-        var serverCertificate = LoadServerCertificate(configuration.GetSection(ServerCertificateSection));
-        Staff = Listen(kestrel, configuration, ServiceListener.Staff, serverCertificate, defaultPort: 8443);
-        Public = Listen(kestrel, configuration, ServiceListener.Public, serverCertificate, defaultPort: 8444);
+        var (serverCertificate, chain) = LoadServerCertificate(configuration.GetSection(ServerCertificateSection));
+        Staff = Listen(kestrel, configuration, ServiceListener.Staff, serverCertificate, chain, defaultPort: 8443);
+        Public = Listen(kestrel, configuration, ServiceListener.Public, serverCertificate, chain, defaultPort: 8444);
     }
 
     private static ListenOptions Listen(KestrelServerOptions kestrel, IConfiguration configuration, ServiceListener listener,
-        X509Certificate2 serverCertificate, int defaultPort)
+        X509Certificate2 serverCertificate, X509Certificate2Collection chain, int defaultPort)
     {
         var section = configuration.GetSection($"{ListenersSection}:{listener}");
         var addressText = section["Address"] ?? "127.0.0.1";
@@ -69,6 +69,8 @@ public sealed class MutualTlsListeners
             listen.UseHttps(https =>
             {
                 https.ServerCertificate = serverCertificate;
+                // Send the intermediates from the PKCS#12 file: clients that trust only the root can build the chain.
+                if (chain.Count > 0) https.ServerCertificateChain = chain;
                 if (listener == ServiceListener.Staff)
                 {
                     https.ClientCertificateMode = ClientCertificateMode.RequireCertificate;
@@ -100,7 +102,7 @@ public sealed class MutualTlsListeners
         }
     }
 
-    private static X509Certificate2 LoadServerCertificate(IConfigurationSection section)
+    private static (X509Certificate2 Certificate, X509Certificate2Collection Chain) LoadServerCertificate(IConfigurationSection section)
     {
         var path = section["Path"];
         if (string.IsNullOrWhiteSpace(path))
@@ -109,15 +111,19 @@ public sealed class MutualTlsListeners
         try
         {
             var keyPath = section["KeyPath"];
-            var certificate = string.IsNullOrWhiteSpace(keyPath)
-                ? X509CertificateLoader.LoadPkcs12FromFile(path, Password(section))
-                : X509Certificate2.CreateFromPemFile(path, keyPath);
-            if (!certificate.HasPrivateKey) throw new SigningException($"{ServerCertificateSection}: '{path}' has no private key.");
-            return certificate;
+            if (!string.IsNullOrWhiteSpace(keyPath)) return (WithKey(X509Certificate2.CreateFromPemFile(path, keyPath), path), []);
+            var all = X509CertificateLoader.LoadPkcs12CollectionFromFile(path, Password(section));
+            var certificate = WithKey(all.FirstOrDefault(c => c.HasPrivateKey) ?? all.FirstOrDefault(), path);
+            var chain = new X509Certificate2Collection();
+            foreach (var other in all.Where(c => !ReferenceEquals(c, certificate))) chain.Add(other);
+            return (certificate, chain);
         }
         catch (CryptographicException e)
         {
             throw new SigningException($"{ServerCertificateSection}: '{path}' cannot be loaded ({e.Message}); check the file and its password.");
         }
     }
+
+    private static X509Certificate2 WithKey(X509Certificate2? certificate, string path) =>
+        certificate is { HasPrivateKey: true } ? certificate : throw new SigningException($"{ServerCertificateSection}: '{path}' has no private key.");
 }

@@ -81,6 +81,9 @@ public sealed record IssuanceOptions
     /// <summary>Signing:Logging:Directory — rolling log files (default: &lt;data&gt;/logs).</summary>
     public string? LogDirectory { get; init; }
 
+    /// <summary>Signing:Logging:Console — JSON lines on stdout too (default true; `signing serve --demo` turns it off and keeps the file).</summary>
+    public bool LogToConsole { get; init; } = true;
+
     public static IssuanceOptions Read(IConfiguration configuration, string contentRoot)
     {
         ArgumentNullException.ThrowIfNull(configuration);
@@ -132,6 +135,7 @@ public sealed record IssuanceOptions
             MaxUploadBytes = Number(s, "Verify:MaxUploadBytes", 20 * 1024 * 1024, 1024, int.MaxValue),
             VerifyPermitsPerMinute = Number(s, "Verify:PermitsPerMinute", 30, 1, 1_000_000),
             LogDirectory = File(s, "Logging:Directory", contentRoot),
+            LogToConsole = Flag(s, "Logging:Console", true),
             PauseAt = FaultPointOf(Value(s, "FaultInjection:PauseAt")),
             Pause = Duration(s, "FaultInjection:Pause", TimeSpan.FromMinutes(2)),
         };
@@ -151,6 +155,12 @@ public sealed record IssuanceOptions
 
     private static List<string> List(IConfigurationSection s, string key, string root) =>
         s.GetSection(key).GetChildren().Select(c => c.Value).Where(v => !string.IsNullOrWhiteSpace(v)).Select(v => Path.GetFullPath(v!.Trim(), root)).ToList();
+
+    private static bool Flag(IConfigurationSection s, string key, bool fallback)
+    {
+        if (Value(s, key) is not { } text) return fallback;
+        return bool.TryParse(text, out var value) ? value : throw new SigningException($"{Section}:{key} '{text}' is not true or false.");
+    }
 
     private static TimeSpan Duration(IConfigurationSection s, string key, TimeSpan fallback)
     {
