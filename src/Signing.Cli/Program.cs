@@ -14,5 +14,6 @@ root.Subcommands.Add(TimestampCommand.Create());
 root.Subcommands.Add(VerifyCommand.Create());
 root.Subcommands.Add(DemoCommand.Create());
 root.Subcommands.Add(AuditCommand.Create());
+root.Subcommands.Add(ServeCommand.Create());
 
 return CliRunner.Run(root, args);

@@ -24,7 +24,7 @@ namespace Signing.Service
     /// Composition of the service host: configuration, the two TLS listeners, the client-certificate
     /// scheme, the role policies, problem responses, Serilog with correlation ids, the issuance
     /// runtime (registry, seal token, TSA) opened and checked before the host starts, the staff and
-    /// public APIs, health, and one probe endpoint per role group that echoes the principal.
+    /// public APIs, the OpenAPI document (/openapi/v1.json, staff port), health, and one probe endpoint per role group that echoes the principal.
     /// </summary>
     public static class ServiceHost
     {
@@ -32,6 +32,8 @@ namespace Signing.Service
         public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
         {
             var builder = WebApplication.CreateBuilder(args);
+            // Serilog only: the default console provider would print every line a second time, as text.
+            builder.Logging.ClearProviders();
             ServiceLogging.AddSerilogProvider(builder.Logging);
             configure?.Invoke(builder);
 
@@ -43,6 +45,7 @@ namespace Signing.Service
             builder.Services.AddAuthentication(ClientCertificateAuthenticationDefaults.AuthenticationScheme)
                 .AddClientCertificate(builder.Configuration);
             builder.Services.AddSigningPolicies();
+            builder.Services.AddOpenApi();
 
             var issuance = IssuanceOptions.Read(builder.Configuration, builder.Environment.ContentRootPath);
             builder.Services.AddSingleton(issuance);
@@ -55,6 +58,8 @@ namespace Signing.Service
             var app = builder.Build();
             _ = app.Services.GetRequiredService<CertificateRoleMapper>(); // bad role mapping fails at startup, not at first login
             _ = app.Services.GetRequiredService<IssuanceRuntime>(); // bad token, key, TSA or storage fails at startup
+            if (issuance.PauseAt is { } fault)
+                app.Logger.LogWarning("fault injection is ON (Signing:FaultInjection:PauseAt={FaultPoint}): for crash tests only, never in service", fault);
 
             app.UseCorrelationAndRequestLog();
             app.UseExceptionHandler();
@@ -65,6 +70,9 @@ namespace Signing.Service
             app.UseAuthentication();
             app.UseAuthorization();
 
+            // The API description is on the staff port for any staff role: it shows the shape of the
+            // API (public endpoints included, marked by path) and no data.
+            app.MapOpenApi().StaffEndpoint(Policies.ReadApiDescription);
             HealthApi.Map(app);
             app.MapGet("/api/public/ping", () => Results.Ok(new { status = "public" })).PublicEndpoint();
             StaffApi.Map(app);

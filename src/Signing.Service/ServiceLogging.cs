@@ -25,12 +25,13 @@ public static partial class ServiceLogging
         {
             var options = sp.GetRequiredService<Issuance.IssuanceOptions>();
             var directory = options.LogDirectory ?? Path.Combine(options.DataDirectory, "logs");
-            var logger = new LoggerConfiguration()
+            var configuration = new LoggerConfiguration()
                 .MinimumLevel.Information()
                 .MinimumLevel.Override("Microsoft", LogEventLevel.Warning)
                 .MinimumLevel.Override("Microsoft.Hosting.Lifetime", LogEventLevel.Information)
-                .Enrich.FromLogContext()
-                .WriteTo.Console(new JsonFormatter(renderMessage: true))
+                .Enrich.FromLogContext();
+            if (options.LogToConsole) configuration = configuration.WriteTo.Console(new JsonFormatter(renderMessage: true));
+            var logger = configuration
                 .WriteTo.File(new JsonFormatter(renderMessage: true), Path.Combine(directory, "service-.json"),
                     rollingInterval: RollingInterval.Day, retainedFileCountLimit: 30)
                 .CreateLogger();

@@ -11,9 +11,10 @@ namespace Signing.Service.Tests;
 
 /// <summary>
 /// A running service on the issuance backend with an adjustable clock; the department head has
-/// enrolled the token certificate; the no-role certificate is mapped as a second head.
+/// enrolled the token certificate; the no-role certificate is mapped as a second head. The
+/// registry is SQLite in the data directory; <see cref="PostgresIssuanceFixture"/> puts it on PostgreSQL.
 /// </summary>
-public sealed class IssuanceFixture : IAsyncLifetime
+public class IssuanceFixture : IAsyncLifetime
 {
     public TestPki Pki { get; } = new();
     public IssuanceBackend Backend => IssuanceBackend.Instance;
@@ -26,6 +27,7 @@ public sealed class IssuanceFixture : IAsyncLifetime
         var settings = RunningService.DefaultSettings(Pki);
         settings["Signing:DataDirectory"] = DataDirectory;
         settings["Authorization:Roles:DepartmentHead:1"] = CertificateRoleMapper.Sha256Thumbprint(Pki.NoRole);
+        await ConfigureStorageAsync(settings);
         Service = await RunningService.StartAsync(Pki, settings, b => b.Services.AddSingleton<TimeProvider>(Clock));
         using var head = Client(Roles.DepartmentHead);
         using var enrolled = await head.PostAsJsonAsync(Service.Staff("/api/heads/enroll"), new
@@ -35,6 +37,9 @@ public sealed class IssuanceFixture : IAsyncLifetime
         });
         Assert.Equal(HttpStatusCode.OK, enrolled.StatusCode);
     }
+
+    /// <summary>Where the registry lives; the default leaves it on SQLite in <see cref="DataDirectory"/>.</summary>
+    protected virtual Task ConfigureStorageAsync(Dictionary<string, string?> settings) => Task.CompletedTask;
 
     public HttpClient Client(string role) => Service.Client(Pki.RoleClients[role]);
 
@@ -101,7 +106,7 @@ public sealed class IssuanceFixture : IAsyncLifetime
 
     public static StringContent JsonBody(string json) => new(json, Encoding.UTF8, "application/json");
 
-    public async Task DisposeAsync()
+    public virtual async Task DisposeAsync()
     {
         await Service.DisposeAsync();
         Pki.Dispose();

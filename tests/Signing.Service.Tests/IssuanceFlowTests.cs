@@ -7,9 +7,30 @@ using Signing.Testing;
 
 namespace Signing.Service.Tests;
 
-/// <summary>The issuance flow end to end over real mutual TLS, keys on a SoftHSM2 token, SQLite in a temp dir.</summary>
-public sealed class IssuanceFlowTests(IssuanceFixture f) : IClassFixture<IssuanceFixture>
+/// <summary>The issuance flow on the embedded default: SQLite in a temp dir.</summary>
+public sealed class IssuanceFlowOnSqliteTests(IssuanceFixture f) : IssuanceFlowTests(f), IClassFixture<IssuanceFixture>;
+
+/// <summary>The same suite with the registry on the real PostgreSQL server (tests/postgres.sh).</summary>
+public sealed class IssuanceFlowOnPostgresTests(PostgresIssuanceFixture f) : IssuanceFlowTests(f), IClassFixture<PostgresIssuanceFixture>
 {
+    [Fact]
+    public async Task The_registry_really_is_on_postgres()
+    {
+        using var anonymous = Fixture.Service.Client(clientCertificate: null);
+        var health = await IssuanceFixture.Json(await anonymous.GetAsync(Fixture.Service.Public("/health")), HttpStatusCode.OK);
+        Assert.Equal("postgres", health.GetProperty("engine").GetString());
+    }
+}
+
+/// <summary>
+/// The issuance flow end to end over real mutual TLS, keys on a SoftHSM2 token: submit, sign,
+/// seal, issue, verify by code and upload, idempotency, revoke, supersede, refused completions.
+/// Runs once per registry engine (the derived classes above).
+/// </summary>
+public abstract class IssuanceFlowTests(IssuanceFixture f)
+{
+    protected IssuanceFixture Fixture => f;
+
     [Fact]
     public async Task Submit_sign_seal_issue_then_verify_by_code_and_by_upload_then_revoke()
     {

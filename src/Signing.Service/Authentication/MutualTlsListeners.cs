@@ -11,7 +11,8 @@ namespace Signing.Service.Authentication;
 
 /// <summary>
 /// The two Kestrel listeners from "Service:Listeners" and the server certificate from
-/// "Service:ServerCertificate". The staff listener requires a client certificate in the TLS
+/// "Service:ServerCertificate" (Path to a PKCS#12 file with Password or PasswordFile, or a PEM
+/// certificate with KeyPath). The staff listener requires a client certificate in the TLS
 /// handshake (no certificate, no connection); its trust decision is left to
 /// <see cref="ClientCertificateAuthenticationHandler"/> so that a rejected certificate gets a
 /// 401 problem with a reason instead of a bare TLS alert. The public listener asks for none.
@@ -39,13 +40,13 @@ public sealed class MutualTlsListeners
     {
         ArgumentNullException.ThrowIfNull(kestrel);
         ArgumentNullException.ThrowIfNull(configuration);
-        var serverCertificate = LoadServerCertificate(configuration.GetSection(ServerCertificateSection));
-        Staff = Listen(kestrel, configuration, ServiceListener.Staff, serverCertificate, defaultPort: 8443);
-        Public = Listen(kestrel, configuration, ServiceListener.Public, serverCertificate, defaultPort: 8444);
+        var (serverCertificate, chain) = LoadServerCertificate(configuration.GetSection(ServerCertificateSection));
+        Staff = Listen(kestrel, configuration, ServiceListener.Staff, serverCertificate, chain, defaultPort: 8443);
+        Public = Listen(kestrel, configuration, ServiceListener.Public, serverCertificate, chain, defaultPort: 8444);
     }
 
     private static ListenOptions Listen(KestrelServerOptions kestrel, IConfiguration configuration, ServiceListener listener,
-        X509Certificate2 serverCertificate, int defaultPort)
+        X509Certificate2 serverCertificate, X509Certificate2Collection chain, int defaultPort)
     {
         var section = configuration.GetSection($"{ListenersSection}:{listener}");
         var addressText = section["Address"] ?? "127.0.0.1";
@@ -68,6 +69,8 @@ public sealed class MutualTlsListeners
             listen.UseHttps(https =>
             {
                 https.ServerCertificate = serverCertificate;
+                // Send the intermediates from the PKCS#12 file: clients that trust only the root can build the chain.
+                if (chain.Count > 0) https.ServerCertificateChain = chain;
                 if (listener == ServiceListener.Staff)
                 {
                     https.ClientCertificateMode = ClientCertificateMode.RequireCertificate;
@@ -84,7 +87,22 @@ public sealed class MutualTlsListeners
         return created!;
     }
 
-    private static X509Certificate2 LoadServerCertificate(IConfigurationSection section)
+    // PasswordFile keeps the password out of the configuration file (setup writes it mode 600); Password is for tests and env.
+    private static string? Password(IConfigurationSection section)
+    {
+        var file = section["PasswordFile"];
+        if (string.IsNullOrWhiteSpace(file)) return section["Password"];
+        try
+        {
+            return File.ReadAllText(file).TrimEnd('\r', '\n');
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new SigningException($"{ServerCertificateSection}:PasswordFile '{file}' cannot be read ({e.Message}).");
+        }
+    }
+
+    private static (X509Certificate2 Certificate, X509Certificate2Collection Chain) LoadServerCertificate(IConfigurationSection section)
     {
         var path = section["Path"];
         if (string.IsNullOrWhiteSpace(path))
@@ -93,15 +111,19 @@ public sealed class MutualTlsListeners
         try
         {
             var keyPath = section["KeyPath"];
-            var certificate = string.IsNullOrWhiteSpace(keyPath)
-                ? X509CertificateLoader.LoadPkcs12FromFile(path, section["Password"])
-                : X509Certificate2.CreateFromPemFile(path, keyPath);
-            if (!certificate.HasPrivateKey) throw new SigningException($"{ServerCertificateSection}: '{path}' has no private key.");
-            return certificate;
+            if (!string.IsNullOrWhiteSpace(keyPath)) return (WithKey(X509Certificate2.CreateFromPemFile(path, keyPath), path), []);
+            var all = X509CertificateLoader.LoadPkcs12CollectionFromFile(path, Password(section));
+            var certificate = WithKey(all.FirstOrDefault(c => c.HasPrivateKey) ?? all.FirstOrDefault(), path);
+            var chain = new X509Certificate2Collection();
+            foreach (var other in all.Where(c => !ReferenceEquals(c, certificate))) chain.Add(other);
+            return (certificate, chain);
         }
         catch (CryptographicException e)
         {
             throw new SigningException($"{ServerCertificateSection}: '{path}' cannot be loaded ({e.Message}); check the file and its password.");
         }
     }
+
+    private static X509Certificate2 WithKey(X509Certificate2? certificate, string path) =>
+        certificate is { HasPrivateKey: true } ? certificate : throw new SigningException($"{ServerCertificateSection}: '{path}' has no private key.");
 }

@@ -32,7 +32,7 @@ public static class ListenerSeparation
     /// <summary>A staff endpoint: served only on the staff port and requiring <paramref name="policy"/> (a <see cref="Policies"/> name).</summary>
     public static TBuilder StaffEndpoint<TBuilder>(this TBuilder builder, string policy) where TBuilder : IEndpointConventionBuilder
     {
-        if (!Policies.RoleOf.ContainsKey(policy)) throw new ArgumentException($"'{policy}' is not a Policies name.", nameof(policy));
+        if (!Policies.RolesAdmitted.ContainsKey(policy)) throw new ArgumentException($"'{policy}' is not a Policies name.", nameof(policy));
         return builder.WithMetadata(new ServedOnListenersMetadata(ServiceListener.Staff)).RequireAuthorization(policy);
     }
 
@@ -76,7 +76,7 @@ public static class ListenerSeparation
         ArgumentNullException.ThrowIfNull(endpoints);
         var missing = endpoints
             .Where(e => e.Metadata.GetMetadata<IAllowAnonymous>() == null
-                        && !e.Metadata.GetOrderedMetadata<IAuthorizeData>().Any(a => a.Policy != null && Policies.RoleOf.ContainsKey(a.Policy)))
+                        && !e.Metadata.GetOrderedMetadata<IAuthorizeData>().Any(a => a.Policy != null && Policies.RolesAdmitted.ContainsKey(a.Policy)))
             .Select(e => e.DisplayName ?? "(unnamed)")
             .ToList();
         if (missing.Count > 0)

@@ -23,6 +23,8 @@ public static class Policies
     public const string Revoke = "documents.revoke";
     public const string Supersede = "documents.supersede";
     public const string Configure = "service.configure";
+    /// <summary>The OpenAPI document: any staff member with a role may read how the API is shaped (it holds no data).</summary>
+    public const string ReadApiDescription = "api.describe";
 
     /// <summary>The role each policy requires.</summary>
     public static IReadOnlyDictionary<string, string> RoleOf { get; } = new Dictionary<string, string>(StringComparer.Ordinal)
@@ -40,20 +42,26 @@ public static class Policies
         [Configure] = Roles.Admin,
     };
 
+    /// <summary>The roles each policy admits: the action policies one role each (<see cref="RoleOf"/>), the API description every role.</summary>
+    public static IReadOnlyDictionary<string, IReadOnlyList<string>> RolesAdmitted { get; } =
+        RoleOf.Select(p => KeyValuePair.Create(p.Key, (IReadOnlyList<string>)[p.Value]))
+            .Append(KeyValuePair.Create(ReadApiDescription, Roles.All))
+            .ToDictionary(StringComparer.Ordinal);
+
     /// <summary>
     /// Registers the policies, each requiring a principal authenticated by the client-certificate
-    /// scheme with the policy's role, and a fallback policy (authenticated by that scheme) for
+    /// scheme with one of the policy's roles, and a fallback policy (authenticated by that scheme) for
     /// endpoints that forgot to name one; public endpoints opt out with AllowAnonymous.
     /// </summary>
     public static AuthorizationBuilder AddSigningPolicies(this IServiceCollection services)
     {
         var builder = services.AddAuthorizationBuilder();
-        foreach (var (policy, role) in RoleOf)
+        foreach (var (policy, roles) in RolesAdmitted)
         {
             builder.AddPolicy(policy, p => p
                 .AddAuthenticationSchemes(ClientCertificateAuthenticationDefaults.AuthenticationScheme)
                 .RequireAuthenticatedUser()
-                .RequireRole(role));
+                .RequireRole(roles));
         }
         builder.SetFallbackPolicy(new AuthorizationPolicyBuilder(ClientCertificateAuthenticationDefaults.AuthenticationScheme)
             .RequireAuthenticatedUser()

@@ -67,8 +67,22 @@ public sealed record IssuanceOptions
     /// <summary>Signing:Verify:PermitsPerMinute — uploads per client address per minute.</summary>
     public int VerifyPermitsPerMinute { get; init; } = 30;
 
+    /// <summary>
+    /// Signing:FaultInjection:PauseAt — test only: "seal-commit" (the sealed PDF is made, not yet
+    /// committed) or "issue-commit" (sealed and previews rendered, the issue not yet committed). The
+    /// service logs and waits there for Signing:FaultInjection:Pause, so a crash test can kill it
+    /// at a known point. Unset in every real configuration; the service warns at startup when set.
+    /// </summary>
+    public FaultPoint? PauseAt { get; init; }
+
+    /// <summary>Signing:FaultInjection:Pause — how long to wait at <see cref="PauseAt"/>.</summary>
+    public TimeSpan Pause { get; init; }
+
     /// <summary>Signing:Logging:Directory — rolling log files (default: &lt;data&gt;/logs).</summary>
     public string? LogDirectory { get; init; }
+
+    /// <summary>Signing:Logging:Console — JSON lines on stdout too (default true; `signing serve --demo` turns it off and keeps the file).</summary>
+    public bool LogToConsole { get; init; } = true;
 
     public static IssuanceOptions Read(IConfiguration configuration, string contentRoot)
     {
@@ -121,8 +135,19 @@ public sealed record IssuanceOptions
             MaxUploadBytes = Number(s, "Verify:MaxUploadBytes", 20 * 1024 * 1024, 1024, int.MaxValue),
             VerifyPermitsPerMinute = Number(s, "Verify:PermitsPerMinute", 30, 1, 1_000_000),
             LogDirectory = File(s, "Logging:Directory", contentRoot),
+            LogToConsole = Flag(s, "Logging:Console", true),
+            PauseAt = FaultPointOf(Value(s, "FaultInjection:PauseAt")),
+            Pause = Duration(s, "FaultInjection:Pause", TimeSpan.FromMinutes(2)),
         };
     }
+
+    private static FaultPoint? FaultPointOf(string? text) => text switch
+    {
+        null => null,
+        "seal-commit" => FaultPoint.SealCommit,
+        "issue-commit" => FaultPoint.IssueCommit,
+        _ => throw new SigningException($"{Section}:FaultInjection:PauseAt '{text}' is not seal-commit or issue-commit."),
+    };
 
     private static string? Value(IConfigurationSection s, string key) => s[key] is { } v && !string.IsNullOrWhiteSpace(v) ? v.Trim() : null;
 
@@ -130,6 +155,12 @@ public sealed record IssuanceOptions
 
     private static List<string> List(IConfigurationSection s, string key, string root) =>
         s.GetSection(key).GetChildren().Select(c => c.Value).Where(v => !string.IsNullOrWhiteSpace(v)).Select(v => Path.GetFullPath(v!.Trim(), root)).ToList();
+
+    private static bool Flag(IConfigurationSection s, string key, bool fallback)
+    {
+        if (Value(s, key) is not { } text) return fallback;
+        return bool.TryParse(text, out var value) ? value : throw new SigningException($"{Section}:{key} '{text}' is not true or false.");
+    }
 
     private static TimeSpan Duration(IConfigurationSection s, string key, TimeSpan fallback)
     {
@@ -155,4 +186,11 @@ public sealed record IssuanceOptions
     }
 
     private static SigningException Missing(string key, string what) => new($"{Section}:{key} is not set: {what}.");
+}
+
+/// <summary>Where a test may make the service pause before a commit (<see cref="IssuanceOptions.PauseAt"/>).</summary>
+public enum FaultPoint
+{
+    SealCommit,
+    IssueCommit,
 }

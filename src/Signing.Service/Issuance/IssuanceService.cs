@@ -293,6 +293,7 @@ public sealed partial class IssuanceService
                     Reason = "Đóng dấu ban hành",
                     Location = facts.Place,
                 }, _runtime.SealKey, _runtime.Timestamps, _time, ct).ConfigureAwait(false);
+                await PauseForFaultInjection(FaultPoint.SealCommit, id, ct).ConfigureAwait(false);
                 document = await Registry.TransitionAsync(id, document.Version, DocumentTransition.MarkSealed(), actor,
                     new Dictionary<string, string> { ["sealCertificateSha256"] = Certificates.Sha256(_runtime.SealCertificate) }, sealedPdf, ct).ConfigureAwait(false);
             }
@@ -301,6 +302,7 @@ public sealed partial class IssuanceService
             {
                 var pdf = await GetPdfAsync(document, ct).ConfigureAwait(false);
                 var pages = await Previews.RenderAsync(pdf, document.PdfSha256!, ct).ConfigureAwait(false);
+                await PauseForFaultInjection(FaultPoint.IssueCommit, id, ct).ConfigureAwait(false);
                 document = await Registry.TransitionAsync(id, document.Version, DocumentTransition.Issue(), actor,
                     new Dictionary<string, string> { ["previewPages"] = pages.ToString(System.Globalization.CultureInfo.InvariantCulture) }, cancellationToken: ct).ConfigureAwait(false);
                 _logger.LogInformation("document {DocumentId} sealed and issued", id);
@@ -310,6 +312,14 @@ public sealed partial class IssuanceService
             if (document.Status == DocumentStatus.Issued) return document;
             throw ApiProblemException.Conflict($"document {document.VerificationCode} is {document.Status.ToName()}; only a document signed by its head can be sealed");
         }, ct).ConfigureAwait(false);
+    }
+
+    // Test only (Signing:FaultInjection): the crash test kills the process while it waits here.
+    private async Task PauseForFaultInjection(FaultPoint point, Guid id, CancellationToken ct)
+    {
+        if (_runtime.Options.PauseAt != point) return;
+        _logger.LogWarning("fault injection: pausing at {FaultPoint} for document {DocumentId}", point, id);
+        await Task.Delay(_runtime.Options.Pause, _time, ct).ConfigureAwait(false);
     }
 
     public async Task<DocumentRecord> RevokeAsync(Guid id, string? reason, string actor, CancellationToken ct)
