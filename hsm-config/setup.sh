@@ -4,7 +4,7 @@
 #   - the `signing` CLI (Release build);
 #   - the dev token (SoftHSM2, project-local in .dev/), its non-extractable keys and the dev PKI;
 #   - an NSS database trusting the dev root, for pdfsig.
-# With --demo it then runs the main job on the embedded default.
+# With --demo it then runs the main job on the embedded default (`signing serve --demo`).
 # Nothing it makes is committed: .dev/ is git-ignored.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -36,5 +36,6 @@ certutil -A -d "sql:$NSS" -n signing-dev-root -t "CT,C,C" -i "$ROOT/.dev/pki/roo
 echo "setup: NSS database for pdfsig in $NSS (trusts the dev root)"
 
 if [ "${1:-}" = "--demo" ]; then
-  signing demo
+  # The main job: the service on the embedded default (SQLite + dev token + built-in TSA) issues the samples.
+  signing serve --demo
 fi

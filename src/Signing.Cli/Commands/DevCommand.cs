@@ -21,6 +21,11 @@ internal static class DevCommand
             foreach (var label in result.IssuedCertificates) Console.WriteLine($"  issued certificate '{label}': {result.Certificates[label].Subject}");
             if (result.GeneratedKeys.Count == 0 && result.IssuedCertificates.Count == 0) Console.WriteLine("  token, keys and certificates were already up to date");
             Console.WriteLine($"  CRLs and certificates in {layout.PkiDirectory}");
+
+            // TLS server and per-role client certificates plus the dev service configuration.
+            var images = Path.Combine(Path.GetDirectoryName(layout.Home)!, "samples", "images");
+            new DevServiceSetup(layout, new Pkcs11DevKeyStore(new Pkcs11KeyStore(token)), new DevServiceOptions { ModulePath = parse.GetValue(module) ?? DevLayout.ModulePath, ImagesDirectory = images })
+                .Ensure(m => Console.WriteLine("  " + m));
             return 0;
         });
         return new Command("dev", "Development set-up: the dev token and PKI.") { init };
