@@ -90,7 +90,7 @@ internal static class PadesBench
                             var phases = new Phases();
                             tsaKey.Reset();
                             var cpuBefore = ProcessCpu();
-                            var (count, seconds) = Measure(threads, options.Seconds, () => SignOnce(pdf, signer, client, phases));
+                            var (count, seconds, _) = Throughput.Measure(threads, options.Seconds, () => SignOnce(pdf, signer, client, phases));
                             var cpuMs = (ProcessCpu() - cpuBefore).TotalMilliseconds / count;
                             var rate = count / seconds;
                             var perSig = 1.0 / count;
@@ -164,7 +164,7 @@ internal static class PadesBench
         foreach (var threads in new[] { 1, 2 })
         {
             var cpuBefore = ProcessCpu();
-            var (count, elapsed) = Measure(threads, seconds, () => PdfSignatureVerifier.Verify(NextFile(), policy));
+            var (count, elapsed, _) = Throughput.Measure(threads, seconds, () => PdfSignatureVerifier.Verify(NextFile(), policy));
             var cpuMs = (ProcessCpu() - cpuBefore).TotalMilliseconds / count;
             var rate = count / elapsed;
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
@@ -190,27 +190,6 @@ internal static class PadesBench
     {
         using var process = Process.GetCurrentProcess();
         return process.TotalProcessorTime;
-    }
-
-    private static (long Count, double Seconds) Measure(int threads, int seconds, Action work)
-    {
-        var counts = new long[threads];
-        var stopAt = Stopwatch.GetTimestamp() + (seconds * Stopwatch.Frequency);
-        var workers = Enumerable.Range(0, threads).Select(t => new Thread(() =>
-        {
-            long c = 0;
-            while (Stopwatch.GetTimestamp() < stopAt)
-            {
-                work();
-                c++;
-            }
-
-            counts[t] = c;
-        })).ToList();
-        var start = Stopwatch.GetTimestamp();
-        workers.ForEach(w => w.Start());
-        workers.ForEach(w => w.Join());
-        return (counts.Sum(), Stopwatch.GetElapsedTime(start).TotalSeconds);
     }
 
     /// <summary>The 1-page result (rendered), a 100-page file (pages of the long decision imported by PDFsharp), and the 1-page result with a 50 MB incompressible attachment.</summary>

@@ -45,7 +45,7 @@ internal static partial class Pkcs11Bench
                 double ours = 0, ceiling = options.Ceiling != null ? 0 : double.NaN;
                 for (var round = 0; round < 3; round++)
                 {
-                    ours = Math.Max(ours, Measure(threads, options.Seconds, () => key.SignHash(hash, HashAlgorithmName.SHA256)));
+                    ours = Math.Max(ours, Throughput.Measure(threads, options.Seconds, () => key.SignHash(hash, HashAlgorithmName.SHA256)).PerSecond);
                     if (options.Ceiling != null) ceiling = Math.Max(ceiling, Ceiling(options.Ceiling, layout, pin, label, ec, threads, options.Seconds));
                 }
 
@@ -54,27 +54,6 @@ internal static partial class Pkcs11Bench
                     $"{name,-9} {threads,7} {ours,10:F0} {ceiling,10:F0} {ours / ceiling,6:F2} {openssl,10:F0} {ours / openssl,16:F3}"));
             }
         }
-    }
-
-    private static double Measure(int threads, int seconds, Action sign)
-    {
-        var counts = new long[threads];
-        var stopAt = Stopwatch.GetTimestamp() + (seconds * Stopwatch.Frequency);
-        var workers = Enumerable.Range(0, threads).Select(t => new Thread(() =>
-        {
-            long c = 0;
-            while (Stopwatch.GetTimestamp() < stopAt)
-            {
-                sign();
-                c++;
-            }
-
-            counts[t] = c;
-        })).ToList();
-        var start = Stopwatch.GetTimestamp();
-        workers.ForEach(w => w.Start());
-        workers.ForEach(w => w.Join());
-        return counts.Sum() / Stopwatch.GetElapsedTime(start).TotalSeconds;
     }
 
     private static double Ceiling(string program, DevLayout layout, string pin, string label, bool ec, int threads, int seconds)
