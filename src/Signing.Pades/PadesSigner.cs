@@ -82,7 +82,7 @@ public static class PadesSigner
         if (request.SubFilter != SubFilterCades) throw new SigningException($"Only /SubFilter /{SubFilterCades} is supported, not '{request.SubFilter}'.");
         var signer = request.SignerCertificate;
         var scheme = request.Scheme ?? DefaultScheme(signer);
-        CheckSchemeMatchesKey(signer, scheme);
+        var keyBits = CheckSchemeMatchesKey(signer, scheme);
         var signingTime = (timeProvider ?? TimeProvider.System).GetUtcNow().ToOffset(VietnamOffset);
         signingTime = signingTime.AddTicks(-(signingTime.Ticks % TimeSpan.TicksPerSecond));
 
@@ -152,7 +152,7 @@ public static class PadesSigner
         // The signature dictionary, with fixed-width placeholders filled in after layout.
         var certificates = new List<X509Certificate2> { signer };
         certificates.AddRange(request.Chain.Where(c => !c.RawData.AsSpan().SequenceEqual(signer.RawData)));
-        var capacity = ContentsCapacity(signer, certificates, scheme, request);
+        var capacity = ContentsCapacity(signer, keyBits, certificates, scheme, request);
         var sigDict = new StringBuilder("<</Type/Sig/Filter/Adobe.PPKLite/SubFilter/")
             .Append(SubFilterCades)
             .Append("/ByteRange ").Append(ByteRangePlaceholder)
@@ -266,35 +266,29 @@ public static class PadesSigner
     private static SignatureScheme DefaultScheme(X509Certificate2 cert) =>
         cert.PublicKey.Oid.Value == Oids.EcPublicKey ? SignatureScheme.Ecdsa : SignatureScheme.RsaPkcs1;
 
-    private static void CheckSchemeMatchesKey(X509Certificate2 cert, SignatureScheme scheme)
+    /// <summary>Checks the scheme fits the certificate's key and returns the key size (loading the key once).</summary>
+    private static int CheckSchemeMatchesKey(X509Certificate2 cert, SignatureScheme scheme)
     {
         var isEc = cert.PublicKey.Oid.Value == Oids.EcPublicKey;
         var isRsa = cert.PublicKey.Oid.Value == Oids.RsaEncryption;
         if (!isEc && !isRsa) throw new SigningException("The signer certificate has neither an RSA nor an EC key.");
         if (isEc != (scheme == SignatureScheme.Ecdsa)) throw new SigningException($"Signature scheme {scheme} does not match the certificate's key type.");
-        if (isRsa)
+        if (isEc)
         {
-            using var rsa = cert.GetRSAPublicKey()!;
-            if (rsa.KeySize < 2048) throw new SigningException("RSA keys shorter than 2048 bits are not allowed (Circular 41/2017).");
+            using var ec = cert.GetECDsaPublicKey()!;
+            return ec.KeySize;
         }
+
+        using var rsa = cert.GetRSAPublicKey()!;
+        if (rsa.KeySize < 2048) throw new SigningException("RSA keys shorter than 2048 bits are not allowed (Circular 41/2017).");
+        return rsa.KeySize;
     }
 
-    private static int ContentsCapacity(X509Certificate2 signer, List<X509Certificate2> certificates, SignatureScheme scheme, SignatureRequest request)
+    private static int ContentsCapacity(X509Certificate2 signer, int keyBits, List<X509Certificate2> certificates, SignatureScheme scheme, SignatureRequest request)
     {
         // Measure the real DER of the CMS with a worst-case signature value, then add the
         // timestamp and revocation reserves and a margin for the attribute wrappers.
-        int signatureLength;
-        if (scheme == SignatureScheme.Ecdsa)
-        {
-            using var ec = signer.GetECDsaPublicKey()!;
-            signatureLength = CadesSignedData.MaxEcdsaDerLength(ec.KeySize);
-        }
-        else
-        {
-            using var rsa = signer.GetRSAPublicKey()!;
-            signatureLength = (rsa.KeySize + 7) / 8;
-        }
-
+        var signatureLength = scheme == SignatureScheme.Ecdsa ? CadesSignedData.MaxEcdsaDerLength(keyBits) : (keyBits + 7) / 8;
         var dummyAttributes = CadesSignedData.EncodeSignedAttributes(new byte[32], signer);
         var measured = CadesSignedData.EncodeSignedData(signer, certificates, dummyAttributes, scheme, new byte[signatureLength], null).Length;
         var reserve = request.ReserveTimestamp ? Math.Max(0, request.TimestampReserveBytes) + 64 : 0;
