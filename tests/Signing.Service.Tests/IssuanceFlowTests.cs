@@ -132,7 +132,9 @@ public abstract class IssuanceFlowTests(IssuanceFixture f)
 
         using var head = f.Client(Roles.DepartmentHead);
         var queue = await IssuanceFixture.Json(await head.GetAsync(f.Service.Staff("/api/heads/me/queue?limit=500")), HttpStatusCode.OK);
-        Assert.Contains(queue.GetProperty("items").EnumerateArray(), d => d.GetProperty("id").GetGuid() == created.GetProperty("id").GetGuid());
+        var item = Assert.Single(queue.GetProperty("items").EnumerateArray(), d => d.GetProperty("document").GetProperty("id").GetGuid() == created.GetProperty("id").GetGuid());
+        Assert.Equal(created.GetProperty("verificationCode").GetString(), item.GetProperty("summary").GetProperty("verificationCode").GetString());
+        Assert.False(string.IsNullOrEmpty(item.GetProperty("summary").GetProperty("applicant").GetString()));
     }
 
     [Fact]
@@ -151,6 +153,14 @@ public abstract class IssuanceFlowTests(IssuanceFixture f)
         Assert.False(string.IsNullOrEmpty(summary.GetProperty("type").GetString()));
         Assert.False(string.IsNullOrEmpty(summary.GetProperty("applicant").GetString()));
         Assert.Equal(32, Convert.FromBase64String(prepared.GetProperty("hash").GetString()!).Length);
+
+        // What the response carries is enough for the signer to check the hash against the draft it downloads.
+        var draft = await head.GetByteArrayAsync(f.Service.Staff($"/api/heads/me/documents/{id}/pdf"));
+        await IssuanceFixture.AssertProblem(await otherHead.GetAsync(f.Service.Staff($"/api/heads/me/documents/{id}/pdf")), 403);
+        Assert.Equal(prepared.GetProperty("draftSha256").GetString(), Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(draft)));
+        Signing.Pades.Verification.PreparedSignatureCheck.Check(draft, Convert.FromBase64String(prepared.GetProperty("revision").GetString()!),
+            prepared.GetProperty("byteRange").EnumerateArray().Select(v => v.GetInt64()).ToArray(),
+            Convert.FromBase64String(prepared.GetProperty("hash").GetString()!), f.Backend.HeadCertificate);
         var requestId = prepared.GetProperty("requestId").GetString();
         var value = Convert.ToBase64String(f.Backend.SignAsHead(Convert.FromBase64String(prepared.GetProperty("hash").GetString()!)));
         object Body(string v) => new { requestId, signatureValue = v };

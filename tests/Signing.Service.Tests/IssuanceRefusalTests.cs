@@ -89,6 +89,7 @@ public sealed class IssuanceRefusalTests(IssuanceFixture f) : IClassFixture<Issu
         { "GET", "/api/documents/{id}/pdf", Roles.CounterStaff },
         { "POST", "/api/heads/enroll", Roles.DepartmentHead },
         { "GET", "/api/heads/me/queue", Roles.DepartmentHead },
+        { "GET", "/api/heads/me/documents/{id}/pdf", Roles.DepartmentHead },
         { "POST", "/api/documents/{id}/prepare", Roles.DepartmentHead },
         { "POST", "/api/documents/{id}/complete", Roles.DepartmentHead },
         { "POST", "/api/documents/{id}/seal", Roles.SealOperator },

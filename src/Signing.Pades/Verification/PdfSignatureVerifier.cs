@@ -46,7 +46,7 @@ public static class PdfSignatureVerifier
     }
 
     /// <summary>Signature fields (terminal fields with /FT /Sig and a /V), walking /Kids with inheritance.</summary>
-    private static List<(string Name, PdfDictionary Field)> SignatureFields(PdfFile file)
+    internal static List<(string Name, PdfDictionary Field)> SignatureFields(PdfFile file)
     {
         var result = new List<(string, PdfDictionary)>();
         var catalog = file.ResolveDictionary(file.Trailer["Root"]);
@@ -200,7 +200,7 @@ public static class PdfSignatureVerifier
     };
 
     /// <summary>Starts at 0, two ascending ranges inside the file, and the gap is exactly this dictionary's /Contents string.</summary>
-    private static ByteRangeCheck CheckByteRange(PdfFile file, PdfReference? sigRef, PdfDictionary sig, out long[] br, out byte[]? contents)
+    internal static ByteRangeCheck CheckByteRange(PdfFile file, PdfReference? sigRef, PdfDictionary sig, out long[] br, out byte[]? contents)
     {
         contents = null;
         br = (file.Resolve(sig["ByteRange"]) as PdfArray)?.Items.Select(i => (file.Resolve(i) as PdfNumber)?.AsLong() ?? -1).ToArray() ?? [];
@@ -338,7 +338,7 @@ public static class PdfSignatureVerifier
     /// new objects, page /Annots, catalog /AcroForm and /DSS, AcroForm /Fields and /SigFlags, and
     /// /V on empty signature fields are what later signatures legitimately change.
     /// </summary>
-    private static LaterChanges AnalyzeLaterChanges(PdfFile file, long coveredEnd)
+    internal static LaterChanges AnalyzeLaterChanges(PdfFile file, long coveredEnd)
     {
         var laterSections = file.Sections.Where(s => s.Offset >= coveredEnd).ToList();
         if (coveredEnd == file.Data.LongLength) return new LaterChanges(0, LaterChangesAssessment.NONE, []);

@@ -62,6 +62,13 @@ public static class StaffApi
         var heads = app.MapGroup("/api/heads");
         heads.MapPost("/enroll", Enroll).StaffEndpoint(Policies.SignOwnQueue);
         heads.MapGet("/me/queue", Queue).StaffEndpoint(Policies.SignOwnQueue);
+        // The head reads the drafts of their own queue (to look at them, and to check prepared hashes against).
+        heads.MapGet("/me/documents/{id:guid}/pdf", async (Guid id, IssuanceService s, ClaimsPrincipal user, CancellationToken ct) =>
+        {
+            var d = await s.GetAsync(id, ct);
+            if (!string.Equals(d.SignerId, HeadId(user), StringComparison.Ordinal)) throw ApiProblemException.Forbidden($"document {d.VerificationCode} is not in your queue");
+            return Results.File(await s.GetPdfAsync(d, ct), "application/pdf", d.VerificationCode + ".pdf");
+        }).StaffEndpoint(Policies.SignOwnQueue);
     }
 
     /// <summary>The caller's id: SHA-256 thumbprint of their client certificate (the principal's NameIdentifier).</summary>
@@ -145,7 +152,7 @@ public static class StaffApi
         });
     }
 
-    private static async Task<IResult> Queue(HttpRequest request, ClaimsPrincipal user, IDocumentRegistryAccessor registry, CancellationToken ct)
+    private static async Task<IResult> Queue(HttpRequest request, ClaimsPrincipal user, IDocumentRegistryAccessor registry, IssuanceService service, CancellationToken ct)
     {
         var page = await registry.Registry.ListAsync(new DocumentQuery
         {
@@ -154,22 +161,37 @@ public static class StaffApi
             Limit = Int(request.Query["limit"].ToString(), "limit", 50, 1, DocumentQuery.MaxLimit),
             Offset = Int(request.Query["offset"].ToString(), "offset", 0, 0, int.MaxValue),
         }, ct);
-        return Results.Ok(new { items = page.Items.Select(DocumentView.From), total = page.Total, offset = page.Offset, limit = page.Limit, hasMore = page.HasMore });
+        // Each item carries the summary the head decides on; the agent checks it against the draft.
+        var items = page.Items.Select(d => new { document = DocumentView.From(d), summary = Summary(service.Facts.Get(d.VerificationCode)) });
+        return Results.Ok(new { items, total = page.Total, offset = page.Offset, limit = page.Limit, hasMore = page.HasMore });
     }
+
+    private static object Summary(DocumentFacts facts) => new
+    {
+        type = facts.DocumentType, number = facts.Number, applicant = facts.ApplicantName, dossierCode = facts.DossierCode,
+        verificationCode = facts.VerificationCode, issuingAgency = facts.IssuingAgency, date = facts.Date, pages = facts.PageCount,
+    };
 
     private static async Task<IResult> Prepare(Guid id, IssuanceService service, ClaimsPrincipal user, CancellationToken ct)
     {
-        var (request, facts) = await service.PrepareAsync(id, HeadId(user), ct);
+        var (request, facts, draft) = await service.PrepareAsync(id, HeadId(user), ct);
+        // The revision and ByteRange let the signer check the hash against the draft it was shown
+        // (PreparedSignatureCheck) instead of trusting this response.
+        var prepared = request.Prepared;
         return Results.Ok(new
         {
             requestId = request.RequestId,
-            hash = Convert.ToBase64String(request.Prepared.ToBeSignedHash),
+            hash = Convert.ToBase64String(prepared.ToBeSignedHash),
             hashAlgorithm = "SHA-256",
-            signatureScheme = request.Prepared.Scheme.ToString(),
-            summary = new { type = facts.DocumentType, number = facts.Number, applicant = facts.ApplicantName, dossierCode = facts.DossierCode, verificationCode = facts.VerificationCode },
+            signatureScheme = prepared.Scheme.ToString(),
+            summary = Summary(facts),
             nonce = request.Nonce,
             expiresAt = request.ExpiresUtc,
             certificateSha256 = request.CertificateSha256,
+            draftSha256 = draft.PdfSha256,
+            draftLength = draft.Length,
+            revision = Convert.ToBase64String(prepared.PreparedPdf.AsSpan(draft.Length)),
+            byteRange = prepared.ByteRange,
         });
     }
 

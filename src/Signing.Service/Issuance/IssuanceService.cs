@@ -21,6 +21,9 @@ public sealed record SubmitResult(DocumentRecord Document, bool Created);
 /// <summary>The public view of an issued result.</summary>
 public sealed record PublicStatus(DocumentRecord Document, DocumentFacts Facts, DateTimeOffset? IssuedUtc, string? ReplacedByCode, int PreviewPages);
 
+/// <summary>The draft a prepared signature extends: the signer downloads it and checks the hash against it.</summary>
+public sealed record PreparedDraft(string PdfSha256, int Length);
+
 /// <summary>An uploaded file's verdict plus how it matches the registry.</summary>
 public sealed record UploadVerification(VerificationReport Report, string Match, PublicStatus? Registered);
 
@@ -181,7 +184,7 @@ public sealed partial class IssuanceService
     }
 
     /// <summary>Phase 1 for the calling head: the hash to sign on the token, bound to their enrolled certificate.</summary>
-    public async Task<(PreparedRequest Request, DocumentFacts Facts)> PrepareAsync(Guid id, string headId, CancellationToken ct)
+    public async Task<(PreparedRequest Request, DocumentFacts Facts, PreparedDraft Draft)> PrepareAsync(Guid id, string headId, CancellationToken ct)
     {
         return await WithDocumentLock(id, async () =>
         {
@@ -219,7 +222,7 @@ public sealed partial class IssuanceService
                 Prepared = prepared,
             };
             PreparedRequests.Save(request);
-            return (request, facts);
+            return (request, facts, new PreparedDraft(document.PdfSha256!, pdf.Length));
         }, ct).ConfigureAwait(false);
     }
 
