@@ -4,7 +4,7 @@ using Signing.Core;
 namespace Signing.Cli;
 
 /// <summary>
-/// Runs the command line so that every failure is one line on stderr and a non-zero exit, never
+/// Runs a command line (shared by `signing` and `signing-agent`) so that every failure is one line on stderr and a non-zero exit, never
 /// a stack trace: user errors (<see cref="SigningException"/>) exit 1, anything unexpected exits 70.
 /// </summary>
 public static class CliRunner
@@ -22,19 +22,19 @@ public static class CliRunner
         }
         catch (SigningException ex)
         {
-            Console.Error.WriteLine("signing: " + OneLine(ex.Message));
+            Console.Error.WriteLine($"{root.Name}: {OneLine(ex.Message)}");
             return UserError;
         }
         catch (OperationCanceledException)
         {
-            Console.Error.WriteLine("signing: cancelled");
+            Console.Error.WriteLine($"{root.Name}: cancelled");
             return 130;
         }
 #pragma warning disable CA1031 // The CLI boundary turns every failure into a one-line message.
         catch (Exception ex)
 #pragma warning restore CA1031
         {
-            Console.Error.WriteLine($"signing: internal error ({ex.GetType().Name}): {OneLine(ex.Message)}");
+            Console.Error.WriteLine($"{root.Name}: internal error ({ex.GetType().Name}): {OneLine(ex.Message)}");
             return InternalError;
         }
     }

@@ -36,7 +36,8 @@ public sealed class Pkcs11KeyStore(Pkcs11Token token)
     }
 
     /// <summary>The certificate stored with the key the URI names (same label or id), or null.</summary>
-    public X509Certificate2? FindCertificate(Pkcs11Uri uri)
+    /// <remarks>Certificates are public objects on most tokens: <paramref name="login"/> false reads them before any PIN is asked.</remarks>
+    public X509Certificate2? FindCertificate(Pkcs11Uri uri, bool login = true)
     {
         ArgumentNullException.ThrowIfNull(uri);
         return Token.Run(session =>
@@ -45,7 +46,7 @@ public sealed class Pkcs11KeyStore(Pkcs11Token token)
             if (handles.Count == 0) return null;
             var value = session.GetAttributeValue(handles[0], [CKA.CKA_VALUE])[0];
             return value.CannotBeRead ? null : X509CertificateLoader.LoadCertificate(value.GetValueAsByteArray());
-        });
+        }, login);
     }
 
     /// <summary>Lists keys and certificates; without <paramref name="login"/> only public objects are visible.</summary>

@@ -180,6 +180,13 @@ public sealed class Pkcs11Token : IDisposable
         }
     }
 
+    /// <summary>Reads the token's facts now (PIN flags change with every wrong try; <see cref="Info"/> is from when it was found).</summary>
+    public TokenInfo ReadInfo()
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        return (_slot ?? throw new ObjectDisposedException(nameof(Pkcs11Token))).GetTokenInfo();
+    }
+
     /// <summary>What the token says about the tries left after a wrong PIN (tokens that count say so by flags).</summary>
     public string RemainingTries()
     {
