@@ -17,6 +17,9 @@ public static class SoftHsm
     public static string ModulePath =>
         Environment.GetEnvironmentVariable("SIGNING_PKCS11_MODULE") is { Length: > 0 } m ? m : "/usr/lib/softhsm/libsofthsm2.so";
 
+    /// <summary>The SoftHSM2 configuration of this process's tokens (for child processes: SOFTHSM2_CONF).</summary>
+    public static string ConfigFile => Config.Value;
+
     /// <summary>The process-wide module, configured for this process's token directory.</summary>
     public static Pkcs11Library Library
     {

@@ -17,7 +17,7 @@ internal static class SetupCommand
 {
     public static Command Create()
     {
-        var service = new Option<Uri>("--service") { Description = "The service's staff address, e.g. https://signing.example:8443.", Required = true };
+        var service = new Option<string>("--service") { Description = "The service's staff address, e.g. https://signing.example:8443.", Required = true };
         var clientCert = new Option<string>("--client-cert") { Description = "Your TLS client certificate (PKCS#12 file).", Required = true };
         var clientPassword = new Option<string>("--client-cert-password-file") { Description = "File holding the PKCS#12 password (none: no password)." };
         var serverCa = new Option<string[]>("--server-ca") { Description = "CA certificate(s) (PEM) the service's TLS certificate chains to.", Required = true, AllowMultipleArgumentsPerToken = true };
@@ -51,7 +51,7 @@ internal static class SetupCommand
 
             var settings = new AgentSettings
             {
-                Service = parse.GetValue(service)!,
+                Service = ServiceAddress(parse.GetValue(service)!),
                 ServerCaFiles = (parse.GetValue(serverCa) ?? []).Select(Path.GetFullPath).ToList(),
                 ClientCertificate = Path.GetFullPath(parse.GetValue(clientCert)!),
                 ClientCertificatePasswordFile = parse.GetValue(clientPassword) is { } pw ? Path.GetFullPath(pw) : null,
@@ -75,6 +75,11 @@ internal static class SetupCommand
         });
         return cmd;
     }
+
+    private static Uri ServiceAddress(string text) =>
+        Uri.TryCreate(text, UriKind.Absolute, out var uri) && uri.Scheme == Uri.UriSchemeHttps && uri.AbsolutePath == "/"
+            ? uri
+            : throw new SigningException($"--service must be the service's https address without a path (e.g. https://signing.example:8443), not '{text}'.");
 
     private static string ChooseModule(string? given)
     {
