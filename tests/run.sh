@@ -10,6 +10,15 @@ bash hsm-config/setup.sh
 # The storage suite runs against a real PostgreSQL server on loopback, started here.
 bash tests/postgres.sh
 
+# The desk agent ships as a self-contained single file for Windows and Linux; both are built here,
+# and the agent's tests drive the Linux one (the Windows one cannot run on this machine).
+for rid in linux-x64 win-x64; do
+  dotnet publish "$ROOT/src/Signing.Agent" -c Release -r "$rid" --self-contained -p:PublishSingleFile=true \
+    -p:DebugType=none -nologo -v:q -o "$ROOT/.dev/agent/$rid" >/dev/null
+done
+ls -l "$ROOT/.dev/agent/linux-x64/signing-agent" "$ROOT/.dev/agent/win-x64/signing-agent.exe"
+export SIGNING_AGENT_EXE="$ROOT/.dev/agent/linux-x64/signing-agent"
+
 log=$(mktemp)
 status=0
 # One test assembly at a time: the machine has two cores and the SoftHSM/openssl-heavy suites

@@ -19,6 +19,13 @@ public sealed class AgentFixture : IssuanceFixture, IAsyncLifetime
 {
     private static readonly string Dll = Path.Combine(AppContext.BaseDirectory, "signing-agent.dll");
 
+    /// <summary>
+    /// The program under test: the self-contained single-file agent when SIGNING_AGENT_EXE names it
+    /// (tests/run.sh publishes it and sets this), else the build output through `dotnet`.
+    /// </summary>
+    private static (string File, string[] Prefix) Program =>
+        System.Environment.GetEnvironmentVariable("SIGNING_AGENT_EXE") is { Length: > 0 } exe ? (exe, []) : ("dotnet", [Dll]);
+
     public string Home { get; } = RepoPaths.NewTempDirectory("agent-home");
 
     public string NssDirectory { get; } = RepoPaths.NewTempDirectory("agent-nss");
@@ -49,13 +56,13 @@ public sealed class AgentFixture : IssuanceFixture, IAsyncLifetime
     public ToolResult Run(string? stdin, params string[] args) => RunIn(Home, stdin, args);
 
     public static ToolResult RunIn(string home, string? stdin, params string[] args) =>
-        ExternalTool.Run("dotnet", [Dll, "--home", home, .. args], stdin, Environment, TimeSpan.FromMinutes(5));
+        ExternalTool.Run(Program.File, [.. Program.Prefix, "--home", home, .. args], stdin, Environment, TimeSpan.FromMinutes(5));
 
     /// <summary>Starts the agent and leaves it running (the interruption test kills it).</summary>
     public Process Start(params string[] args)
     {
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in new[] { Dll, "--home", Home }.Concat(args)) start.ArgumentList.Add(a);
+        var start = new ProcessStartInfo(Program.File) { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var a in Program.Prefix.Concat(["--home", Home]).Concat(args)) start.ArgumentList.Add(a);
         foreach (var (k, v) in Environment) start.Environment[k] = v;
         return Process.Start(start)!;
     }
