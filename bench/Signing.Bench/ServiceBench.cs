@@ -55,8 +55,10 @@ internal static class ServiceBench
         var costs = ComponentCosts(store, DecisionJson.Parse(body));
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"Service load on loopback ({Environment.ProcessorCount} cores, {options.Seconds} s per cell, sample {Sample}); costs alone, 1 thread: seal RSA-3072 {costs.Seal:0.00} ms, head RSA-2048 {costs.Head:0.00} ms, TSA RSA-2048 {costs.Tsa:0.00} ms, render {costs.Render:0.00} ms"));
-        Console.WriteLine("latencies in ms, p50/p99; CPU in ms per issued result: this process (client and server), pdftoppm children, other processes (PostgreSQL, anything else running)");
-        Console.WriteLine($"{"backend",-8} {"clients",7} {"issued/s",8} {"life",11} {"submit",11} {"prepare",11} {"headSign",11} {"complete",11} {"seal",11} {"errors",6} | {"cpu self",8} {"pdftoppm",8} {"others",7} {"idle%",5} | share of busy CPU: {"token",5} {"render",6} {"pdftoppm",8} {"rest",5}");
+        Console.WriteLine($"machine load average at start: {File.ReadAllText("/proc/loadavg").Trim()}");
+        Console.WriteLine("latencies in ms, p50/p99. CPU ms per issued result: this process (load clients and service), its pdftoppm children, the PostgreSQL server, foreign (everything else on the machine).");
+        Console.WriteLine("Share of the service's CPU (this process + pdftoppm + PostgreSQL): token signatures, rendering, pdftoppm previews, PostgreSQL, rest of this process (HTTP/TLS, PAdES, registry client, JSON, files, client side).");
+        Console.WriteLine($"{"backend",-8} {"clients",7} {"issued/s",8} {"life",13} {"submit",13} {"prepare",13} {"headSign",11} {"complete",13} {"seal",13} {"errors",6} | {"self",6} {"pdftoppm",8} {"postgres",8} {"foreign",7} {"idle%",5} | {"token",6} {"render",6} {"pdftoppm",8} {"postgres",8} {"rest",5}");
 
         var backends = options.Backend == "both" ? new[] { "sqlite", "postgres" } : [options.Backend];
         foreach (var backend in backends)
@@ -108,16 +110,18 @@ internal static class ServiceBench
             var issued = recorder.Count("life");
             if (issued + recorder.Errors != count) throw new InvalidOperationException("every lifecycle must end issued or as an error");
 
-            var self = (after.SelfMs - before.SelfMs) / Math.Max(issued, 1);
-            var children = (after.ChildrenMs - before.ChildrenMs) / Math.Max(issued, 1);
-            var busy = (after.MachineBusyMs - before.MachineBusyMs) / Math.Max(issued, 1);
-            var others = Math.Max(0, busy - self - children);
+            double PerResult(double total) => total / Math.Max(issued, 1);
+            var self = PerResult(after.SelfMs - before.SelfMs);
+            var children = PerResult(after.ChildrenMs - before.ChildrenMs);
+            var postgres = PerResult(after.PostgresMs - before.PostgresMs);
+            var foreign = Math.Max(0, PerResult(after.MachineBusyMs - before.MachineBusyMs) - self - children - postgres);
             var idle = 100 * (1 - ((after.MachineBusyMs - before.MachineBusyMs) / (after.MachineTotalMs - before.MachineTotalMs)));
             // Per issued result: the head's and the seal's signatures, two TSA tokens (one per signature), one render.
             var token = costs.Head + costs.Seal + (2 * costs.Tsa);
-            string Share(double ms) => (100 * ms / busy).ToString("0", CultureInfo.InvariantCulture) + "%";
+            var ours = self + children + postgres;
+            string Share(double ms) => (100 * ms / ours).ToString("0", CultureInfo.InvariantCulture) + "%";
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"{backend,-8} {clients,7} {issued / elapsed,8:0.0} {recorder.P("life"),11} {recorder.P("submit"),11} {recorder.P("prepare"),11} {recorder.P("headSign"),11} {recorder.P("complete"),11} {recorder.P("seal"),11} {recorder.Errors,6} | {self,8:0.0} {children,8:0.0} {others,7:0.0} {idle,5:0} | {"",18} {Share(token),5} {Share(costs.Render),6} {Share(children),8} {Share(busy - token - costs.Render - children),5}"));
+                $"{backend,-8} {clients,7} {issued / elapsed,8:0.0} {recorder.P("life"),13} {recorder.P("submit"),13} {recorder.P("prepare"),13} {recorder.P("headSign"),11} {recorder.P("complete"),13} {recorder.P("seal"),13} {recorder.Errors,6} | {self,6:0.0} {children,8:0.0} {postgres,8:0.0} {foreign,7:0.0} {idle,5:0} | {Share(token),6} {Share(costs.Render),6} {Share(children),8} {Share(postgres),8} {Share(self - token - costs.Render),5}"));
             foreach (var error in recorder.FirstErrors) Console.WriteLine("  error: " + error);
         }
         finally
@@ -347,21 +351,48 @@ internal static class ServiceBench
         }
     }
 
-    /// <summary>CPU time from /proc: this process, its waited-for children (pdftoppm), and the whole machine.</summary>
-    private readonly record struct Cpu(double SelfMs, double ChildrenMs, double MachineBusyMs, double MachineTotalMs)
+    /// <summary>
+    /// CPU time from /proc: this process, its waited-for children (pdftoppm), the PostgreSQL server
+    /// processes (pooled backends live through a cell), and the whole machine.
+    /// </summary>
+    private readonly record struct Cpu(double SelfMs, double ChildrenMs, double PostgresMs, double MachineBusyMs, double MachineTotalMs)
     {
         // USER_HZ: the unit of /proc times, 100 on every Linux architecture .NET runs on.
         private const double MsPerTick = 10;
 
         public static Cpu Read()
         {
-            var stat = File.ReadAllText("/proc/self/stat");
-            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' '); // fields[0] is field 3 (state)
-            double Field(int number) => double.Parse(fields[number - 3], CultureInfo.InvariantCulture) * MsPerTick;
+            var self = Stat("/proc/self/stat")!.Value;
+            var postgres = 0.0;
+            foreach (var dir in Directory.EnumerateDirectories("/proc").Where(d => char.IsAsciiDigit(Path.GetFileName(d)[0])))
+            {
+                if (Stat(Path.Combine(dir, "stat")) is { Comm: "postgres" } p) postgres += p.Own;
+            }
+
             var machine = File.ReadLines("/proc/stat").First().Split(' ', StringSplitOptions.RemoveEmptyEntries).Skip(1)
                 .Take(8).Select(v => double.Parse(v, CultureInfo.InvariantCulture) * MsPerTick).ToArray();
             var total = machine.Sum();
-            return new Cpu(Field(14) + Field(15), Field(16) + Field(17), total - machine[3] - machine[4], total);
+            return new Cpu(self.Own, self.Children, postgres, total - machine[3] - machine[4], total);
+        }
+
+        /// <summary>Command name, own user+system time and waited-for children's, in ms; null when the process is gone.</summary>
+        private static (string Comm, double Own, double Children)? Stat(string path)
+        {
+            string stat;
+            try
+            {
+                stat = File.ReadAllText(path);
+            }
+            catch (IOException)
+            {
+                return null;
+            }
+
+            var open = stat.IndexOf('(', StringComparison.Ordinal);
+            var close = stat.LastIndexOf(')');
+            var fields = stat[(close + 2)..].Split(' '); // fields[0] is field 3 (state)
+            double Field(int number) => double.Parse(fields[number - 3], CultureInfo.InvariantCulture) * MsPerTick;
+            return (stat[(open + 1)..close], Field(14) + Field(15), Field(16) + Field(17));
         }
     }
 }
