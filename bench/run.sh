@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # Runs a benchmark suite: bash bench/run.sh pkcs11|render|pades [--seconds N]
-# Needs the dev token (bash hsm-config/setup.sh). Builds the native ceiling loop with gcc.
+#   or: bash bench/run.sh service [--seconds N] [--clients 1,8,32] [--backend sqlite|postgres|both]
+# Needs the dev token (bash hsm-config/setup.sh). Builds the native ceiling loop with gcc; the
+# service suite on PostgreSQL starts the loopback server of tests/postgres.sh (idempotent).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 suite=${1:-pkcs11}; shift || true
+if [ "$suite" = "service" ] && [[ " $* " != *" --backend sqlite "* ]]; then bash tests/postgres.sh >/dev/null; fi
 if [ "$suite" != "pkcs11" ]; then exec dotnet run -c Release --project bench/Signing.Bench -- "$suite" "$@"; fi
 if [ ! -f /usr/include/p11-kit-1/p11-kit/pkcs11.h ]; then
   SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"

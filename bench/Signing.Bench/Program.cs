@@ -14,7 +14,10 @@ switch (suite)
     case "pades":
         PadesBench.Run(options);
         return 0;
+    case "service":
+        ServiceBench.Run(options);
+        return 0;
     default:
-        Console.Error.WriteLine($"bench: unknown suite '{suite}' (known: pkcs11, render, pades)");
+        Console.Error.WriteLine($"bench: unknown suite '{suite}' (known: pkcs11, render, pades, service)");
         return 2;
 }

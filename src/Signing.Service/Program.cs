@@ -23,7 +23,7 @@ namespace Signing.Service
     /// <summary>
     /// Composition of the service host: configuration, the two TLS listeners, the client-certificate
     /// scheme, the role policies, problem responses, Serilog with correlation ids, the issuance
-    /// runtime (registry, seal token, TSA) opened and checked before the host starts, the staff and
+    /// runtime (registry, seal token, TSA) opened and checked before the host starts, the orphan-blob sweep, the staff and
     /// public APIs, the OpenAPI document (/openapi/v1.json, staff port), health, and one probe endpoint per role group that echoes the principal.
     /// </summary>
     public static class ServiceHost
@@ -54,6 +54,8 @@ namespace Signing.Service
             builder.Services.AddSingleton<IssuanceService>();
             builder.Services.AddSingleton<IDocumentRegistryAccessor, DocumentRegistryAccessor>();
             PublicApi.AddUploadRateLimit(builder.Services, issuance.VerifyPermitsPerMinute);
+            builder.Services.AddSingleton(BlobSweepOptions.Read(builder.Configuration));
+            builder.Services.AddHostedService<OrphanBlobSweep>();
 
             var app = builder.Build();
             _ = app.Services.GetRequiredService<CertificateRoleMapper>(); // bad role mapping fails at startup, not at first login

@@ -35,10 +35,12 @@ public static class PublicApi
 
     public static void Map(IEndpointRouteBuilder app)
     {
-        app.MapGet("/v/{code}", async (string code, IssuanceService s, CancellationToken ct) =>
+        app.MapGet("/v/{code}", async (string code, HttpRequest request, IssuanceService s, CancellationToken ct) =>
         {
-            var view = await s.FindPublicAsync(code, ct) ?? throw ApiProblemException.NotFound("no issued result has this code");
-            return Results.Content(Html(view), "text/html; charset=utf-8");
+            if (await s.FindPublicAsync(code, ct) is { } view) return Results.Content(Html(view), "text/html; charset=utf-8");
+            // A person who typed or scanned the code gets a page saying what to check; API clients keep the problem+json.
+            if (!AcceptsHtml(request)) throw ApiProblemException.NotFound("no issued result has this code");
+            return Results.Content(NotFoundHtml(code), "text/html; charset=utf-8", statusCode: StatusCodes.Status404NotFound);
         }).PublicEndpoint();
         app.MapGet("/v/{code}/pages/{page:int}.png", async (string code, int page, IssuanceService s, CancellationToken ct) =>
         {
@@ -85,6 +87,22 @@ public static class PublicApi
         pages = Enumerable.Range(1, v.PreviewPages).Select(n => $"/v/{v.Document.VerificationCode}/pages/{n}.png").ToArray(),
     };
 
+    // Without it every browser asks for /favicon.ico, which the public port does not serve (401 and a console error).
+    private const string NoFavicon = "<link rel=\"icon\" href=\"data:,\">";
+
+    private static bool AcceptsHtml(HttpRequest request) =>
+        request.GetTypedHeaders().Accept.Any(a => a.MediaType.Equals("text/html", StringComparison.OrdinalIgnoreCase));
+
+    private static string NotFoundHtml(string code)
+    {
+        var typed = Encoder.Encode(code);
+        return "<!DOCTYPE html><html lang=\"vi\"><head><meta charset=\"utf-8\">" + NoFavicon + "<title>Không tìm thấy kết quả</title></head><body>"
+            + "<h1 id=\"not-found\">Không tìm thấy kết quả (not found)</h1>"
+            + "<p>Mã tra cứu <code id=\"code\">" + typed + "</code> không khớp với kết quả nào đã ban hành.</p>"
+            + "<p>Hãy kiểm tra lại mã in trên văn bản (dạng XXXX-XXXX-XXX) hoặc quét lại mã QR; nếu vẫn không thấy, liên hệ cơ quan đã cấp văn bản.</p>"
+            + "</body></html>";
+    }
+
     private static string Html(PublicStatus v)
     {
         static string E(string? s) => Encoder.Encode(s ?? "");
@@ -96,7 +114,7 @@ public static class PublicApi
         };
         var issued = v.IssuedUtc?.ToOffset(TimeSpan.FromHours(7)).ToString("HH:mm:ss dd/MM/yyyy '+07:00'", CultureInfo.InvariantCulture);
         var sb = new StringBuilder();
-        sb.Append("<!DOCTYPE html><html lang=\"vi\"><head><meta charset=\"utf-8\"><title>Tra cứu kết quả ").Append(E(v.Document.VerificationCode)).Append("</title></head><body>");
+        sb.Append("<!DOCTYPE html><html lang=\"vi\"><head><meta charset=\"utf-8\">").Append(NoFavicon).Append("<title>Tra cứu kết quả ").Append(E(v.Document.VerificationCode)).Append("</title></head><body>");
         sb.Append("<h1>").Append(E(v.Facts.DocumentType)).Append(" số ").Append(E(v.Facts.Number)).Append("</h1>");
         sb.Append("<p id=\"status\" data-status=\"").Append(E(v.Document.Status.ToName())).Append("\" style=\"color:").Append(colour).Append("\"><strong>").Append(E(label)).Append("</strong></p>");
         if (v.Document.EndReason != null) sb.Append("<p id=\"reason\">Lý do: ").Append(E(v.Document.EndReason)).Append("</p>");

@@ -1,0 +1,165 @@
+using System.Net;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using System.Text.Json;
+using Microsoft.Playwright;
+using Signing.Service.Authorization;
+
+namespace Signing.Service.Tests;
+
+/// <summary>
+/// Headless Chromium (Debian's /usr/bin/chromium, driven by Playwright) judges the public
+/// verification page of a running service: what a citizen sees for an issued, a revoked and an
+/// unknown code, that the preview images really decode, that the page logs no console errors, and
+/// the JSON variant. Everything is fetched by Chromium itself, which trusts exactly the test server's key (SPKI pin), nothing else.
+/// </summary>
+public sealed class PublicPageBrowserTests(IssuanceFixture f) : IClassFixture<IssuanceFixture>, IAsyncLifetime
+{
+    private const string Chromium = "/usr/bin/chromium";
+    private IPlaywright _playwright = null!;
+    private IBrowser _browser = null!;
+    private IBrowserContext _context = null!;
+
+    public async Task InitializeAsync()
+    {
+        Assert.True(File.Exists(Chromium), $"{Chromium} is missing (apt-get install chromium)");
+        using var server = X509CertificateLoader.LoadPkcs12FromFile(f.Pki.ServerPfx, TestPki.ServerPassword);
+        var spki = Convert.ToBase64String(SHA256.HashData(server.PublicKey.ExportSubjectPublicKeyInfo()));
+        _playwright = await Playwright.CreateAsync();
+        _browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+        {
+            ExecutablePath = Chromium,
+            Headless = true,
+            Args =
+            [
+                "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+                "--disable-component-update", "--disable-sync", "--ignore-certificate-errors-spki-list=" + spki,
+            ],
+        });
+        _context = await _browser.NewContextAsync();
+    }
+
+    [Fact]
+    public async Task The_page_of_an_issued_result_shows_status_agency_hash_and_previews_that_load_without_console_errors()
+    {
+        var (id, code) = await f.IssueAsync("quyet-dinh");
+        var sha = await PdfSha256(id);
+        var (page, problems) = await OpenAsync();
+
+        var response = await page.GotoAsync(f.Service.Public($"/v/{code}").AbsoluteUri, new() { WaitUntil = WaitUntilState.Load });
+        Assert.Equal(200, response!.Status);
+        Assert.Equal("issued", await page.Locator("#status").GetAttributeAsync("data-status"));
+        Assert.Contains("Đang có hiệu lực", await page.Locator("#status").InnerTextAsync(), StringComparison.Ordinal);
+        Assert.Equal("ỦY BAN NHÂN DÂN TỈNH LÂM ĐỒNG", await page.Locator("#agency").InnerTextAsync());
+        Assert.Equal(sha, await page.Locator("#sha256").InnerTextAsync());
+        Assert.Equal(0, await page.Locator("#reason").CountAsync());
+
+        // Every preview decoded into a real bitmap (a broken image has naturalWidth 0).
+        var widths = await page.EvaluateAsync<int[]>("() => Array.from(document.images).map(i => i.complete ? i.naturalWidth : -1)");
+        Assert.NotEmpty(widths);
+        Assert.All(widths, w => Assert.True(w > 0, $"a preview did not load: naturalWidth {w}"));
+        Assert.True(problems.Count == 0, string.Join("\n", problems));
+
+        var json = await JsonAsync(page, code);
+        Assert.Equal("issued", json.GetProperty("status").GetString());
+        Assert.Equal(sha, json.GetProperty("sha256").GetString());
+        Assert.Equal("ỦY BAN NHÂN DÂN TỈNH LÂM ĐỒNG", json.GetProperty("issuingAgency").GetString());
+        Assert.Equal(widths.Length, json.GetProperty("pages").GetArrayLength());
+        // (Console lines are not judged for the JSON document: Chromium asks for /favicon.ico for it,
+        // which the public port answers 401 like every path it does not serve.)
+    }
+
+    [Fact]
+    public async Task The_page_of_a_revoked_result_shows_the_revocation_and_its_reason()
+    {
+        var (id, code) = await f.IssueAsync("mau-04-xin-loi");
+        const string reason = "Cấp nhầm đối tượng <b>theo</b> đơn khiếu nại";
+        using var admin = f.Client(Roles.Admin);
+        using var revoked = await admin.PostAsync(f.Service.Staff($"/api/documents/{id}/revoke"), IssuanceFixture.JsonBody(JsonSerializer.Serialize(new { reason })));
+        Assert.Equal("revoked", (await IssuanceFixture.Json(revoked, HttpStatusCode.OK)).GetProperty("status").GetString());
+        var (page, problems) = await OpenAsync();
+
+        var response = await page.GotoAsync(f.Service.Public($"/v/{code}").AbsoluteUri, new() { WaitUntil = WaitUntilState.Load });
+        Assert.Equal(200, response!.Status);
+        Assert.Equal("revoked", await page.Locator("#status").GetAttributeAsync("data-status"));
+        Assert.Contains("Đã bị thu hồi", await page.Locator("#status").InnerTextAsync(), StringComparison.Ordinal);
+        // The reason is shown as text: the markup in it is not interpreted.
+        Assert.Equal("Lý do: " + reason, await page.Locator("#reason").InnerTextAsync());
+        Assert.Equal(0, await page.Locator("#reason b").CountAsync());
+        Assert.Equal(await PdfSha256(id), await page.Locator("#sha256").InnerTextAsync());
+        var widths = await page.EvaluateAsync<int[]>("() => Array.from(document.images).map(i => i.complete ? i.naturalWidth : -1)");
+        Assert.All(widths, w => Assert.True(w > 0, $"a preview did not load: naturalWidth {w}"));
+        Assert.True(problems.Count == 0, string.Join("\n", problems));
+
+        var json = await JsonAsync(page, code);
+        Assert.Equal("revoked", json.GetProperty("status").GetString());
+        Assert.Equal(reason, json.GetProperty("reason").GetString());
+    }
+
+    [Fact]
+    public async Task An_unknown_code_gives_a_friendly_404_page()
+    {
+        var (page, problems) = await OpenAsync();
+        var response = await page.GotoAsync(f.Service.Public("/v/0000-0000-000").AbsoluteUri, new() { WaitUntil = WaitUntilState.Load });
+        Assert.Equal(404, response!.Status);
+        Assert.StartsWith("text/html", response.Headers["content-type"], StringComparison.Ordinal);
+        Assert.Equal("Không tìm thấy kết quả", await page.TitleAsync());
+        Assert.Contains("Không tìm thấy kết quả", await page.Locator("#not-found").InnerTextAsync(), StringComparison.Ordinal);
+        Assert.Equal("0000-0000-000", await page.Locator("#code").InnerTextAsync());
+        // The only console line is Chromium's own note about the 404 status of the page itself.
+        Assert.True(problems.All(p => p.Contains("404", StringComparison.Ordinal)), string.Join("\n", problems));
+
+        // A hostile "code" is shown as text, never as markup.
+        await page.GotoAsync(f.Service.Public("/v/%3Cimg%20src%3Dx%20onerror%3Dalert(1)%3E").AbsoluteUri);
+        Assert.Equal(0, await page.Locator("img").CountAsync());
+        Assert.Equal("<img src=x onerror=alert(1)>", await page.Locator("#code").InnerTextAsync());
+
+        // The JSON variant stays a problem+json 404 for programs.
+        var api = await page.GotoAsync(f.Service.Public("/api/public/verify/0000-0000-000").AbsoluteUri);
+        Assert.Equal(404, api!.Status);
+        Assert.Equal("application/problem+json", api.Headers["content-type"]);
+    }
+
+    /// <summary>A fresh page whose console errors, uncaught exceptions and failed requests are collected.</summary>
+    private async Task<(IPage Page, List<string> Problems)> OpenAsync()
+    {
+        var page = await _context.NewPageAsync();
+        var problems = new List<string>();
+        page.Console += (_, message) =>
+        {
+            if (message.Type == "error") lock (problems) problems.Add($"console: {message.Text} ({message.Location})");
+        };
+        page.PageError += (_, error) => { lock (problems) problems.Add("page error: " + error); };
+        page.RequestFailed += (_, request) => { lock (problems) problems.Add($"request failed: {request.Url} {request.Failure}"); };
+        return (page, problems);
+    }
+
+    /// <summary>The JSON variant as the browser gets it, and each preview it lists fetched from that page.</summary>
+    private async Task<JsonElement> JsonAsync(IPage page, string code)
+    {
+        var response = await page.GotoAsync(f.Service.Public($"/api/public/verify/{code}").AbsoluteUri);
+        Assert.Equal(200, response!.Status);
+        Assert.StartsWith("application/json", response.Headers["content-type"], StringComparison.Ordinal);
+        var json = (await response.JsonAsync())!.Value;
+        foreach (var preview in json.GetProperty("pages").EnumerateArray())
+        {
+            var fetched = await page.EvaluateAsync<string[]>(
+                "async url => { const r = await fetch(url); return [String(r.status), r.headers.get('content-type') ?? '']; }", preview.GetString());
+            Assert.Equal(["200", "image/png"], fetched);
+        }
+        return json;
+    }
+
+    private async Task<string> PdfSha256(Guid id)
+    {
+        using var staff = f.Client(Roles.CounterStaff);
+        return (await IssuanceFixture.Json(await staff.GetAsync(f.Service.Staff($"/api/documents/{id}")), HttpStatusCode.OK)).GetProperty("pdfSha256").GetString()!;
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _context.DisposeAsync();
+        await _browser.DisposeAsync();
+        _playwright.Dispose();
+    }
+}
