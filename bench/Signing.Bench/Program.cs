@@ -17,7 +17,10 @@ switch (suite)
     case "service":
         ServiceBench.Run(options);
         return 0;
+    case "agent":
+        AgentBench.Run(options);
+        return 0;
     default:
-        Console.Error.WriteLine($"bench: unknown suite '{suite}' (known: pkcs11, render, pades, service)");
+        Console.Error.WriteLine($"bench: unknown suite '{suite}' (known: pkcs11, render, pades, service, agent)");
         return 2;
 }

@@ -183,7 +183,7 @@ internal static class ServiceBench
     }
 
     /// <summary>The three staff roles' HTTPS clients (dev client certificates, trusting only the dev root) and the life of one result.</summary>
-    private sealed class LoadClients : IDisposable
+    internal sealed class LoadClients : IDisposable
     {
         private readonly HttpClient _counter;
         private readonly HttpClient _head;
@@ -280,7 +280,7 @@ internal static class ServiceBench
             return JsonDocument.Parse(text).RootElement.Clone();
         }
 
-        private static HttpClient Client(X509Certificate2 root, X509Certificate2 issuing, X509Certificate2 certificate)
+        internal static HttpClient Client(X509Certificate2 root, X509Certificate2 issuing, X509Certificate2 certificate)
         {
             var handler = new SocketsHttpHandler();
             handler.SslOptions.RemoteCertificateValidationCallback = (_, presented, _, errors) =>
@@ -307,7 +307,7 @@ internal static class ServiceBench
     }
 
     /// <summary>Latencies per call kind, and errors (the first few kept for the report).</summary>
-    private sealed class Recorder
+    internal sealed class Recorder
     {
         private readonly Dictionary<string, List<double>> _ms = Kinds.Append("life").ToDictionary(k => k, _ => new List<double>());
         private readonly List<string> _errors = [];

@@ -107,32 +107,34 @@ public sealed class BatchSigner(ISigningService service, IHeadToken token, strin
         var toSign = Channel.CreateBounded<(QueueItem Item, PreparedHash Prepared)>(Math.Max(1, _options.Lookahead));
         var toComplete = Channel.CreateBounded<(QueueItem Item, PreparedHash Prepared, byte[] Value)>(Math.Max(1, _options.Lookahead));
 
+        // Preparing and completing run a few documents at once (the service handles documents in
+        // parallel); the token signs one at a time.
+        var workers = Math.Max(1, _options.Lookahead);
         var preparing = Task.Run(async () =>
         {
             try
             {
-                foreach (var item in items)
+                await Parallel.ForEachAsync(items, new ParallelOptions { MaxDegreeOfParallelism = workers, CancellationToken = fatal.Token }, async (item, ct) =>
                 {
-                    if (fatal.IsCancellationRequested) break;
                     PreparedHash prepared;
                     try
                     {
-                        prepared = await PrepareAndCheckAsync(item, fatal.Token).ConfigureAwait(false);
+                        prepared = await PrepareAndCheckAsync(item, ct).ConfigureAwait(false);
                     }
                     catch (ServiceRefusedException e)
                     {
                         Record(new DocumentResult(item, DocumentOutcome.Refused, e.Message)); // e.g. revoked or re-assigned meanwhile
-                        continue;
+                        return;
                     }
                     catch (TamperingException e)
                     {
                         Record(new DocumentResult(item, DocumentOutcome.Refused, e.Message));
                         Stop($"stopped: the service sent something that does not match what you were shown ({item.VerificationCode}). Nothing further was signed; tell IT.");
-                        break;
+                        return;
                     }
 
-                    await toSign.Writer.WriteAsync((item, prepared), fatal.Token).ConfigureAwait(false);
-                }
+                    await toSign.Writer.WriteAsync((item, prepared), ct).ConfigureAwait(false);
+                }).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (fatal.IsCancellationRequested)
             {
@@ -174,25 +176,23 @@ public sealed class BatchSigner(ISigningService service, IHeadToken token, strin
         });
 
         // Completion is not cancelled by a stop request: a value the token already made is delivered.
-        var completing = Task.Run(async () =>
+        var completing = Parallel.ForEachAsync(toComplete.Reader.ReadAllAsync(CancellationToken.None), new ParallelOptions { MaxDegreeOfParallelism = workers }, async (signed, _) =>
         {
-            await foreach (var (item, prepared, value) in toComplete.Reader.ReadAllAsync(CancellationToken.None).ConfigureAwait(false))
+            var (item, prepared, value) = signed;
+            try
             {
-                try
-                {
-                    var status = await service.CompleteAsync(item.Id, prepared.RequestId, prepared.Nonce, value, CancellationToken.None).ConfigureAwait(false);
-                    Record(status == "signed"
-                        ? new DocumentResult(item, DocumentOutcome.Signed)
-                        : new DocumentResult(item, DocumentOutcome.Refused, $"the service answered status '{status}'"));
-                }
-                catch (ServiceRefusedException e)
-                {
-                    Record(new DocumentResult(item, DocumentOutcome.Refused, e.Message));
-                }
-                catch (SigningException e)
-                {
-                    Stop("stopped: " + e.Message);
-                }
+                var status = await service.CompleteAsync(item.Id, prepared.RequestId, prepared.Nonce, value, CancellationToken.None).ConfigureAwait(false);
+                Record(status == "signed"
+                    ? new DocumentResult(item, DocumentOutcome.Signed)
+                    : new DocumentResult(item, DocumentOutcome.Refused, $"the service answered status '{status}'"));
+            }
+            catch (ServiceRefusedException e)
+            {
+                Record(new DocumentResult(item, DocumentOutcome.Refused, e.Message));
+            }
+            catch (SigningException e)
+            {
+                Stop("stopped: " + e.Message);
             }
         });
 
