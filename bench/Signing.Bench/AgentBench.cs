@@ -3,13 +3,10 @@ using System.Globalization;
 using System.Net.Http.Headers;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Signing.Agent;
 using Signing.DevPki;
 using Signing.Pkcs11;
-using Signing.Service;
 using Signing.Service.Authentication;
 
 namespace Signing.Bench;
@@ -41,16 +38,12 @@ internal static class AgentBench
     private static async Task RunAsync(string root, DevLayout layout, DevServiceSetup setup, Pkcs11KeyStore store, Pkcs11Token token, int rounds)
     {
         var data = Directory.CreateTempSubdirectory("signing-bench-agent-").FullName;
-        var app = ServiceHost.Build([$"--contentRoot={layout.Home}"], builder =>
+        var app = ServiceBench.BuildHost(layout, setup, new Dictionary<string, string?>
         {
-            builder.Configuration.AddJsonFile(setup.ConfigFile, optional: false, reloadOnChange: false);
-            builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
-            {
-                ["Signing:DataDirectory"] = data,
-                ["Signing:Logging:Console"] = "false",
-                ["Service:Listeners:Staff:Port"] = "0",
-                ["Service:Listeners:Public:Port"] = "0",
-            });
+            ["Signing:DataDirectory"] = data,
+            ["Signing:Logging:Console"] = "false",
+            ["Service:Listeners:Staff:Port"] = "0",
+            ["Service:Listeners:Public:Port"] = "0",
         });
         try
         {

@@ -88,11 +88,7 @@ internal static class ServiceBench
             settings["Signing:Storage:PostgresConnectionString"] = await CreateDatabaseAsync(database);
         }
 
-        var app = ServiceHost.Build([$"--contentRoot={layout.Home}"], builder =>
-        {
-            builder.Configuration.AddJsonFile(setup.ConfigFile, optional: false, reloadOnChange: false);
-            builder.Configuration.AddInMemoryCollection(settings);
-        });
+        var app = BuildHost(layout, setup, settings);
         try
         {
             await app.StartAsync();
@@ -136,6 +132,14 @@ internal static class ServiceBench
     private sealed record Costs(double Seal, double Head, double Tsa, double Render);
 
     /// <summary>Milliseconds per operation on one thread, alone: what the load spends at least per result on each.</summary>
+    /// <summary>The real service host on the dev configuration, with <paramref name="settings"/> on top (data directory, ports).</summary>
+    internal static WebApplication BuildHost(DevLayout layout, DevServiceSetup setup, Dictionary<string, string?> settings) =>
+        ServiceHost.Build([$"--contentRoot={layout.Home}"], builder =>
+        {
+            builder.Configuration.AddJsonFile(setup.ConfigFile, optional: false, reloadOnChange: false);
+            builder.Configuration.AddInMemoryCollection(settings);
+        });
+
     private static Costs ComponentCosts(Pkcs11KeyStore store, Decision decision)
     {
         var hash = SHA256.HashData("bench"u8);
