@@ -3,7 +3,6 @@ using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
-using System.Net.Security;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Text.Json;
@@ -12,6 +11,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 using Signing.Core.Decisions;
+using Signing.Core.IO;
 using Signing.Core.Keys;
 using Signing.DevPki;
 using Signing.Pdf.Rendering;
@@ -284,22 +284,8 @@ internal static class ServiceBench
             return JsonDocument.Parse(text).RootElement.Clone();
         }
 
-        internal static HttpClient Client(X509Certificate2 root, X509Certificate2 issuing, X509Certificate2 certificate)
-        {
-            var handler = new SocketsHttpHandler();
-            handler.SslOptions.RemoteCertificateValidationCallback = (_, presented, _, errors) =>
-            {
-                if (presented is not X509Certificate2 server || (errors & SslPolicyErrors.RemoteCertificateNameMismatch) != 0) return false;
-                using var chain = new X509Chain();
-                chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-                chain.ChainPolicy.CustomTrustStore.Add(root);
-                chain.ChainPolicy.ExtraStore.Add(issuing);
-                chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
-                return chain.Build(server);
-            };
-            handler.SslOptions.ClientCertificates = [certificate];
-            return new HttpClient(handler) { Timeout = TimeSpan.FromSeconds(60) };
-        }
+        internal static HttpClient Client(X509Certificate2 root, X509Certificate2 issuing, X509Certificate2 certificate) =>
+            PrivateCaHttpClient.Create([root, issuing], certificate);
 
         public void Dispose()
         {

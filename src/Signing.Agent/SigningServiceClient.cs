@@ -1,9 +1,9 @@
 using System.Net;
 using System.Net.Http.Json;
-using System.Net.Security;
 using System.Security.Cryptography.X509Certificates;
 using System.Text.Json;
 using Signing.Core;
+using Signing.Core.IO;
 using Signing.Pades.Cms;
 
 namespace Signing.Agent;
@@ -58,16 +58,7 @@ public sealed class SigningServiceClient : ISigningService, IDisposable
         ArgumentNullException.ThrowIfNull(service);
         ArgumentNullException.ThrowIfNull(serverCas);
         _base = service;
-        var handler = new SocketsHttpHandler
-        {
-            PooledConnectionLifetime = TimeSpan.FromMinutes(5),
-            SslOptions =
-            {
-                ClientCertificates = [clientCertificate],
-                RemoteCertificateValidationCallback = (_, presented, _, errors) => ValidServer(presented as X509Certificate2, errors, serverCas),
-            },
-        };
-        _http = new HttpClient(handler) { Timeout = timeout ?? TimeSpan.FromSeconds(60) };
+        _http = PrivateCaHttpClient.Create(serverCas, clientCertificate, timeout);
     }
 
     public static SigningServiceClient FromSettings(AgentSettings settings)
@@ -103,17 +94,6 @@ public sealed class SigningServiceClient : ISigningService, IDisposable
         {
             throw new SigningException($"The client certificate {path} cannot be opened ({e.Message.TrimEnd('.')}); check the file and its password file.");
         }
-    }
-
-    private static bool ValidServer(X509Certificate2? presented, SslPolicyErrors errors, X509Certificate2Collection cas)
-    {
-        if (presented is null || (errors & (SslPolicyErrors.RemoteCertificateNameMismatch | SslPolicyErrors.RemoteCertificateNotAvailable)) != 0) return false;
-        using var chain = new X509Chain();
-        chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-        chain.ChainPolicy.CustomTrustStore.AddRange(cas);
-        chain.ChainPolicy.ExtraStore.AddRange(cas);
-        chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
-        return chain.Build(presented);
     }
 
     public async Task<IReadOnlyList<QueueItem>> QueueAsync(CancellationToken ct)

@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Net.Http.Json;
-using System.Net.Security;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Text.Json;
@@ -115,7 +114,7 @@ internal static class ServeCommand
         var staff = new Uri($"https://127.0.0.1:{listeners.StaffPort}");
         var publicBase = new Uri($"https://127.0.0.1:{listeners.PublicPort}");
         var anchors = new X509Certificate2Collection(dev.Certificate(DevPkiBuilder.RootLabel));
-        var issuing = dev.Certificate(DevPkiBuilder.IssuingLabel);
+        var serverCas = new X509Certificate2Collection { anchors[0], dev.Certificate(DevPkiBuilder.IssuingLabel) };
 
         X509Certificate2 ClientCertificate(string role) =>
             DevServiceSetup.Load(setup.ClientPkcs12(DevServiceSetup.Roles.Single(r => r.Role == role)))
@@ -123,10 +122,10 @@ internal static class ServeCommand
         using var counterCert = ClientCertificate("CounterStaff");
         using var headCert = ClientCertificate("DepartmentHead");
         using var sealCert = ClientCertificate("SealOperator");
-        using var counter = Client(anchors, issuing, counterCert);
-        using var head = Client(anchors, issuing, headCert);
-        using var sealer = Client(anchors, issuing, sealCert);
-        using var anonymous = Client(anchors, issuing, null);
+        using var counter = PrivateCaHttpClient.Create(serverCas, counterCert);
+        using var head = PrivateCaHttpClient.Create(serverCas, headCert);
+        using var sealer = PrivateCaHttpClient.Create(serverCas, sealCert);
+        using var anonymous = PrivateCaHttpClient.Create(serverCas, null);
 
         // The head enrolls the certificate of the signing key on their token, then signs their queue.
         var headSigning = dev.Certificate("head");
@@ -169,7 +168,8 @@ internal static class ServeCommand
             var sha = document.GetProperty("pdfSha256").GetString();
             var publicView = await CallAsync(anonymous, HttpMethod.Get, new Uri(publicBase, $"/api/public/verify/{code}"), null, ct);
             using var pdfResponse = await counter.GetAsync(new Uri(staff, $"/api/documents/{id}/pdf"), ct);
-            var pdf = pdfResponse.IsSuccessStatusCode ? await pdfResponse.Content.ReadAsByteArrayAsync(ct) : [];
+            if (!pdfResponse.IsSuccessStatusCode) throw new SigningException($"GET /api/documents/{id}/pdf was refused ({(int)pdfResponse.StatusCode}).");
+            var pdf = await pdfResponse.Content.ReadAsByteArrayAsync(ct);
             var file = Path.Combine(outputDir, name + ".pdf");
             AtomicFile.Write(file, pdf);
             var report = PdfSignatureVerifier.Verify(pdf, new VerificationPolicy { TrustAnchors = anchors });
@@ -212,23 +212,5 @@ internal static class ServeCommand
             throw new SigningException($"{method} {url.AbsolutePath} was refused ({(int)response.StatusCode}): {detail}");
         }
         return json;
-    }
-
-    /// <summary>A client that trusts only the dev root for the server and presents <paramref name="certificate"/>.</summary>
-    private static HttpClient Client(X509Certificate2Collection anchors, X509Certificate2 issuing, X509Certificate2? certificate)
-    {
-        var handler = new SocketsHttpHandler();
-        handler.SslOptions.RemoteCertificateValidationCallback = (_, presented, _, errors) =>
-        {
-            if (presented is not X509Certificate2 server || (errors & SslPolicyErrors.RemoteCertificateNameMismatch) != 0) return false;
-            using var chain = new X509Chain();
-            chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-            chain.ChainPolicy.CustomTrustStore.AddRange(anchors);
-            chain.ChainPolicy.ExtraStore.Add(issuing);
-            chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
-            return chain.Build(server);
-        };
-        if (certificate != null) handler.SslOptions.ClientCertificates = [certificate];
-        return new HttpClient(handler) { Timeout = TimeSpan.FromSeconds(60) };
     }
 }

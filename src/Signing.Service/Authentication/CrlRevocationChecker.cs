@@ -84,7 +84,7 @@ public sealed class CrlRevocationChecker
 
         var bcIssuer = DotNetUtilities.FromX509Certificate(issuer);
         var issuerName = bcIssuer.SubjectDN;
-        var issuerKey = bcIssuer.GetPublicKey();
+        var issuerThumbprint = issuer.GetCertHashString(System.Security.Cryptography.HashAlgorithmName.SHA256);
         var now = _time.GetUtcNow().UtcDateTime;
 
         BcX509Crl? current = null;
@@ -93,7 +93,7 @@ public sealed class CrlRevocationChecker
         {
             var crl = loaded.Crl;
             if (!crl.IssuerDN.Equivalent(issuerName)) continue;
-            if (!SignatureVerifies(crl, issuer.GetCertHashString(System.Security.Cryptography.HashAlgorithmName.SHA256), issuerKey))
+            if (!SignatureVerifies(crl, issuerThumbprint, bcIssuer))
             {
                 problem = "the CRL for the issuing CA has an invalid signature";
                 continue;
@@ -127,14 +127,16 @@ public sealed class CrlRevocationChecker
             : new(RevocationStatus.Good, "not revoked");
     }
 
-    private bool SignatureVerifies(BcX509Crl crl, string issuerThumbprint, Org.BouncyCastle.Crypto.AsymmetricKeyParameter issuerKey)
+    // The issuer's public key is taken out only when a verdict is missing: BouncyCastle validates
+    // an RSA modulus on every GetPublicKey(), which cost more than the rest of a request's check.
+    private bool SignatureVerifies(BcX509Crl crl, string issuerThumbprint, Org.BouncyCastle.X509.X509Certificate issuer)
     {
         var verdicts = _signatureVerdicts.GetValue(crl, _ => new ConcurrentDictionary<string, bool>(StringComparer.Ordinal));
         return verdicts.GetOrAdd(issuerThumbprint, _ =>
         {
             try
             {
-                crl.Verify(issuerKey);
+                crl.Verify(issuer.GetPublicKey());
                 return true;
             }
             catch (Exception e) when (e is InvalidKeyException or SignatureException or Org.BouncyCastle.Crypto.CryptoException or ArgumentException)

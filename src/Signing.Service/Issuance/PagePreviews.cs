@@ -1,13 +1,14 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Text;
 using Signing.Core;
-using Signing.Core.IO;
+using Signing.Pades.PdfSyntax;
 
 namespace Signing.Service.Issuance;
 
 /// <summary>
 /// PNG previews of an issued result, rendered once at issuance from our own file with
-/// <c>pdftoppm -png -r 60</c> (uploads are never rasterised). Stored under
+/// <c>pdftoppm -r 60</c> and encoded here (<see cref="PpmToPng"/>); uploads are never rasterised. Stored under
 /// &lt;data&gt;/previews/&lt;pdf sha256&gt;/page-N.png; the folder appears complete or not at all
 /// (rendered into a temp folder, then renamed).
 /// </summary>
@@ -41,36 +42,7 @@ public sealed class PagePreviews(string dataDirectory)
         Directory.CreateDirectory(work);
         try
         {
-            var input = Path.Combine(work, "input.pdf");
-            AtomicFile.Write(input, pdf);
-            var psi = new ProcessStartInfo("pdftoppm") { UseShellExecute = false, RedirectStandardError = true, RedirectStandardOutput = true };
-            foreach (var a in new[] { "-png", "-r", "60", input, Path.Combine(work, "p") }) psi.ArgumentList.Add(a);
-            Process process;
-            try
-            {
-                process = Process.Start(psi) ?? throw new SigningException("pdftoppm could not be started");
-            }
-            catch (System.ComponentModel.Win32Exception)
-            {
-                throw new SigningException("page previews need pdftoppm (poppler-utils) on the PATH");
-            }
-
-            using (process)
-            {
-                var stderr = process.StandardError.ReadToEndAsync(cancellationToken);
-                await process.WaitForExitAsync(cancellationToken).ConfigureAwait(false);
-                if (process.ExitCode != 0) throw new SigningException($"pdftoppm failed: {(await stderr.ConfigureAwait(false)).ReplaceLineEndings(" ").Trim()}");
-            }
-
-            File.Delete(input);
-            // pdftoppm pads page numbers to the width of the page count (p-1.png or p-01.png).
-            var count = 0;
-            foreach (var file in Directory.GetFiles(work, "p-*.png"))
-            {
-                var number = int.Parse(Path.GetFileNameWithoutExtension(file)[2..], NumberStyles.None, CultureInfo.InvariantCulture);
-                File.Move(file, Path.Combine(work, $"page-{number.ToString(CultureInfo.InvariantCulture)}.png"));
-                count++;
-            }
+            var count = await RasteriseAsync(WithoutSrgbOutputIntent(pdf), work, cancellationToken).ConfigureAwait(false);
             if (count == 0) throw new SigningException("pdftoppm produced no page images");
             try
             {
@@ -85,6 +57,95 @@ public sealed class PagePreviews(string dataDirectory)
         finally
         {
             if (Directory.Exists(work)) Directory.Delete(work, recursive: true);
+        }
+    }
+
+    /// <summary>
+    /// The bytes pdftoppm reads: colour management from an sRGB OutputIntent to pdftoppm's sRGB
+    /// display changes no pixel, yet poppler builds that transform from the profile's 1024-point
+    /// curves on every run, about two thirds of rasterising a one-page result. So when every
+    /// OutputIntent is sRGB, an appended revision gives the catalog without /OutputIntents; the
+    /// stored file is untouched and the pixels are the same (PagePreviewsTests compares them).
+    /// </summary>
+    internal static byte[] WithoutSrgbOutputIntent(byte[] pdf)
+    {
+        PdfFile file;
+        try
+        {
+            file = PdfFile.Parse(pdf);
+        }
+        catch (SigningException)
+        {
+            return pdf; // pdftoppm says what is wrong with it
+        }
+        if (file.Trailer["Root"] is not PdfReference root || file.ResolveDictionary(root) is not { } catalog) return pdf;
+        if (file.Resolve(catalog["OutputIntents"]) is not PdfArray intents) return pdf;
+        var allSrgb = intents.Items.All(i => file.ResolveDictionary(i)?["OutputConditionIdentifier"] is PdfString id
+            && Encoding.ASCII.GetString(id.Bytes) == "sRGB IEC61966-2.1");
+        if (!allSrgb) return pdf;
+        var plain = catalog.CloneShallow();
+        plain["OutputIntents"] = null;
+        var update = new IncrementalUpdateWriter(file);
+        update.SetObject(root, plain);
+        return update.Write().Bytes;
+    }
+
+    // pdftoppm reads the PDF on stdin and writes one PPM per page to stdout; no temp input file.
+    private static async Task<int> RasteriseAsync(byte[] pdf, string folder, CancellationToken cancellationToken)
+    {
+        var psi = new ProcessStartInfo("pdftoppm")
+        {
+            UseShellExecute = false,
+            RedirectStandardInput = true,
+            RedirectStandardError = true,
+            RedirectStandardOutput = true,
+        };
+        foreach (var a in new[] { "-r", "60", "-" }) psi.ArgumentList.Add(a);
+        Process process;
+        try
+        {
+            process = Process.Start(psi) ?? throw new SigningException("pdftoppm could not be started");
+        }
+        catch (System.ComponentModel.Win32Exception)
+        {
+            throw new SigningException("page previews need pdftoppm (poppler-utils) on the PATH");
+        }
+
+        using (process)
+        {
+            var stderr = process.StandardError.ReadToEndAsync(cancellationToken);
+            var input = Task.Run(async () =>
+            {
+                try
+                {
+                    await using var stdin = process.StandardInput.BaseStream;
+                    await stdin.WriteAsync(pdf, cancellationToken).ConfigureAwait(false);
+                }
+                catch (IOException)
+                {
+                    // pdftoppm stopped reading (it failed); its exit code and stderr say why.
+                }
+            }, cancellationToken);
+            var count = 0;
+            try
+            {
+                await using var stdout = new BufferedStream(process.StandardOutput.BaseStream, 1 << 16);
+                while (await PpmToPng.ReadAsync(stdout, cancellationToken).ConfigureAwait(false) is { } page)
+                {
+                    count++;
+                    await File.WriteAllBytesAsync(Path.Combine(folder, $"page-{count.ToString(CultureInfo.InvariantCulture)}.png"),
+                        PpmToPng.Encode(page.Width, page.Height, page.Rgb), cancellationToken).ConfigureAwait(false);
+                }
+                await input.ConfigureAwait(false);
+                await process.WaitForExitAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch when (!process.HasExited)
+            {
+                process.Kill(entireProcessTree: true);
+                throw;
+            }
+            if (process.ExitCode != 0) throw new SigningException($"pdftoppm failed: {(await stderr.ConfigureAwait(false)).ReplaceLineEndings(" ").Trim()}");
+            return count;
         }
     }
 
