@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs a benchmark suite: bash bench/run.sh pkcs11|render|pades|agent [--seconds N]
-#   or: bash bench/run.sh service [--seconds N] [--clients 1,8,32] [--backend sqlite|postgres|both]
+#   or: bash bench/run.sh service [--seconds N] [--clients 1,8,32] [--backend sqlite|postgres|both] [--warmup S]
 # Needs the dev token (bash hsm-config/setup.sh). Builds the native ceiling loop with gcc; the
 # service suite on PostgreSQL starts the loopback server of tests/postgres.sh (idempotent).
 set -euo pipefail

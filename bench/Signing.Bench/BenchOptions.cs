@@ -2,8 +2,8 @@ using System.Globalization;
 
 namespace Signing.Bench;
 
-/// <summary>Command-line options shared by the suites; --clients and --backend are read by the service suite only.</summary>
-internal sealed record BenchOptions(int Seconds, string? Ceiling, IReadOnlyList<int> Clients, string Backend)
+/// <summary>Command-line options shared by the suites; --clients, --backend and --warmup are read by the service suite only.</summary>
+internal sealed record BenchOptions(int Seconds, string? Ceiling, IReadOnlyList<int> Clients, string Backend, int Warmup)
 {
     public static BenchOptions Parse(string[] args)
     {
@@ -11,12 +11,17 @@ internal sealed record BenchOptions(int Seconds, string? Ceiling, IReadOnlyList<
         string? ceiling = null;
         IReadOnlyList<int> clients = [1, 8, 32];
         var backend = "both";
+        var warmup = 10;
         for (var i = 0; i < args.Length; i++)
         {
             switch (args[i])
             {
                 case "--seconds": seconds = int.Parse(Next(args, ref i), CultureInfo.InvariantCulture); break;
                 case "--ceiling": ceiling = Next(args, ref i); break;
+                case "--warmup":
+                    warmup = int.TryParse(Next(args, ref i), NumberStyles.None, CultureInfo.InvariantCulture, out var w)
+                        ? w : throw new ArgumentException("--warmup takes whole seconds");
+                    break;
                 case "--clients":
                     clients = Next(args, ref i).Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
                         .Select(c => int.TryParse(c, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n > 0
@@ -31,7 +36,7 @@ internal sealed record BenchOptions(int Seconds, string? Ceiling, IReadOnlyList<
             }
         }
 
-        return new BenchOptions(seconds, ceiling, clients, backend);
+        return new BenchOptions(seconds, ceiling, clients, backend, warmup);
     }
 
     private static string Next(string[] args, ref int i) =>

@@ -54,23 +54,27 @@ internal static class ServiceBench
         var body = File.ReadAllBytes(Path.Combine(root, "samples", "decisions", Sample));
         var costs = ComponentCosts(store, DecisionJson.Parse(body));
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"Service load on loopback ({Environment.ProcessorCount} cores, {options.Seconds} s per cell, sample {Sample}); costs alone, 1 thread: seal RSA-3072 {costs.Seal:0.00} ms, head RSA-2048 {costs.Head:0.00} ms, TSA RSA-2048 {costs.Tsa:0.00} ms, render {costs.Render:0.00} ms"));
+            $"Service load on loopback ({Environment.ProcessorCount} cores, {options.Seconds} s per cell after {options.Warmup} s of warm-up, sample {Sample}); costs alone, 1 thread: seal RSA-3072 {costs.Seal:0.00} ms, head RSA-2048 {costs.Head:0.00} ms, TSA RSA-2048 {costs.Tsa:0.00} ms, render {costs.Render:0.00} ms"));
         Console.WriteLine($"machine load average at start: {File.ReadAllText("/proc/loadavg").Trim()}");
         Console.WriteLine("latencies in ms, p50/p99. CPU ms per issued result: this process (load clients and service), its pdftoppm children, the PostgreSQL server, foreign (everything else on the machine).");
         Console.WriteLine("Share of the service's CPU (this process + pdftoppm + PostgreSQL): token signatures, rendering, pdftoppm previews, PostgreSQL, rest of this process (HTTP/TLS, PAdES, registry client, JSON, files, client side).");
         Console.WriteLine($"{"backend",-8} {"clients",7} {"issued/s",8} {"life",13} {"submit",13} {"prepare",13} {"headSign",11} {"complete",13} {"seal",13} {"errors",6} | {"self",6} {"pdftoppm",8} {"postgres",8} {"foreign",7} {"idle%",5} | {"token",6} {"render",6} {"pdftoppm",8} {"postgres",8} {"rest",5}");
 
         var backends = options.Backend == "both" ? new[] { "sqlite", "postgres" } : [options.Backend];
+        // A service runs for days: its code is tiered up before load arrives. The first cell warms
+        // this process for --warmup seconds (tier-1 JIT, pools); every cell warms its host for 1 s.
+        var warmup = options.Warmup;
         foreach (var backend in backends)
         {
             foreach (var clients in options.Clients)
             {
-                RunCell(backend, clients, options.Seconds, layout, setup, store, body, costs).GetAwaiter().GetResult();
+                RunCell(backend, clients, options.Seconds, Math.Max(warmup, 1), layout, setup, store, body, costs).GetAwaiter().GetResult();
+                warmup = 1;
             }
         }
     }
 
-    private static async Task RunCell(string backend, int clients, int seconds, DevLayout layout, DevServiceSetup setup, Pkcs11KeyStore store,
+    private static async Task RunCell(string backend, int clients, int seconds, int warmupSeconds, DevLayout layout, DevServiceSetup setup, Pkcs11KeyStore store,
         byte[] body, Costs costs)
     {
         var data = Directory.CreateTempSubdirectory("signing-bench-service-").FullName;
@@ -97,7 +101,7 @@ internal static class ServiceBench
             await load.EnrollHeadAsync();
 
             // Warm-up on this host (JIT, connection pool, SQLite/PostgreSQL caches), not counted.
-            Throughput.Measure(clients, 1, () => load.Lifecycle(new Recorder()));
+            Throughput.Measure(clients, warmupSeconds, () => load.Lifecycle(new Recorder()));
 
             var recorder = new Recorder();
             var before = Cpu.Read();
