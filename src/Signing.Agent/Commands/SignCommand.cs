@@ -99,12 +99,17 @@ internal static class SignCommand
         if (result.StopReason is { } reason) Console.Error.WriteLine(reason + (result.Pending > 0 ? " Run the same command again to sign the rest." : ""));
     }
 
+    /// <summary>The live bar: done/total, the document just finished and the rate; the columns add elapsed and ETA.</summary>
     private sealed class LiveProgress(ProgressTask task) : IBatchProgress
     {
+        private readonly long _started = System.Diagnostics.Stopwatch.GetTimestamp();
+
         public void Finished(DocumentResult result, int done, int total)
         {
             task.Value = done;
-            task.Description = $"{done}/{total} — {result.Item.VerificationCode} {(result.Outcome == DocumentOutcome.Signed ? "signed" : "NOT signed")}";
+            var rate = done / Math.Max(System.Diagnostics.Stopwatch.GetElapsedTime(_started).TotalSeconds, 0.001);
+            task.Description = string.Create(CultureInfo.InvariantCulture,
+                $"{done}/{total} — {result.Item.VerificationCode} {(result.Outcome == DocumentOutcome.Signed ? "signed" : "NOT signed")} — {rate:0.0}/s");
         }
     }
 

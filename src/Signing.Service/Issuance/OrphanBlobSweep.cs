@@ -45,7 +45,7 @@ public sealed record BlobSweepOptions
 /// which works under the registry's write lock and skips blobs younger than the minimum age.
 /// A failed sweep is logged and retried at the next tick; it never stops the service.
 /// </summary>
-public sealed partial class OrphanBlobSweep(IssuanceRuntime runtime, BlobSweepOptions options, TimeProvider time, ILogger<OrphanBlobSweep> logger)
+public sealed partial class OrphanBlobSweep(IssuanceRuntime runtime, IssuanceService issuance, BlobSweepOptions options, TimeProvider time, ILogger<OrphanBlobSweep> logger)
     : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -72,6 +72,7 @@ public sealed partial class OrphanBlobSweep(IssuanceRuntime runtime, BlobSweepOp
         {
             var removed = await runtime.Registry.CleanupOrphanBlobsAsync(options.MinimumAge, cancellationToken).ConfigureAwait(false);
             LogSwept(logger, removed, options.MinimumAge);
+            await SweepStateFilesAsync(cancellationToken).ConfigureAwait(false);
             return removed;
         }
         catch (Exception e) when (e is not OperationCanceledException)
@@ -80,6 +81,24 @@ public sealed partial class OrphanBlobSweep(IssuanceRuntime runtime, BlobSweepOp
             return 0;
         }
     }
+
+    // The same for the service's own files: facts of a code no document took (a replayed submit
+    // renders again under a new code; a crash before the row commit) and prepared requests that
+    // were completed or expired longer than the minimum age ago.
+    private async Task SweepStateFilesAsync(CancellationToken cancellationToken)
+    {
+        var cutoff = time.GetUtcNow() - options.MinimumAge;
+        var facts = 0;
+        foreach (var code in issuance.Facts.CodesWrittenBefore(cutoff.UtcDateTime))
+        {
+            if (await runtime.Registry.GetByCodeAsync(code, cancellationToken).ConfigureAwait(false) == null && issuance.Facts.Delete(code)) facts++;
+        }
+        var requests = issuance.PreparedRequests.RemoveSettledBefore(cutoff);
+        LogStateSwept(logger, facts, requests, options.MinimumAge);
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "state sweep removed {Facts} facts file(s) of codes no document has and {Requests} prepared request(s) settled more than {MinimumAge} ago")]
+    private static partial void LogStateSwept(ILogger logger, int facts, int requests, TimeSpan minimumAge);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "orphan blob sweep removed {Removed} unreferenced blob(s) older than {MinimumAge}")]
     private static partial void LogSwept(ILogger logger, int removed, TimeSpan minimumAge);

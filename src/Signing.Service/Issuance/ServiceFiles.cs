@@ -87,6 +87,34 @@ public sealed class DocumentFactsStore(string dataDirectory)
         ServiceJson.Write(PathOf(facts.VerificationCode), facts);
     }
 
+    /// <summary>The codes whose facts file was last written before <paramref name="olderThanUtc"/>.</summary>
+    public IReadOnlyList<string> CodesWrittenBefore(DateTime olderThanUtc) =>
+        !Directory.Exists(_dir) ? [] : Directory.EnumerateFiles(_dir, "*.json")
+            .Where(f => File.GetLastWriteTimeUtc(f) < olderThanUtc)
+            .Select(f => Path.GetFileNameWithoutExtension(f)!)
+            .Where(IsCode) // anything else in the folder is not ours to remove
+            .ToList();
+
+    private static bool IsCode(string name)
+    {
+        try
+        {
+            return VerificationCode.Normalize(name) == name;
+        }
+        catch (SigningException)
+        {
+            return false;
+        }
+    }
+
+    public bool Delete(string verificationCode)
+    {
+        var path = PathOf(verificationCode);
+        if (!File.Exists(path)) return false;
+        File.Delete(path);
+        return true;
+    }
+
     public DocumentFacts Get(string verificationCode) =>
         ServiceJson.Read<DocumentFacts>(PathOf(verificationCode))
         ?? throw new SigningException($"the facts of document {verificationCode} are missing from {_dir}");
@@ -170,6 +198,35 @@ public sealed class PreparedRequestStore(string dataDirectory)
     }
 
     public PreparedRequest? Get(Guid requestId) => ServiceJson.Read<PreparedRequest>(Path.Combine(_dir, requestId.ToString("N") + ".json"));
+
+    /// <summary>
+    /// Removes requests completed or expired before <paramref name="settledBeforeUtc"/>: neither can
+    /// be completed again (a late completion of a removed one gets 404 instead of 409/410), and the
+    /// audit trail keeps each completion's request id. Returns how many were removed.
+    /// </summary>
+    public int RemoveSettledBefore(DateTimeOffset settledBeforeUtc)
+    {
+        if (!Directory.Exists(_dir)) return 0;
+        var removed = 0;
+        foreach (var file in Directory.EnumerateFiles(_dir, "*.json").ToList())
+        {
+            PreparedRequest? request;
+            try
+            {
+                request = ServiceJson.Read<PreparedRequest>(file);
+            }
+            catch (SigningException)
+            {
+                continue; // a damaged file stays for someone to look at
+            }
+            if (request == null) continue;
+            var settled = request.CompletedUtc is { } done && done < request.ExpiresUtc ? done : request.ExpiresUtc;
+            if (settled >= settledBeforeUtc) continue;
+            File.Delete(file);
+            removed++;
+        }
+        return removed;
+    }
 }
 
 /// <summary>Certificate helpers shared by enrolment and the API.</summary>
