@@ -17,6 +17,7 @@ using Signing.Pades.Verification;
 using Signing.Pdf.Rendering;
 using Signing.Pkcs11;
 using Signing.Timestamping;
+using Signing.Timestamping.Http;
 
 namespace Signing.Bench;
 

@@ -174,7 +174,7 @@ public sealed class Rfc3161Client : ITimestampClient
             try
             {
                 using var content = new ByteArrayContent(query);
-                content.Headers.ContentType = new MediaTypeHeaderValue(TimestampHttpServer.QueryMediaType);
+                content.Headers.ContentType = new MediaTypeHeaderValue(Rfc3161MediaTypes.Query);
                 using var response = await _http.PostAsync(_url, content, timeout.Token).ConfigureAwait(false);
                 if ((int)response.StatusCode >= 500)
                 {
@@ -188,9 +188,9 @@ public sealed class Rfc3161Client : ITimestampClient
                 }
 
                 var type = response.Content.Headers.ContentType?.MediaType;
-                if (!string.Equals(type, TimestampHttpServer.ReplyMediaType, StringComparison.OrdinalIgnoreCase))
+                if (!string.Equals(type, Rfc3161MediaTypes.Reply, StringComparison.OrdinalIgnoreCase))
                 {
-                    throw new TimestampException($"TSA at {_url} answered with content type '{type}' instead of {TimestampHttpServer.ReplyMediaType}");
+                    throw new TimestampException($"TSA at {_url} answered with content type '{type}' instead of {Rfc3161MediaTypes.Reply}");
                 }
 
                 return await ReadLimitedAsync(response.Content, timeout.Token).ConfigureAwait(false);

@@ -27,7 +27,7 @@ public sealed class ClientTransportTests(TsaServerFixture tsa) : IClassFixture<T
 
             using var body = new MemoryStream();
             await context.Request.Body.CopyToAsync(body);
-            context.Response.ContentType = TimestampHttpServer.ReplyMediaType;
+            context.Response.ContentType = Rfc3161MediaTypes.Reply;
             await context.Response.Body.WriteAsync(tsa.Tsa.Respond(body.ToArray()));
         });
         var client = new Rfc3161Client(tsa.Http, new Uri(app.Urls.Single()), Quick);

@@ -5,6 +5,7 @@ using System.Security.Cryptography;
 using System.Security.Cryptography.Pkcs;
 using Signing.Core.Timestamps;
 using Signing.Testing;
+using Signing.Timestamping.Http;
 
 namespace Signing.Timestamping.Tests;
 

@@ -4,6 +4,7 @@ using System.Security.Cryptography.X509Certificates;
 using Signing.DevPki;
 using Signing.Pkcs11;
 using Signing.Testing;
+using Signing.Timestamping.Http;
 
 namespace Signing.Timestamping.Tests;
 
@@ -37,7 +38,7 @@ public sealed class TokenBackedTsaTests : IDisposable
         ExternalTool.RunChecked("openssl", "ts", "-query", "-data", data, "-sha256", "-cert", "-out", Path.Combine(dir, "q.tsq"));
         using var http = new HttpClient();
         using var content = new ByteArrayContent(await File.ReadAllBytesAsync(Path.Combine(dir, "q.tsq")));
-        content.Headers.ContentType = new(TimestampHttpServer.QueryMediaType);
+        content.Headers.ContentType = new(Rfc3161MediaTypes.Query);
         using var response = await http.PostAsync(url, content);
         response.EnsureSuccessStatusCode();
         await File.WriteAllBytesAsync(Path.Combine(dir, "r.tsr"), await response.Content.ReadAsByteArrayAsync());

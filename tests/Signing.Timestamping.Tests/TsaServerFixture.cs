@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Builder;
 using Signing.DevPki;
+using Signing.Timestamping.Http;
 
 namespace Signing.Timestamping.Tests;
 

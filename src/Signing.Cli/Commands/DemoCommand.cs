@@ -7,6 +7,7 @@ using Signing.Pades.Appearance;
 using Signing.Pades.Verification;
 using Signing.Pdf.Rendering;
 using Signing.Timestamping;
+using Signing.Timestamping.Http;
 
 namespace Signing.Cli.Commands;
 

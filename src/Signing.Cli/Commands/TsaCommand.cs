@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Microsoft.Extensions.Hosting;
 using Signing.Timestamping;
+using Signing.Timestamping.Http;
 
 namespace Signing.Cli.Commands;
 

@@ -5,7 +5,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 
-namespace Signing.Timestamping;
+namespace Signing.Timestamping.Http;
 
 /// <summary>
 /// RFC 3161 over HTTP (§3.4): POST application/timestamp-query, answer application/timestamp-reply.
@@ -14,9 +14,6 @@ namespace Signing.Timestamping;
 /// </summary>
 public static class TimestampHttpServer
 {
-    public const string QueryMediaType = "application/timestamp-query";
-    public const string ReplyMediaType = "application/timestamp-reply";
-
     /// <summary>A TimeStampReq is a few hundred bytes; anything above this is not one.</summary>
     public const int MaxQueryBytes = 64 * 1024;
 
@@ -50,9 +47,9 @@ public static class TimestampHttpServer
     private static async Task AnswerAsync(HttpContext context, TimestampAuthority tsa)
     {
         var request = context.Request;
-        if (!MediaTypeHeaderValue.TryParse(request.ContentType, out var type) || !string.Equals(type.MediaType, QueryMediaType, StringComparison.OrdinalIgnoreCase))
+        if (!MediaTypeHeaderValue.TryParse(request.ContentType, out var type) || !string.Equals(type.MediaType, Rfc3161MediaTypes.Query, StringComparison.OrdinalIgnoreCase))
         {
-            await PlainAsync(context, StatusCodes.Status415UnsupportedMediaType, $"Send the query as {QueryMediaType}.").ConfigureAwait(false);
+            await PlainAsync(context, StatusCodes.Status415UnsupportedMediaType, $"Send the query as {Rfc3161MediaTypes.Query}.").ConfigureAwait(false);
             return;
         }
 
@@ -79,7 +76,7 @@ public static class TimestampHttpServer
 
         var reply = tsa.Respond(buffer.AsSpan(0, length));
         context.Response.StatusCode = StatusCodes.Status200OK;
-        context.Response.ContentType = ReplyMediaType;
+        context.Response.ContentType = Rfc3161MediaTypes.Reply;
         context.Response.ContentLength = reply.Length;
         await context.Response.Body.WriteAsync(reply, context.RequestAborted).ConfigureAwait(false);
     }
