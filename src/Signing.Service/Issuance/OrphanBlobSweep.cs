@@ -48,6 +48,10 @@ public sealed record BlobSweepOptions
 public sealed partial class OrphanBlobSweep(IssuanceRuntime runtime, IssuanceService issuance, BlobSweepOptions options, TimeProvider time, ILogger<OrphanBlobSweep> logger)
     : BackgroundService
 {
+    // Facts files are written once; each sweep looks up only those written since the last cut-off,
+    // so the registry is not asked about every issued document every hour.
+    private DateTime _factsCheckedBeforeUtc = DateTime.MinValue;
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         using var timer = new PeriodicTimer(options.Interval, time);
@@ -89,10 +93,11 @@ public sealed partial class OrphanBlobSweep(IssuanceRuntime runtime, IssuanceSer
     {
         var cutoff = time.GetUtcNow() - options.MinimumAge;
         var facts = 0;
-        foreach (var code in issuance.Facts.CodesWrittenBefore(cutoff.UtcDateTime))
+        foreach (var code in issuance.Facts.CodesWrittenBetween(_factsCheckedBeforeUtc, cutoff.UtcDateTime))
         {
             if (await runtime.Registry.GetByCodeAsync(code, cancellationToken).ConfigureAwait(false) == null && issuance.Facts.Delete(code)) facts++;
         }
+        _factsCheckedBeforeUtc = cutoff.UtcDateTime;
         var requests = issuance.PreparedRequests.RemoveSettledBefore(cutoff);
         LogStateSwept(logger, facts, requests, options.MinimumAge);
     }

@@ -87,10 +87,10 @@ public sealed class DocumentFactsStore(string dataDirectory)
         ServiceJson.Write(PathOf(facts.VerificationCode), facts);
     }
 
-    /// <summary>The codes whose facts file was last written before <paramref name="olderThanUtc"/>.</summary>
-    public IReadOnlyList<string> CodesWrittenBefore(DateTime olderThanUtc) =>
+    /// <summary>The codes whose facts file was last written at or after <paramref name="fromUtc"/> and before <paramref name="beforeUtc"/>.</summary>
+    public IReadOnlyList<string> CodesWrittenBetween(DateTime fromUtc, DateTime beforeUtc) =>
         !Directory.Exists(_dir) ? [] : Directory.EnumerateFiles(_dir, "*.json")
-            .Where(f => File.GetLastWriteTimeUtc(f) < olderThanUtc)
+            .Where(f => File.GetLastWriteTimeUtc(f) is var written && written >= fromUtc && written < beforeUtc)
             .Select(f => Path.GetFileNameWithoutExtension(f)!)
             .Where(IsCode) // anything else in the folder is not ours to remove
             .ToList();
