@@ -22,9 +22,28 @@ public static class CertificateCache
         var key = Convert.ToHexString(SHA256.HashData(der));
         if (Cache.TryGetValue(key, out var cached) && cached.RawDataMemory.Span.SequenceEqual(der)) return cached;
         var loaded = X509CertificateLoader.LoadCertificate(der);
+        DecodeExtensions(loaded);
         if (Cache.Count >= MaxEntries) Cache.Clear();
         Cache[key] = loaded;
         return loaded;
+    }
+
+    // X509Certificate2.Extensions and the typed extensions decode on first read, without locks;
+    // two threads reading a shared instance's EKU at once saw a wrong list (a CI crash). Decoding
+    // here, before the instance is published, leaves later readers nothing to write.
+    private static void DecodeExtensions(X509Certificate2 certificate)
+    {
+        foreach (var extension in certificate.Extensions)
+        {
+            _ = extension switch
+            {
+                X509EnhancedKeyUsageExtension eku => eku.EnhancedKeyUsages.Count,
+                X509SubjectKeyIdentifierExtension ski => ski.SubjectKeyIdentifierBytes.Length,
+                X509KeyUsageExtension usage => (int)usage.KeyUsages,
+                X509BasicConstraintsExtension basic => basic.PathLengthConstraint,
+                _ => 0,
+            };
+        }
     }
 }
 
