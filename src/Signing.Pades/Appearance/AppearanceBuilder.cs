@@ -37,8 +37,6 @@ public sealed record SignatureAppearance
 
     public double FontSizePt { get; init; } = 10;
 
-    public ISignatureFontProvider? Fonts { get; init; }
-
     /// <summary>The text-only agency signature for attachments and copies (Times 10 pt, blue).</summary>
     public static SignatureAppearance TextOnly(string agencyName, params string[] leadingLines) =>
         new() { AgencyName = agencyName, LeadingLines = leadingLines };
@@ -69,7 +67,7 @@ public static class AppearanceBuilder
             if (appearance.AgencyName is { Length: > 0 } agency) lines.Add(agency);
             if (appearance.ShowSigningTime) lines.Add(appearance.TimeLabel + SignatureAppearance.FormatTime(signingTime));
             var size = appearance.FontSizePt;
-            var font = lines.Count > 0 ? TrueTypeFont.Load(appearance.Fonts ?? new LiberationSerifFontProvider()) : null;
+            var font = lines.Count > 0 ? TrueTypeFont.SerifRegular : null;
             var wrapped = font is null ? [] : Wrap(font, lines, size, width - 2);
             var textHeight = wrapped.Count * size * LineGap;
             var hasImages = appearance.SignatureImagePng is not null || appearance.SealImagePng is not null;

@@ -1,39 +1,9 @@
 using System.Buffers.Binary;
-using System.Collections.Concurrent;
 using System.Text;
 using Signing.Core;
+using Signing.Fonts;
 
 namespace Signing.Pades.Appearance;
-
-/// <summary>Supplies the font program for signature text (Times-metric serif, Vietnamese coverage).</summary>
-public interface ISignatureFontProvider
-{
-    /// <summary>A stable key for caching the parsed font.</summary>
-    string Key { get; }
-
-    /// <summary>The TrueType (glyf-based) font program bytes.</summary>
-    byte[] LoadRegularSerif();
-}
-
-/// <summary>Liberation Serif (OFL, metric-compatible with Times New Roman) from a directory, by default Debian's.</summary>
-public sealed class LiberationSerifFontProvider(string directory = LiberationSerifFontProvider.DefaultDirectory) : ISignatureFontProvider
-{
-    public const string DefaultDirectory = "/usr/share/fonts/truetype/liberation2";
-
-    public string Key => Path.Combine(directory, "LiberationSerif-Regular.ttf");
-
-    public byte[] LoadRegularSerif()
-    {
-        try
-        {
-            return File.ReadAllBytes(Key);
-        }
-        catch (IOException e)
-        {
-            throw new SigningException($"The signature font {Key} cannot be read; install fonts-liberation2 or configure a font directory.", e);
-        }
-    }
-}
 
 /// <summary>
 /// The parts of a TrueType font a PDF needs: Unicode→glyph mapping, advance widths, metrics,
@@ -42,7 +12,7 @@ public sealed class LiberationSerifFontProvider(string directory = LiberationSer
 /// </summary>
 public sealed class TrueTypeFont
 {
-    private static readonly ConcurrentDictionary<string, TrueTypeFont> Cache = new(StringComparer.Ordinal);
+    private static readonly Lazy<TrueTypeFont> Serif = new(() => new TrueTypeFont(SerifFonts.Program(SerifFace.Regular)));
     private readonly byte[] _data;
     private readonly Dictionary<string, (int Offset, int Length)> _tables = new(StringComparer.Ordinal);
     private readonly Dictionary<int, ushort> _cmap = [];
@@ -96,21 +66,8 @@ public sealed class TrueTypeFont
 
     private bool LongLoca { get; }
 
-    public static TrueTypeFont Load(ISignatureFontProvider provider)
-    {
-        ArgumentNullException.ThrowIfNull(provider);
-        return Cache.GetOrAdd(provider.Key, _ =>
-        {
-            try
-            {
-                return new TrueTypeFont(provider.LoadRegularSerif());
-            }
-            catch (Exception e) when (e is IndexOutOfRangeException or ArgumentOutOfRangeException)
-            {
-                throw new SigningException("The signature font is damaged.", e);
-            }
-        });
-    }
+    /// <summary>The regular face of the bundled serif (<see cref="SerifFonts"/>), parsed once.</summary>
+    public static TrueTypeFont SerifRegular => Serif.Value;
 
     public ushort GlyphFor(int codePoint) => _cmap.TryGetValue(codePoint, out var g) ? g : (ushort)0;
 

@@ -21,7 +21,7 @@ internal static class PdfAMetadata
     public const string CreatorTool = "Signing result renderer";
     public const string EmbeddedFileName = "decision.json";
 
-    internal static readonly Lazy<byte[]> SrgbProfile = new(() => Rendering.LiberationSerifResolver.ReadResource("Signing.Pdf.Icc.sRGB.icc"));
+    internal static readonly Lazy<byte[]> SrgbProfile = new(() => EmbeddedResources.Read("Signing.Pdf.Icc.sRGB.icc"));
 
     public static void Apply(PdfDocument doc, DocumentFacts facts, byte[] decisionJson)
     {

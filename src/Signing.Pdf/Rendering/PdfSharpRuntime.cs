@@ -1,13 +1,11 @@
-using System.Collections.Concurrent;
-using System.Reflection;
-using PdfSharp;
 using PdfSharp.Fonts;
+using Signing.Fonts;
 
 namespace Signing.Pdf.Rendering;
 
 /// <summary>
-/// One-time PDFsharp set-up: the AGPL licence hook and a font resolver that serves the bundled
-/// Liberation Serif for "Times New Roman" (Decree 30's font; Liberation Serif has the same metrics).
+/// One-time PDFsharp set-up: a font resolver that serves the bundled Liberation Serif for
+/// "Times New Roman" (Decree 30's font; Liberation Serif has the same metrics).
 /// </summary>
 internal static class PdfSharpRuntime
 {
@@ -17,7 +15,6 @@ internal static class PdfSharpRuntime
 
     private static bool Initialize()
     {
-        PdfSharpLicense.SetAgplLicense();
         // PDFsharp allows setting the resolver only once per process; another component may have done it.
         if (GlobalFontSettings.FontResolver is null) GlobalFontSettings.FontResolver = LiberationSerifResolver.Instance;
         else if (GlobalFontSettings.FontResolver is not LiberationSerifResolver)
@@ -29,43 +26,32 @@ internal static class PdfSharpRuntime
     }
 }
 
-/// <summary>Serves the four Liberation Serif faces embedded in this assembly.</summary>
+/// <summary>Serves the four faces of <see cref="SerifFonts"/> to PDFsharp.</summary>
 internal sealed class LiberationSerifResolver : IFontResolver
 {
     public static readonly LiberationSerifResolver Instance = new();
 
     /// <summary>The family name the renderer asks for.</summary>
-    public const string Family = "Times New Roman";
-
-    private static readonly ConcurrentDictionary<string, byte[]> Faces = new(StringComparer.Ordinal);
+    public const string Family = SerifFonts.Family;
 
     private LiberationSerifResolver() { }
 
     public FontResolverInfo? ResolveTypeface(string familyName, bool bold, bool italic)
     {
-        if (!familyName.Equals(Family, StringComparison.OrdinalIgnoreCase) && !familyName.Equals("Liberation Serif", StringComparison.OrdinalIgnoreCase))
+        if (!familyName.Equals(Family, StringComparison.OrdinalIgnoreCase) && !familyName.Equals(SerifFonts.EmbeddedFamily, StringComparison.OrdinalIgnoreCase))
         {
             return null;
         }
 
         var face = (bold, italic) switch
         {
-            (false, false) => "LiberationSerif-Regular",
-            (true, false) => "LiberationSerif-Bold",
-            (false, true) => "LiberationSerif-Italic",
-            _ => "LiberationSerif-BoldItalic",
+            (false, false) => SerifFace.Regular,
+            (true, false) => SerifFace.Bold,
+            (false, true) => SerifFace.Italic,
+            _ => SerifFace.BoldItalic,
         };
-        return new FontResolverInfo(face);
+        return new FontResolverInfo(SerifFonts.FileName(face));
     }
 
-    public byte[]? GetFont(string faceName) => Faces.GetOrAdd(faceName, static name => ReadResource($"Signing.Pdf.Fonts.{name}.ttf"));
-
-    internal static byte[] ReadResource(string logicalName)
-    {
-        using var s = Assembly.GetExecutingAssembly().GetManifestResourceStream(logicalName)
-            ?? throw new InvalidOperationException($"embedded resource {logicalName} is missing from Signing.Pdf");
-        using var ms = new MemoryStream();
-        s.CopyTo(ms);
-        return ms.ToArray();
-    }
+    public byte[]? GetFont(string faceName) => SerifFonts.TryParseFileName(faceName, out var face) ? SerifFonts.Program(face) : null;
 }

@@ -243,7 +243,7 @@ public sealed class TemplateCatalog
         var all = new Dictionary<string, TemplateDefinition>(StringComparer.Ordinal);
         foreach (var name in asm.GetManifestResourceNames().Where(n => n.StartsWith("Signing.Pdf.Templates.", StringComparison.Ordinal)).Order(StringComparer.Ordinal))
         {
-            var t = Parse(Rendering.LiberationSerifResolver.ReadResource(name), name);
+            var t = Parse(EmbeddedResources.Read(name), name);
             all.Add(t.Id, t);
         }
 
