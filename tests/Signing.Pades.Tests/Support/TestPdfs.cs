@@ -10,8 +10,6 @@ public static class TestPdfs
     private static readonly Lazy<byte[]> ClassicLazy = new(MakeClassic);
     private static readonly Lazy<byte[]> XrefStreamLazy = new(MakeXrefStream);
 
-    static TestPdfs() => PdfSharp.PdfSharpLicense.SetAgplLicense();
-
     /// <summary>A two-page A4 PDF written by PDFsharp (classic cross-reference table).</summary>
     public static byte[] Classic => ClassicLazy.Value;
 
