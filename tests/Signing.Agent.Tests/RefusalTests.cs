@@ -55,6 +55,15 @@ public sealed class RefusalTests(AgentFixture f)
     }
 
     [Fact]
+    public void A_missing_token_is_named_at_start_before_the_service_is_asked()
+    {
+        // The service is unreachable too: the token is what the agent checks first.
+        var home = HomeWith(s => s with { TokenSerial = "0000000000000000", Service = new Uri("https://127.0.0.1:1/") });
+        var r = AgentFixture.RunIn(home, f.Backend.Token.UserPin + "\n", "sign", "--all", "--yes");
+        AssertOneLineError(r, 1, "is not present: insert it");
+    }
+
+    [Fact]
     public async Task A_token_without_the_enrolled_certificate_signs_nothing_and_says_so()
     {
         var ids = await f.SubmitManyAsync(1);

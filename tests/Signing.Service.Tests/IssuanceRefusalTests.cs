@@ -165,6 +165,8 @@ public sealed class IssuanceRefusalTests(IssuanceFixture f) : IClassFixture<Issu
     [InlineData("Signing:Tsa:KeyUri", null, "Signing:Tsa:Url is not set")]
     [InlineData("Signing:Tsa:Url", "http://127.0.0.1:1/tsa", "Signing:Tsa")]
     [InlineData("Signing:Pkcs11:Module", "/nonexistent/libpkcs11.so", "Signing:Pkcs11:Module")]
+    [InlineData("Signing:Previews:Pdftoppm", "/nonexistent/pdftoppm", "Signing:Previews:Pdftoppm: /nonexistent/pdftoppm does not exist or is not executable (install poppler-utils).")]
+    [InlineData("Signing:Previews:Pdftoppm", "no-such-rasteriser", "Signing:Previews:Pdftoppm: no-such-rasteriser is not on the PATH (install poppler-utils).")]
     [InlineData("Signing:Storage:PostgresConnectionString", "Host=127.0.0.1;Port=1;Username=x;Password=y;Database=z;Timeout=2", "Signing:Storage")]
     public async Task Service_refuses_to_start_when_token_key_tsa_or_storage_is_misconfigured(string key, string? value, string message)
     {

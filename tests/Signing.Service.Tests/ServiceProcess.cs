@@ -39,31 +39,8 @@ public sealed class ServiceProcess : IAsyncDisposable
     /// <summary>Starts the service on two free loopback ports with <paramref name="settings"/> and waits until /health/ready answers 200.</summary>
     public static async Task<ServiceProcess> StartAsync(IReadOnlyDictionary<string, string?> settings, TestPki pki, string workingDirectory)
     {
-        var staffPort = FreePort();
-        var publicPort = FreePort();
-        var dll = Path.Combine(AppContext.BaseDirectory, "Signing.Service.dll");
-        Assert.True(File.Exists(dll), $"{dll} is missing: the test project must reference Signing.Service");
-        var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host ? host : "dotnet")
-        {
-            WorkingDirectory = workingDirectory,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        start.ArgumentList.Add(dll);
-        // The child inherits this process's environment (SOFTHSM2_CONF of the test token store included).
-        foreach (var (key, value) in settings) start.Environment[key.Replace(":", "__", StringComparison.Ordinal)] = value;
-        start.Environment["Service__Listeners__Staff__Port"] = staffPort.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        start.Environment["Service__Listeners__Public__Port"] = publicPort.ToString(System.Globalization.CultureInfo.InvariantCulture);
-
-        var process = new Process { StartInfo = start, EnableRaisingEvents = true };
-        var running = new ServiceProcess(process, staffPort, publicPort);
-        process.OutputDataReceived += (_, e) => running.Add(e.Data);
-        process.ErrorDataReceived += (_, e) => running.Add(e.Data);
-        Assert.True(process.Start(), "dotnet did not start");
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-
+        var running = Launch(settings, workingDirectory, AppContext.BaseDirectory);
+        var process = running._process;
         using var client = RunningService.CreateClient(pki, clientCertificate: null);
         client.Timeout = TimeSpan.FromSeconds(5);
         var deadline = Stopwatch.StartNew();
@@ -91,6 +68,58 @@ public sealed class ServiceProcess : IAsyncDisposable
             }
             await Task.Delay(200);
         }
+    }
+
+    /// <summary>
+    /// Runs the service from <paramref name="serviceDirectory"/> (a copy of the build output, say)
+    /// with <paramref name="environment"/> added, for a start that must fail: its exit code and
+    /// what it wrote. A service still running after <paramref name="timeout"/> is killed and fails the test.
+    /// </summary>
+    public static async Task<(int ExitCode, string Output)> RunToExitAsync(IReadOnlyDictionary<string, string?> settings, string workingDirectory,
+        string serviceDirectory, TimeSpan timeout, IReadOnlyDictionary<string, string>? environment = null)
+    {
+        await using var running = Launch(settings, workingDirectory, serviceDirectory, environment);
+        using var cancel = new CancellationTokenSource(timeout);
+        try
+        {
+            await running._process.WaitForExitAsync(cancel.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            throw new TimeoutException($"the service still ran after {timeout.TotalSeconds:0} s:\n{running.Output}");
+        }
+        return (running._process.ExitCode, running.Output);
+    }
+
+    private static ServiceProcess Launch(IReadOnlyDictionary<string, string?> settings, string workingDirectory, string serviceDirectory,
+        IReadOnlyDictionary<string, string>? environment = null)
+    {
+        var staffPort = FreePort();
+        var publicPort = FreePort();
+        var dll = Path.Combine(serviceDirectory, "Signing.Service.dll");
+        Assert.True(File.Exists(dll), $"{dll} is missing: the test project must reference Signing.Service");
+        var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host ? host : "dotnet")
+        {
+            WorkingDirectory = workingDirectory,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        start.ArgumentList.Add(dll);
+        // The child inherits this process's environment (SOFTHSM2_CONF of the test token store included).
+        foreach (var (key, value) in settings) start.Environment[key.Replace(":", "__", StringComparison.Ordinal)] = value;
+        foreach (var (key, value) in environment ?? new Dictionary<string, string>()) start.Environment[key] = value;
+        start.Environment["Service__Listeners__Staff__Port"] = staffPort.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        start.Environment["Service__Listeners__Public__Port"] = publicPort.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+        var process = new Process { StartInfo = start, EnableRaisingEvents = true };
+        var running = new ServiceProcess(process, staffPort, publicPort);
+        process.OutputDataReceived += (_, e) => running.Add(e.Data);
+        process.ErrorDataReceived += (_, e) => running.Add(e.Data);
+        Assert.True(process.Start(), "dotnet did not start");
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return running;
     }
 
     /// <summary>Waits for a console line containing every one of <paramref name="parts"/>.</summary>

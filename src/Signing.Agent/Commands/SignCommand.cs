@@ -26,6 +26,8 @@ internal static class SignCommand
         cmd.SetAction(async (parse, ct) =>
         {
             var settings = AgentSettings.Load(AgentHome.Of(parse));
+            // The token, its enrolled certificate and key are checked first: a missing token stops here, before the queue is shown.
+            using var token = Pkcs11HeadToken.Open(settings, new AskOncePinSource(new PromptPinSource().GetPin));
             using var service = SigningServiceClient.FromSettings(settings);
             var queue = await service.QueueAsync(ct);
             var selection = Select(queue, parse.GetValue(codes) ?? [], parse.GetValue(all));
@@ -42,7 +44,6 @@ internal static class SignCommand
                 if (!AnsiConsole.Confirm($"Sign these {selection.Count} document(s)?", defaultValue: false)) return 0;
             }
 
-            using var token = Pkcs11HeadToken.Open(settings, new AskOncePinSource(new PromptPinSource().GetPin));
             using var stop = AgentHome.StopOnCtrlC(() => Console.Error.WriteLine("Stopping after the document in hand (Ctrl-C again to quit at once)…"));
             var signer = new BatchSigner(service, token, settings.CertificateSha256, new BatchOptions { AllowFinalTry = parse.GetValue(finalTry) });
             void Warn(string message) => Console.Error.WriteLine("warning: " + message);

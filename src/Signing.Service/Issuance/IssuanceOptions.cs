@@ -61,6 +61,9 @@ public sealed record IssuanceOptions
     /// <summary>Signing:Heads:SignatureImage — optional PNG drawn in the head's signature box.</summary>
     public string? HeadSignatureImageFile { get; init; }
 
+    /// <summary>Signing:Previews:Pdftoppm — the rasteriser of page previews: a path, or a name looked up on PATH (default pdftoppm).</summary>
+    public string Pdftoppm { get; init; } = "pdftoppm";
+
     /// <summary>Signing:Verify:MaxUploadBytes.</summary>
     public int MaxUploadBytes { get; init; } = 20 * 1024 * 1024;
 
@@ -132,6 +135,7 @@ public sealed record IssuanceOptions
             VerificationBaseUrl = baseUrl,
             PrepareLifetime = Duration(s, "Heads:PrepareLifetime", TimeSpan.FromMinutes(5)),
             HeadSignatureImageFile = File(s, "Heads:SignatureImage", contentRoot),
+            Pdftoppm = Value(s, "Previews:Pdftoppm") ?? "pdftoppm",
             MaxUploadBytes = Number(s, "Verify:MaxUploadBytes", 20 * 1024 * 1024, 1024, int.MaxValue),
             VerifyPermitsPerMinute = Number(s, "Verify:PermitsPerMinute", 30, 1, 1_000_000),
             LogDirectory = File(s, "Logging:Directory", contentRoot),

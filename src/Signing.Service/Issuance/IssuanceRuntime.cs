@@ -1,8 +1,11 @@
+using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using Signing.Core;
 using Signing.Core.Documents;
+using Signing.Core.IO;
 using Signing.Core.Timestamps;
+using Signing.Fonts;
 using Signing.Pkcs11;
 using Signing.Storage;
 using Signing.Timestamping;
@@ -20,11 +23,12 @@ public sealed class IssuanceRuntime : IAsyncDisposable
     private static readonly HttpClient TsaHttp = new() { Timeout = TimeSpan.FromSeconds(30) };
     private readonly List<Pkcs11Token> _tokens;
 
-    private IssuanceRuntime(IssuanceOptions options, DocumentStorage storage, List<Pkcs11Token> tokens, Pkcs11SignatureKey sealKey,
+    private IssuanceRuntime(IssuanceOptions options, string pdftoppm, DocumentStorage storage, List<Pkcs11Token> tokens, Pkcs11SignatureKey sealKey,
         X509Certificate2 sealCertificate, IReadOnlyList<X509Certificate2> sealChain, ITimestampClient tsa, string tsaDescription,
         X509Certificate2Collection anchors, X509Certificate2Collection intermediates)
     {
         Options = options;
+        Pdftoppm = pdftoppm;
         Storage = storage;
         _tokens = tokens;
         SealKey = sealKey;
@@ -39,6 +43,9 @@ public sealed class IssuanceRuntime : IAsyncDisposable
     }
 
     public IssuanceOptions Options { get; }
+
+    /// <summary>The full path of the preview rasteriser, found at startup.</summary>
+    public string Pdftoppm { get; }
 
     public DocumentStorage Storage { get; }
 
@@ -69,6 +76,9 @@ public sealed class IssuanceRuntime : IAsyncDisposable
     public static async Task<IssuanceRuntime> OpenAsync(IssuanceOptions options, TimeProvider time, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(options);
+        // What the first request would otherwise find missing: the drawing fonts and the rasteriser.
+        Step("Fonts", CheckFonts);
+        var pdftoppm = Step("Previews:Pdftoppm", () => ExecutablePath.Find(options.Pdftoppm, "poppler-utils"));
         var anchors = LoadPemFiles(options.TrustAnchorFiles, "TrustAnchors");
         var intermediates = LoadPemFiles(options.IntermediateFiles, "Intermediates");
 
@@ -130,7 +140,7 @@ public sealed class IssuanceRuntime : IAsyncDisposable
                 tsaDescription = "built-in";
             }
 
-            var runtime = new IssuanceRuntime(options, storage, tokens, sealKey, sealCert, sealChain, tsa, tsaDescription, anchors, intermediates);
+            var runtime = new IssuanceRuntime(options, pdftoppm, storage, tokens, sealKey, sealCert, sealChain, tsa, tsaDescription, anchors, intermediates);
             try
             {
                 await runtime.ProbeTimestampAsync(cancellationToken).ConfigureAwait(false);
@@ -163,6 +173,22 @@ public sealed class IssuanceRuntime : IAsyncDisposable
             throw new TimestampException(OneLine(e.Message));
         }
     }
+
+    private static void CheckFonts()
+    {
+        try
+        {
+            LoadBundledFonts();
+        }
+        catch (Exception e) when (e is FileNotFoundException or FileLoadException or BadImageFormatException)
+        {
+            throw new SigningException($"the bundled fonts (Signing.Fonts) cannot be loaded: {OneLine(e.Message)}");
+        }
+    }
+
+    // Not inlined, so that a missing or damaged Signing.Fonts assembly fails when this is compiled, inside the caller's try.
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void LoadBundledFonts() => SerifFonts.EnsureAvailable();
 
     private static Pkcs11Token OpenToken(string module, Pkcs11Uri uri, string pinSpec, string key, List<Pkcs11Token> opened)
     {

@@ -49,7 +49,7 @@ public sealed partial class IssuanceService
         Facts = new DocumentFactsStore(runtime.Options.DataDirectory);
         Heads = new HeadEnrollmentStore(runtime.Options.DataDirectory);
         PreparedRequests = new PreparedRequestStore(runtime.Options.DataDirectory);
-        Previews = new PagePreviews(runtime.Options.DataDirectory);
+        Previews = new PagePreviews(runtime.Options.DataDirectory, runtime.Pdftoppm);
     }
 
     public DocumentFactsStore Facts { get; }

@@ -12,7 +12,7 @@ namespace Signing.Service.Issuance;
 /// &lt;data&gt;/previews/&lt;pdf sha256&gt;/page-N.png; the folder appears complete or not at all
 /// (rendered into a temp folder, then renamed).
 /// </summary>
-public sealed class PagePreviews(string dataDirectory)
+public sealed class PagePreviews(string dataDirectory, string pdftoppm = "pdftoppm")
 {
     private readonly string _root = Path.Combine(dataDirectory, "previews");
 
@@ -91,9 +91,9 @@ public sealed class PagePreviews(string dataDirectory)
     }
 
     // pdftoppm reads the PDF on stdin and writes one PPM per page to stdout; no temp input file.
-    private static async Task<int> RasteriseAsync(byte[] pdf, string folder, CancellationToken cancellationToken)
+    private async Task<int> RasteriseAsync(byte[] pdf, string folder, CancellationToken cancellationToken)
     {
-        var psi = new ProcessStartInfo("pdftoppm")
+        var psi = new ProcessStartInfo(pdftoppm)
         {
             UseShellExecute = false,
             RedirectStandardInput = true,
