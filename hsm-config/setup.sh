@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Sets up what is missing on a Debian 12 machine with the .NET 10 SDK, idempotently:
-#   - apt packages (SoftHSM2, OpenSC, poppler-utils, qpdf, NSS tools, PostgreSQL, Chromium for the public-page browser test, ...);
+#   - the apt packages listed in hsm-config/apt-packages.txt;
 #   - the `signing` CLI (Release build);
 #   - the dev token (SoftHSM2, project-local in .dev/), its non-extractable keys and the dev PKI;
 #   - an NSS database trusting the dev root, for pdfsig.
@@ -11,7 +11,8 @@ cd "$(dirname "$0")/.."
 ROOT=$PWD
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 
-packages=(softhsm2 opensc poppler-utils qpdf libnss3-tools postgresql openssl python3-pikepdf chromium)
+# The one list of apt packages; nothing else is installed by hand.
+mapfile -t packages < <(sed -e 's/#.*//' -e '/^[[:space:]]*$/d' -e 's/[[:space:]]//g' hsm-config/apt-packages.txt)
 missing=()
 for p in "${packages[@]}"; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p"); done
 if ((${#missing[@]})); then
