@@ -19,6 +19,14 @@ done
 ls -l "$ROOT/.dev/agent/linux-x64/signing-agent" "$ROOT/.dev/agent/win-x64/signing-agent.exe"
 export SIGNING_AGENT_EXE="$ROOT/.dev/agent/linux-x64/signing-agent"
 
+# The CLI tests drive the CLI published as a single file outside the checkout: fonts, templates,
+# images and samples must travel inside it.
+published=$(mktemp -d)
+trap 'rm -rf "$published"' EXIT
+dotnet publish "$ROOT/src/Signing.Cli" -c Release -r linux-x64 --self-contained -p:PublishSingleFile=true \
+  -p:DebugType=none -nologo -v:q -o "$published/cli" >/dev/null
+export SIGNING_CLI_EXE="$published/cli/signing"
+
 log=$(mktemp)
 status=0
 # One test assembly at a time: the machine has two cores and the SoftHSM/openssl-heavy suites

@@ -28,7 +28,7 @@ internal static class AgentBench
         NativeEnvironment.Set("SOFTHSM2_CONF", layout.SoftHsmConfig);
         using var token = Pkcs11Token.Open(DevLayout.ModulePath, Pkcs11Uri.For(token: DevLayout.TokenLabel), new FilePinSource(layout.UserPinFile));
         var store = new Pkcs11KeyStore(token);
-        var setup = new DevServiceSetup(layout, new Pkcs11DevKeyStore(store), new DevServiceOptions { ModulePath = DevLayout.ModulePath, ImagesDirectory = Path.Combine(root, "samples", "images") });
+        var setup = new DevServiceSetup(layout, new Pkcs11DevKeyStore(store), new DevServiceOptions { ModulePath = DevLayout.ModulePath });
         setup.Ensure();
         var rounds = Math.Max(1, options.Seconds / 10);
         Console.WriteLine($"Agent batch on loopback ({Environment.ProcessorCount} cores), {Documents} documents per round, {rounds} round(s); load average {File.ReadAllText("/proc/loadavg").Trim()}");

@@ -44,11 +44,7 @@ internal static class ServiceBench
         NativeEnvironment.Set("SOFTHSM2_CONF", layout.SoftHsmConfig);
         using var token = Pkcs11Token.Open(DevLayout.ModulePath, Pkcs11Uri.For(token: DevLayout.TokenLabel), new FilePinSource(layout.UserPinFile));
         var store = new Pkcs11KeyStore(token);
-        var setup = new DevServiceSetup(layout, new Pkcs11DevKeyStore(store), new DevServiceOptions
-        {
-            ModulePath = DevLayout.ModulePath,
-            ImagesDirectory = Path.Combine(root, "samples", "images"),
-        });
+        var setup = new DevServiceSetup(layout, new Pkcs11DevKeyStore(store), new DevServiceOptions { ModulePath = DevLayout.ModulePath });
         setup.Ensure();
 
         var body = File.ReadAllBytes(Path.Combine(root, "samples", "decisions", Sample));

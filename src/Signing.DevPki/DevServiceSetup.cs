@@ -21,9 +21,6 @@ public sealed record DevServiceOptions
 
     public string ModulePath { get; init; } = DevLayout.ModulePath;
 
-    /// <summary>Folder with seal.png and signature.png (the checkout's samples/images).</summary>
-    public string? ImagesDirectory { get; init; }
-
     public int StaffPort { get; init; } = 8443;
 
     public int PublicPort { get; init; } = 8444;
@@ -66,6 +63,9 @@ public sealed class DevServiceSetup
     }
 
     public string TlsDirectory => Path.Combine(_layout.Home, "tls");
+
+    /// <summary>The seal and signature images the dev configuration draws (<see cref="DevSamples"/>).</summary>
+    public string ImagesDirectory => Path.Combine(_layout.Home, "images");
 
     public string ServerPkcs12 => Path.Combine(TlsDirectory, "server.p12");
 
@@ -113,6 +113,7 @@ public sealed class DevServiceSetup
             thumbprints[role.Role] = Convert.ToHexString(client.GetCertHash(HashAlgorithmName.SHA256));
         }
 
+        DevSamples.WriteImages(ImagesDirectory);
         if (AtomicFile.WriteIfChanged(ConfigFile, Configuration(thumbprints))) log($"wrote {ConfigFile}");
     }
 
@@ -158,7 +159,6 @@ public sealed class DevServiceSetup
         var pki = _layout.PkiDirectory;
         var root = _layout.CertificateFile(DevPkiBuilder.RootLabel);
         var issuing = _layout.CertificateFile(DevPkiBuilder.IssuingLabel);
-        var images = _options.ImagesDirectory;
         var roles = new JsonObject();
         foreach (var (role, thumbprint) in thumbprints) roles[role] = new JsonArray("sha256:" + thumbprint);
         var seal = new JsonObject
@@ -166,13 +166,9 @@ public sealed class DevServiceSetup
             ["KeyUri"] = $"pkcs11:token={_options.TokenLabel};object=seal;type=private",
             ["PinSource"] = "file:" + (_options.PinFile ?? _layout.UserPinFile),
             ["ChainFile"] = Path.Combine(pki, DevPkiBuilder.ChainFileName),
+            ["Image"] = Path.Combine(ImagesDirectory, "seal.png"),
         };
-        var heads = new JsonObject { ["PrepareLifetime"] = "00:05:00" };
-        if (images != null)
-        {
-            seal["Image"] = Path.Combine(images, "seal.png");
-            heads["SignatureImage"] = Path.Combine(images, "signature.png");
-        }
+        var heads = new JsonObject { ["PrepareLifetime"] = "00:05:00", ["SignatureImage"] = Path.Combine(ImagesDirectory, "signature.png") };
 
         var config = new JsonObject
         {

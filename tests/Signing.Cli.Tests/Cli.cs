@@ -2,10 +2,15 @@ using Signing.Testing;
 
 namespace Signing.Cli.Tests;
 
-/// <summary>Runs the real `signing` executable (as users do) against the dev token made by setup.</summary>
+/// <summary>
+/// Runs the real `signing` executable (as users do) against the dev token made by setup: the
+/// self-contained single file when SIGNING_CLI_EXE names it (tests/run.sh publishes it outside the
+/// checkout, so nothing is found by walking up to the repository), else the build output's signing.dll.
+/// </summary>
 internal static class Cli
 {
     private static readonly string Dll = Path.Combine(AppContext.BaseDirectory, "signing.dll");
+    private static readonly string? Published = Environment.GetEnvironmentVariable("SIGNING_CLI_EXE") is { Length: > 0 } exe ? exe : null;
 
     public static string DevHome => RepoPaths.Dev;
 
@@ -18,7 +23,11 @@ internal static class Cli
             throw new InvalidOperationException($"No dev token in {DevHome}: run `bash hsm-config/setup.sh` (tests/run.sh does) first.");
         }
 
-        return ExternalTool.Run("dotnet", [Dll, .. args], environment: env, timeout: TimeSpan.FromMinutes(5));
+        // The dev home is named, never guessed from where the program lies.
+        var environment = new Dictionary<string, string>(env ?? new Dictionary<string, string>()) { ["SIGNING_HOME"] = DevHome };
+        return Published is { } exe
+            ? ExternalTool.Run(exe, args, environment: environment, timeout: TimeSpan.FromMinutes(5))
+            : ExternalTool.Run("dotnet", [Dll, .. args], environment: environment, timeout: TimeSpan.FromMinutes(5));
     }
 
     /// <summary>A failure is exactly one line on stderr, no stack trace.</summary>

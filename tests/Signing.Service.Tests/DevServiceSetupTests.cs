@@ -25,7 +25,6 @@ public sealed class DevServiceSetupTests
         TokenLabel = _backend.Token.Label,
         PinFile = _backend.PinFile,
         ModulePath = SoftHsm.ModulePath,
-        ImagesDirectory = Path.Combine(RepoPaths.Samples, "images"),
     });
 
     [Fact]

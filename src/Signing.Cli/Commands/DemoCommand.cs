@@ -2,6 +2,7 @@ using System.CommandLine;
 using Microsoft.Extensions.Hosting;
 using Signing.Core.Decisions;
 using Signing.Core.IO;
+using Signing.DevPki;
 using Signing.Pades;
 using Signing.Pades.Appearance;
 using Signing.Pades.Verification;
@@ -22,21 +23,17 @@ internal static class DemoCommand
     public static Command Create()
     {
         var outDir = new Option<DirectoryInfo?>("--out") { Description = "Output directory (default: <SIGNING_HOME>/demo)." };
-        var samples = new Option<DirectoryInfo?>("--samples") { Description = "Decision JSON files to use (default: samples/decisions)." };
+        var samples = new Option<DirectoryInfo?>("--samples") { Description = "Decision JSON files to use (default: the samples built into the CLI)." };
         var previews = new Option<DirectoryInfo?>("--previews") { Description = "Also write page images of the signed results here (pdftoppm)." };
         var cmd = new Command("demo", "Render, sign (head, then seal), timestamp and verify the sample decisions on the dev token.") { outDir, samples, previews };
         cmd.SetAction(async (parse, ct) =>
         {
             using var dev = DevServices.Open();
-            var root = Path.GetDirectoryName(dev.Layout.Home)!;
-            var sampleDir = parse.GetValue(samples)?.FullName ?? Path.Combine(root, "samples", "decisions");
-            var inputs = Directory.Exists(sampleDir) ? Directory.GetFiles(sampleDir, "*.json").Order(StringComparer.Ordinal).ToList() : [];
-            if (inputs.Count == 0) throw new Core.SigningException($"No sample decisions (*.json) in {sampleDir}.");
+            var inputs = SampleDecisions.Read(parse.GetValue(samples));
             var output = parse.GetValue(outDir)?.FullName ?? Path.Combine(dev.Layout.Home, "demo");
             Directory.CreateDirectory(output);
-            var images = Path.Combine(root, "samples", "images");
-            var signatureImage = File.ReadAllBytes(Path.Combine(images, "signature.png"));
-            var sealImage = File.ReadAllBytes(Path.Combine(images, "seal.png"));
+            var signatureImage = DevSamples.SignatureImage;
+            var sealImage = DevSamples.SealImage;
 
             // The built-in TSA, served on loopback so the signatures go through the real RFC 3161 protocol.
             await using var tsaApp = TimestampHttpServer.Build(dev.TimestampAuthority(), "http://127.0.0.1:0");
@@ -50,13 +47,13 @@ internal static class DemoCommand
             Console.WriteLine($"dev token '{head.Token.Info.Label}', TSA {tsaUrl}");
 
             var failures = 0;
-            foreach (var input in inputs)
+            foreach (var (name, json) in inputs)
             {
-                var decision = DecisionJson.Load(input);
+                var decision = DecisionJson.Parse(json);
                 var rendered = ResultRenderer.Render(decision, new RenderOptions());
                 var headSigned = await PadesSigner.SignAsync(rendered.Pdf, Request(head, rendered.HeadSlot, new SignatureAppearance { SignatureImagePng = signatureImage, ShowSigningTime = false }, "Ký duyệt", decision.Place), head.Key, tsa, TimeProvider.System, ct);
                 var sealed_ = await PadesSigner.SignAsync(headSigned, Request(seal, rendered.SealSlot, new SignatureAppearance { SealImagePng = sealImage, AgencyName = decision.IssuingAgency }, "Đóng dấu ban hành", decision.Place), seal.Key, tsa, TimeProvider.System, ct);
-                var file = Path.Combine(output, Path.GetFileNameWithoutExtension(input) + ".pdf");
+                var file = Path.Combine(output, name + ".pdf");
                 AtomicFile.Write(file, sealed_);
                 var report = PdfSignatureVerifier.Verify(sealed_, new VerificationPolicy { TrustAnchors = anchors });
                 if (report.Indication != Indication.TOTAL_PASSED) failures++;

@@ -23,8 +23,7 @@ internal static class DevCommand
             Console.WriteLine($"  CRLs and certificates in {layout.PkiDirectory}");
 
             // TLS server and per-role client certificates plus the dev service configuration.
-            var images = Path.Combine(Path.GetDirectoryName(layout.Home)!, "samples", "images");
-            new DevServiceSetup(layout, new Pkcs11DevKeyStore(new Pkcs11KeyStore(token)), new DevServiceOptions { ModulePath = parse.GetValue(module) ?? DevLayout.ModulePath, ImagesDirectory = images })
+            new DevServiceSetup(layout, new Pkcs11DevKeyStore(new Pkcs11KeyStore(token)), new DevServiceOptions { ModulePath = parse.GetValue(module) ?? DevLayout.ModulePath })
                 .Ensure(m => Console.WriteLine("  " + m));
             return 0;
         });

@@ -35,7 +35,7 @@ internal static class ServeCommand
         var config = new Option<FileInfo?>("--config") { Description = "Service configuration (appsettings JSON); default: the dev configuration, made if missing." };
         var demo = new Option<bool>("--demo") { Description = "Submit, sign, seal, issue and verify the sample decisions through the API (dev configuration only)." };
         var keepRunning = new Option<bool>("--keep-running") { Description = "With --demo: keep serving afterwards (Ctrl+C stops)." };
-        var samples = new Option<DirectoryInfo?>("--samples") { Description = "Decision JSON files for --demo (default: samples/decisions)." };
+        var samples = new Option<DirectoryInfo?>("--samples") { Description = "Decision JSON files for --demo (default: the samples built into the CLI)." };
         var cmd = new Command("serve", "Run the issuance service (staff port with client certificates, public verification port).") { config, demo, keepRunning, samples };
         cmd.SetAction(async (parse, ct) =>
         {
@@ -50,12 +50,7 @@ internal static class ServeCommand
             }
 
             using var dev = DevServices.Open();
-            var root = Path.GetDirectoryName(dev.Layout.Home)!;
-            var setup = new DevServiceSetup(dev.Layout, new Pkcs11DevKeyStore(dev.Store), new DevServiceOptions
-            {
-                ModulePath = DevDefaults.Module(null),
-                ImagesDirectory = Path.Combine(root, "samples", "images"),
-            });
+            var setup = new DevServiceSetup(dev.Layout, new Pkcs11DevKeyStore(dev.Store), new DevServiceOptions { ModulePath = DevDefaults.Module(null) });
             setup.Ensure(m => Console.WriteLine("  " + m));
 
             if (!parse.GetValue(demo))
@@ -65,9 +60,7 @@ internal static class ServeCommand
                 return 0;
             }
 
-            var sampleDir = parse.GetValue(samples)?.FullName ?? Path.Combine(root, "samples", "decisions");
-            var inputs = Directory.Exists(sampleDir) ? Directory.GetFiles(sampleDir, "*.json").Order(StringComparer.Ordinal).ToList() : [];
-            if (inputs.Count == 0) throw new SigningException($"No sample decisions (*.json) in {sampleDir}.");
+            var inputs = SampleDecisions.Read(parse.GetValue(samples));
             await using var running = await StartAsync(setup.ConfigFile, consoleLogs: false, ct);
             var failures = await RunDemoAsync(running, dev, setup, inputs, Path.Combine(dev.Layout.Home, "service-demo"), ct);
             if (parse.GetValue(keepRunning))
@@ -108,7 +101,7 @@ internal static class ServeCommand
         return app;
     }
 
-    private static async Task<int> RunDemoAsync(WebApplication app, DevServices dev, DevServiceSetup setup, IReadOnlyList<string> inputs, string outputDir, CancellationToken ct)
+    private static async Task<int> RunDemoAsync(WebApplication app, DevServices dev, DevServiceSetup setup, IReadOnlyList<(string Name, byte[] Json)> inputs, string outputDir, CancellationToken ct)
     {
         var listeners = app.Services.GetRequiredService<MutualTlsListeners>();
         var staff = new Uri($"https://127.0.0.1:{listeners.StaffPort}");
@@ -139,10 +132,8 @@ internal static class ServeCommand
         Directory.CreateDirectory(outputDir);
 
         var failures = 0;
-        foreach (var input in inputs)
+        foreach (var (name, body) in inputs)
         {
-            var name = Path.GetFileNameWithoutExtension(input);
-            var body = await File.ReadAllBytesAsync(input, ct);
             // The key names the sample and its content: running the demo again replays, it does not duplicate.
             var key = $"demo-{name}-{Convert.ToHexStringLower(SHA256.HashData(body))[..16]}";
             using var submit = new ByteArrayContent(body);
