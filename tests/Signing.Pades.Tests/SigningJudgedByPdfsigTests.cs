@@ -67,6 +67,7 @@ public sealed class SigningJudgedByPdfsigTests
         var sig = Judges.PdfSig(Pki, sealedPdf);
         Assert.Equal(2, CountOf(sig.StdOut, "Signature is Valid."));
         Assert.Equal(2, CountOf(sig.StdOut, "Certificate is Trusted."));
+        Assert.Equal([true, true], Judges.MutoolDigestsValid(sealedPdf));
         Judges.QpdfCheckAddsNoProblems(input, sealedPdf);
 
         // openssl: each CMS verifies over its ByteRange bytes (with signed attributes), each timestamp token over its signature value.
@@ -153,6 +154,7 @@ public sealed class SigningJudgedByPdfsigTests
         var sig = Judges.PdfSig(Pki, tampered);
         Assert.DoesNotContain("Signature is Valid.", sig.StdOut);
         Assert.Equal(2, CountOf(sig.StdOut, "Digest Mismatch."));
+        Assert.Equal([false, false], Judges.MutoolDigestsValid(tampered));
 
         // A byte only in the seal's range: the head stays valid, the seal fails.
         var onlySeal = (byte[])sealedPdf.Clone();
@@ -164,6 +166,7 @@ public sealed class SigningJudgedByPdfsigTests
         var s2 = Judges.PdfSig(Pki, onlySeal).StdOut;
         Assert.Equal(1, CountOf(s2, "Signature is Valid."));
         Assert.Equal(1, CountOf(s2, "Digest Mismatch."));
+        Assert.Equal([true, false], Judges.MutoolDigestsValid(onlySeal));
     }
 
     [Fact]
