@@ -37,6 +37,7 @@ public sealed class SignAndVerifyTests(Workspace ws) : IClassFixture<Workspace>
         var meta = ExternalTool.RunChecked("pdfinfo", "-meta", both);
         Assert.Contains("<pdfaid:part>3</pdfaid:part>", meta.StdOut, StringComparison.Ordinal);
         Assert.Contains("<pdfaid:conformance>B</pdfaid:conformance>", meta.StdOut, StringComparison.Ordinal);
+        Pikepdf.AssertPdfA3b(both);
         var fonts = ExternalTool.RunChecked("pdffonts", both);
         Assert.DoesNotContain(" no  ", fonts.StdOut.Split('\n').Skip(2).Select(l => l.Length > 60 ? l[55..] : l).Aggregate("", (a, b) => a + b), StringComparison.Ordinal);
         var qpdf = ExternalTool.Run("qpdf", "--check", both);

@@ -89,6 +89,14 @@ public sealed class RenderedResultTests
 
     [Theory]
     [MemberData(nameof(TemplateNames))]
+    public void Pikepdf_reads_a_pdfa_3b_claim_and_an_srgb_output_intent(string template)
+    {
+        using var judge = new PdfJudge(Samples.Render(template).Pdf);
+        Pikepdf.AssertPdfA3b(judge.Path);
+    }
+
+    [Theory]
+    [MemberData(nameof(TemplateNames))]
     public void Catalog_has_an_srgb_output_intent_and_the_decision_as_associated_file(string template)
     {
         var result = Samples.Render(template);
