@@ -49,7 +49,7 @@ public static class Pkcs11Modules
 
     private static IPkcs11Library Load(string path)
     {
-        if (!File.Exists(path)) throw new Pkcs11ModuleException($"The PKCS#11 module {path} does not exist.");
+        if (!File.Exists(path)) throw new Pkcs11ModuleException($"PKCS#11 module '{path}' could not be loaded: there is no such file.");
         try
         {
             // MultiThreaded: C_Initialize with CKF_OS_LOCKING_OK, as the session pool signs from many threads.
@@ -57,11 +57,11 @@ public static class Pkcs11Modules
         }
         catch (UnmanagedException ex)
         {
-            throw new Pkcs11ModuleException($"{path} is not a PKCS#11 module this process can load ({ex.Message}).", ex);
+            throw new Pkcs11ModuleException($"PKCS#11 module '{path}' could not be loaded: it is not a PKCS#11 module for this platform ({ex.Message.ReplaceLineEndings(" ")}).", ex);
         }
         catch (Net.Pkcs11Interop.Common.Pkcs11Exception ex)
         {
-            throw new Pkcs11ModuleException($"PKCS#11 module {path} failed to initialise: {Pkcs11Exception.From(ex).Message}", ex);
+            throw new Pkcs11ModuleException($"PKCS#11 module '{path}' failed to initialise: {Pkcs11Exception.From(ex).Message}", ex);
         }
     }
 

@@ -17,7 +17,15 @@ public sealed class Pkcs11Uri
 {
     private static readonly string[] QueryAttributes = ["pin-source", "module-name", "module-path"];
 
+    // RFC 7512's order (its examples read token, object, type, id); vendor attributes go last.
+    private static readonly string[] PathAttributeOrder =
+    [
+        "library-manufacturer", "library-description", "library-version", "slot-manufacturer", "slot-description",
+        "slot-id", "manufacturer", "model", "serial", "token", "object", "type", "id",
+    ];
+
     private readonly Parsed _uri;
+    private string? _text;
 
     private Pkcs11Uri(Parsed uri) => _uri = uri;
 
@@ -96,8 +104,21 @@ public sealed class Pkcs11Uri
         return new Pkcs11Uri(builder.ToPkcs11Uri());
     }
 
-    /// <summary>The RFC 7512 text, percent-encoded where it must be (<c>id</c> always).</summary>
-    public override string ToString() => new Pkcs11UriBuilder(_uri, false).ToString();
+    /// <summary>The RFC 7512 text, percent-encoded by the library (<c>id</c> always), path attributes in RFC order.</summary>
+    public override string ToString() => _text ??= InRfcOrder(new Pkcs11UriBuilder(_uri, false).ToString());
+
+    // The library prints type before object; its percent-encoding leaves no ';' or '?' inside a value to split on.
+    private static string InRfcOrder(string uri)
+    {
+        var query = uri.IndexOf('?', StringComparison.Ordinal);
+        var path = uri["pkcs11:".Length..(query < 0 ? uri.Length : query)];
+        var ordered = path.Split(';', StringSplitOptions.RemoveEmptyEntries).OrderBy(a =>
+        {
+            var rank = Array.IndexOf(PathAttributeOrder, a[..a.IndexOf('=', StringComparison.Ordinal)]);
+            return rank < 0 ? PathAttributeOrder.Length : rank;
+        });
+        return "pkcs11:" + string.Join(';', ordered) + (query < 0 ? "" : uri[query..]);
+    }
 
     /// <summary>Whether the slot and its token match this URI's slot and token attributes (RFC 7512 matching).</summary>
     internal bool Matches(ISlot slot, ITokenInfo token) =>

@@ -24,13 +24,16 @@ public class Pkcs11UriTests
         Assert.Equal("Sở Tư pháp", u.Token);
         Assert.Equal("a;b", u.Object);
         Assert.Equal("pkcs11:token=S%E1%BB%9F%20T%C6%B0%20ph%C3%A1p;object=a%3Bb", u.ToString());
+        var separators = Pkcs11Uri.For(token: "t", obj: "a;b?c=d", type: "cert");
+        Assert.Equal("pkcs11:token=t;object=a%3Bb%3Fc=d;type=cert", separators.ToString());
+        Assert.Equal("a;b?c=d", Pkcs11Uri.Parse(separators.ToString()).Object);
     }
 
     [Fact]
-    public void Prints_id_fully_percent_encoded()
+    public void Prints_id_fully_percent_encoded_in_rfc_order()
     {
         var u = Pkcs11Uri.For(token: "signing-dev", obj: "head", type: "private", id: [0x41, 0xff]);
-        Assert.Equal("pkcs11:token=signing-dev;type=private;object=head;id=%41%FF", u.ToString());
+        Assert.Equal("pkcs11:token=signing-dev;object=head;type=private;id=%41%FF", u.ToString());
         Assert.Equal(u.ToString(), Pkcs11Uri.Parse(u.ToString()).ToString());
     }
 

@@ -111,7 +111,7 @@ public class SigningOnSoftHsmTests(TokenFixture fx) : IClassFixture<TokenFixture
         Assert.Single(listed, o => o.Class == CKO.CKO_CERTIFICATE && o.Label == "rsa");
         var key = Assert.Single(listed, o => o.Class == CKO.CKO_PRIVATE_KEY && o.Label == "p384");
         Assert.Equal(384, key.KeyBits);
-        Assert.Equal($"pkcs11:token={fx.TestToken.Label};type=private;object=p384;id=%04", key.Uri);
+        Assert.Equal($"pkcs11:token={fx.TestToken.Label};object=p384;type=private;id=%04", key.Uri);
     }
 
     [Fact]
