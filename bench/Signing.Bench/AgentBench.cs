@@ -8,6 +8,7 @@ using Signing.Agent;
 using Signing.DevPki;
 using Signing.Pkcs11;
 using Signing.Service.Authentication;
+using CKO = Net.Pkcs11Interop.Common.CKO;
 
 namespace Signing.Bench;
 

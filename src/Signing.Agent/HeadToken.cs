@@ -1,9 +1,11 @@
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
+using Net.Pkcs11Interop.HighLevelAPI;
 using Signing.Core;
 using Signing.Core.Keys;
 using Signing.Pades.Cms;
 using Signing.Pkcs11;
+using CKR = Net.Pkcs11Interop.Common.CKR;
 
 namespace Signing.Agent;
 
@@ -39,13 +41,13 @@ public sealed class TokenUnavailableException(string message) : SigningException
 /// second request means the token was reset or re-inserted, and a batch must then stop rather
 /// than sign with a PIN kept in memory.
 /// </summary>
-public sealed class AskOncePinSource(Func<TokenInfo, byte[]> ask) : IPinSource
+public sealed class AskOncePinSource(Func<ITokenInfo, byte[]> ask) : IPinSource
 {
     private int _asked;
 
     public string Description => "asked once";
 
-    public byte[] GetPin(TokenInfo token)
+    public byte[] GetPin(ITokenInfo token)
     {
         if (Interlocked.Exchange(ref _asked, 1) == 1)
             throw new TokenUnavailableException($"Token '{token?.Label}' asked for the PIN again: it was removed or reset. Run the batch again to sign the rest.");
@@ -53,7 +55,7 @@ public sealed class AskOncePinSource(Func<TokenInfo, byte[]> ask) : IPinSource
     }
 }
 
-/// <summary>The token through our PKCS#11 binding: found by serial, certificate and key by their shared CKA_ID.</summary>
+/// <summary>The token through Pkcs11Interop: found by serial, certificate and key by their shared CKA_ID.</summary>
 public sealed class Pkcs11HeadToken : IHeadToken
 {
     private readonly Pkcs11Token _token;
@@ -110,8 +112,8 @@ public sealed class Pkcs11HeadToken : IHeadToken
 
     public PinState ReadPinState()
     {
-        var info = Guard(_token.ReadInfo);
-        return info.UserPinLocked ? PinState.Locked : info.UserPinFinalTry ? PinState.FinalTry : info.UserPinCountLow ? PinState.CountLow : PinState.Ok;
+        var flags = Guard(_token.ReadInfo).TokenFlags;
+        return flags.UserPinLocked ? PinState.Locked : flags.UserPinFinalTry ? PinState.FinalTry : flags.UserPinCountLow ? PinState.CountLow : PinState.Ok;
     }
 
     /// <summary>Logs in (the PIN is asked here), then finds the private key, which is a private object.</summary>

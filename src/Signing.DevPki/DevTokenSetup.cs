@@ -1,7 +1,12 @@
 using System.Security.Cryptography;
+using System.Text;
+using Net.Pkcs11Interop.HighLevelAPI;
 using Signing.Core;
 using Signing.Core.IO;
 using Signing.Pkcs11;
+using CKU = Net.Pkcs11Interop.Common.CKU;
+using SessionType = Net.Pkcs11Interop.Common.SessionType;
+using SlotsType = Net.Pkcs11Interop.Common.SlotsType;
 
 namespace Signing.DevPki;
 
@@ -41,32 +46,43 @@ public static class DevTokenSetup
         if (!File.Exists(modulePath)) throw new SigningException($"The PKCS#11 module {modulePath} is not installed (apt-get install softhsm2).");
         var library = Pkcs11Modules.Get(modulePath);
         var selector = Pkcs11Uri.For(token: DevLayout.TokenLabel);
-        var exists = library.GetSlotList(SlotsType.WithTokenPresent).Any(s => s.GetTokenInfo() is { TokenInitialized: true } t && t.Label == DevLayout.TokenLabel);
-        if (!exists)
+        try
         {
-            var free = library.GetSlotList(SlotsType.WithTokenPresent).FirstOrDefault(s => !s.GetTokenInfo().TokenInitialized)
-                ?? throw new SigningException("The PKCS#11 module offers no empty slot to create the dev token in.");
-            var so = File.ReadAllBytes(layout.SoPinFile);
-            var user = File.ReadAllBytes(layout.UserPinFile);
-            try
+            var slots = library.GetSlotList(SlotsType.WithTokenPresent).Select(s => (Slot: s, Info: s.GetTokenInfo())).ToList();
+            if (!slots.Any(s => s.Info.TokenFlags.TokenInitialized && s.Info.Label == DevLayout.TokenLabel))
             {
-                free.InitToken(so, DevLayout.TokenLabel);
-                var slot = Pkcs11Token.FindSlot(library, selector); // SoftHSM2 renumbers slots after init
-                using var session = slot.OpenSession(SessionType.ReadWrite);
-                session.Login(CKU.CKU_SO, so);
-                session.InitPin(user);
-                session.Logout();
+                var free = slots.FirstOrDefault(s => !s.Info.TokenFlags.TokenInitialized).Slot
+                    ?? throw new SigningException("The PKCS#11 module offers no empty slot to create the dev token in.");
+                InitToken(library, free, layout, selector);
+                log($"created token '{DevLayout.TokenLabel}' in {layout.TokenDirectory}");
             }
-            finally
-            {
-                Array.Clear(so);
-                Array.Clear(user);
-            }
-
-            log($"created token '{DevLayout.TokenLabel}' in {layout.TokenDirectory}");
+        }
+        catch (Net.Pkcs11Interop.Common.Pkcs11Exception ex)
+        {
+            throw Pkcs11Exception.From(ex);
         }
 
         return Pkcs11Token.Open(library, selector, new FilePinSource(layout.UserPinFile));
+    }
+
+    private static void InitToken(IPkcs11Library library, ISlot free, DevLayout layout, Pkcs11Uri selector)
+    {
+        var so = File.ReadAllBytes(layout.SoPinFile);
+        var user = File.ReadAllBytes(layout.UserPinFile);
+        try
+        {
+            free.InitToken(so, Encoding.UTF8.GetBytes(DevLayout.TokenLabel)); // the library blank-pads it
+            var slot = Pkcs11Token.FindSlot(library, selector); // SoftHSM2 renumbers slots after init
+            using var session = slot.OpenSession(SessionType.ReadWrite);
+            session.Login(CKU.CKU_SO, so);
+            session.InitPin(user);
+            session.Logout();
+        }
+        finally
+        {
+            Array.Clear(so);
+            Array.Clear(user);
+        }
     }
 
     private static void EnsurePin(string path, Action<string> log)

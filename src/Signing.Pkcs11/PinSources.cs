@@ -1,4 +1,5 @@
 using System.Text;
+using Net.Pkcs11Interop.HighLevelAPI;
 using Signing.Core;
 
 namespace Signing.Pkcs11;
@@ -12,7 +13,7 @@ public interface IPinSource
     /// <summary>A description safe to log (never the PIN): "environment variable X", "file /p", "prompt".</summary>
     string Description { get; }
 
-    byte[] GetPin(TokenInfo token);
+    byte[] GetPin(ITokenInfo token);
 }
 
 /// <summary>Creates PIN sources from configuration strings: <c>env:NAME</c>, <c>file:/path</c>, <c>prompt</c>.</summary>
@@ -32,7 +33,7 @@ public sealed class EnvironmentPinSource(string variable) : IPinSource
 {
     public string Description => $"environment variable {variable}";
 
-    public byte[] GetPin(TokenInfo token)
+    public byte[] GetPin(ITokenInfo token)
     {
         var value = Environment.GetEnvironmentVariable(variable);
         if (string.IsNullOrEmpty(value)) throw new SigningException($"No PIN for token '{token?.Label}': environment variable {variable} is not set.");
@@ -44,7 +45,7 @@ public sealed class FilePinSource(string path) : IPinSource
 {
     public string Description => $"file {path}";
 
-    public byte[] GetPin(TokenInfo token)
+    public byte[] GetPin(ITokenInfo token)
     {
         byte[] raw;
         try
@@ -71,7 +72,7 @@ public sealed class PromptPinSource : IPinSource
 {
     public string Description => "prompt";
 
-    public byte[] GetPin(TokenInfo token)
+    public byte[] GetPin(ITokenInfo token)
     {
         Console.Error.Write($"PIN for token '{token?.Label}': ");
         if (Console.IsInputRedirected)

@@ -1,6 +1,8 @@
 using System.Formats.Asn1;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
+using Net.Pkcs11Interop.Common;
+using Net.Pkcs11Interop.HighLevelAPI;
 using Signing.Core;
 using Signing.Core.Keys;
 
@@ -28,7 +30,7 @@ public sealed class Pkcs11KeyStore(Pkcs11Token token)
         if (uri.Object == null && uri.Id == null) throw new SigningException($"The key URI {uri} names no object (add object=<label> or id=<bytes>).");
         return Token.Run(session =>
         {
-            var handle = FindSingle(session, uri, CKO.CKO_PRIVATE_KEY);
+            var handle = FindSingle(session, Token.Info.Label, uri, CKO.CKO_PRIVATE_KEY);
             var (algorithm, bits, spki) = ReadPublicKey(session, uri, handle);
             var keyUri = Pkcs11Uri.For(token: Token.Info.Label, serial: Token.Info.SerialNumber, obj: uri.Object, type: "private", id: uri.Id);
             return new Pkcs11SignatureKey(Token, keyUri, handle, algorithm, bits, spki);
@@ -42,7 +44,7 @@ public sealed class Pkcs11KeyStore(Pkcs11Token token)
         ArgumentNullException.ThrowIfNull(uri);
         return Token.Run(session =>
         {
-            var handles = session.FindAllObjects(Template(uri, CKO.CKO_CERTIFICATE));
+            var handles = session.FindAllObjects(Template(session, uri, CKO.CKO_CERTIFICATE));
             if (handles.Count == 0) return null;
             var value = session.GetAttributeValue(handles[0], [CKA.CKA_VALUE])[0];
             return value.CannotBeRead ? null : X509CertificateLoader.LoadCertificate(value.GetValueAsByteArray());
@@ -57,7 +59,7 @@ public sealed class Pkcs11KeyStore(Pkcs11Token token)
             var result = new List<TokenObject>();
             foreach (var cls in new[] { CKO.CKO_PRIVATE_KEY, CKO.CKO_PUBLIC_KEY, CKO.CKO_CERTIFICATE })
             {
-                foreach (var h in session.FindAllObjects([new ObjectAttribute(CKA.CKA_CLASS, cls)]))
+                foreach (var h in session.FindAllObjects([session.Factories.ObjectAttributeFactory.Create(CKA.CKA_CLASS, cls)]))
                 {
                     var a = session.GetAttributeValue(h, [CKA.CKA_LABEL, CKA.CKA_ID, CKA.CKA_KEY_TYPE, CKA.CKA_MODULUS_BITS, CKA.CKA_EC_PARAMS, CKA.CKA_VALUE, CKA.CKA_MODULUS]);
                     var label = a[0].CannotBeRead ? "" : a[0].GetValueAsString();
@@ -101,37 +103,39 @@ public sealed class Pkcs11KeyStore(Pkcs11Token token)
         var uri = Pkcs11Uri.For(token: Token.Info.Label, obj: label, type: "private");
         Token.Run(session =>
         {
-            if (session.FindAllObjects(Template(uri, CKO.CKO_PRIVATE_KEY)).Count > 0) throw new SigningException($"A private key labelled '{label}' already exists on token '{Token.Info.Label}'.");
-            List<ObjectAttribute> pub =
+            if (session.FindAllObjects(Template(session, uri, CKO.CKO_PRIVATE_KEY)).Count > 0) throw new SigningException($"A private key labelled '{label}' already exists on token '{Token.Info.Label}'.");
+            var a = session.Factories.ObjectAttributeFactory;
+            List<IObjectAttribute> pub =
             [
-                new(CKA.CKA_CLASS, CKO.CKO_PUBLIC_KEY), new(CKA.CKA_TOKEN, true), new(CKA.CKA_PRIVATE, false),
-                new(CKA.CKA_VERIFY, true), new(CKA.CKA_LABEL, label), new(CKA.CKA_ID, id),
+                a.Create(CKA.CKA_CLASS, CKO.CKO_PUBLIC_KEY), a.Create(CKA.CKA_TOKEN, true), a.Create(CKA.CKA_PRIVATE, false),
+                a.Create(CKA.CKA_VERIFY, true), a.Create(CKA.CKA_LABEL, label), a.Create(CKA.CKA_ID, id),
             ];
-            List<ObjectAttribute> priv =
+            List<IObjectAttribute> priv =
             [
-                new(CKA.CKA_CLASS, CKO.CKO_PRIVATE_KEY), new(CKA.CKA_TOKEN, true), new(CKA.CKA_PRIVATE, true),
-                new(CKA.CKA_SENSITIVE, true), new(CKA.CKA_EXTRACTABLE, false), new(CKA.CKA_SIGN, true),
-                new(CKA.CKA_DECRYPT, false), new(CKA.CKA_UNWRAP, false), new(CKA.CKA_DERIVE, false),
-                new(CKA.CKA_LABEL, label), new(CKA.CKA_ID, id),
+                a.Create(CKA.CKA_CLASS, CKO.CKO_PRIVATE_KEY), a.Create(CKA.CKA_TOKEN, true), a.Create(CKA.CKA_PRIVATE, true),
+                a.Create(CKA.CKA_SENSITIVE, true), a.Create(CKA.CKA_EXTRACTABLE, false), a.Create(CKA.CKA_SIGN, true),
+                a.Create(CKA.CKA_DECRYPT, false), a.Create(CKA.CKA_UNWRAP, false), a.Create(CKA.CKA_DERIVE, false),
+                a.Create(CKA.CKA_LABEL, label), a.Create(CKA.CKA_ID, id),
             ];
-            Mechanism mechanism;
+            CKM mechanism;
             if (algorithm == KeyAlgorithm.Rsa)
             {
-                mechanism = new Mechanism(CKM.CKM_RSA_PKCS_KEY_PAIR_GEN);
-                pub.Add(new(CKA.CKA_KEY_TYPE, CKK.CKK_RSA));
-                pub.Add(new(CKA.CKA_MODULUS_BITS, (ulong)bits));
-                pub.Add(new(CKA.CKA_PUBLIC_EXPONENT, new byte[] { 1, 0, 1 }));
-                priv.Add(new(CKA.CKA_KEY_TYPE, CKK.CKK_RSA));
+                mechanism = CKM.CKM_RSA_PKCS_KEY_PAIR_GEN;
+                pub.Add(a.Create(CKA.CKA_KEY_TYPE, CKK.CKK_RSA));
+                pub.Add(a.Create(CKA.CKA_MODULUS_BITS, (ulong)bits));
+                pub.Add(a.Create(CKA.CKA_PUBLIC_EXPONENT, new byte[] { 1, 0, 1 }));
+                priv.Add(a.Create(CKA.CKA_KEY_TYPE, CKK.CKK_RSA));
             }
             else
             {
-                mechanism = new Mechanism(CKM.CKM_EC_KEY_PAIR_GEN);
-                pub.Add(new(CKA.CKA_KEY_TYPE, CKK.CKK_EC));
-                pub.Add(new(CKA.CKA_EC_PARAMS, algorithm == KeyAlgorithm.EcdsaP384 ? OidP384 : OidP256));
-                priv.Add(new(CKA.CKA_KEY_TYPE, CKK.CKK_EC));
+                mechanism = CKM.CKM_EC_KEY_PAIR_GEN;
+                pub.Add(a.Create(CKA.CKA_KEY_TYPE, CKK.CKK_EC));
+                pub.Add(a.Create(CKA.CKA_EC_PARAMS, algorithm == KeyAlgorithm.EcdsaP384 ? OidP384 : OidP256));
+                priv.Add(a.Create(CKA.CKA_KEY_TYPE, CKK.CKK_EC));
             }
 
-            session.GenerateKeyPair(mechanism, pub, priv, out _, out _);
+            using var generate = session.Factories.MechanismFactory.Create(mechanism);
+            session.GenerateKeyPair(generate, pub, priv, out _, out _);
         });
         return GetSignatureKey(uri);
     }
@@ -143,49 +147,52 @@ public sealed class Pkcs11KeyStore(Pkcs11Token token)
         var uri = Pkcs11Uri.For(token: Token.Info.Label, obj: label, type: "cert");
         Token.Run(session =>
         {
-            foreach (var old in session.FindAllObjects(Template(uri, CKO.CKO_CERTIFICATE))) session.DestroyObject(old);
+            foreach (var old in session.FindAllObjects(Template(session, uri, CKO.CKO_CERTIFICATE))) session.DestroyObject(old);
             var serial = new AsnWriter(AsnEncodingRules.DER);
             serial.WriteInteger(certificate.SerialNumberBytes.Span); // big-endian two's complement, as in the certificate
+            var a = session.Factories.ObjectAttributeFactory;
             session.CreateObject(
             [
-                new(CKA.CKA_CLASS, CKO.CKO_CERTIFICATE), new(CKA.CKA_CERTIFICATE_TYPE, CKC.CKC_X_509),
-                new(CKA.CKA_TOKEN, true), new(CKA.CKA_PRIVATE, false), new(CKA.CKA_LABEL, label), new(CKA.CKA_ID, id),
-                new(CKA.CKA_SUBJECT, certificate.SubjectName.RawData), new(CKA.CKA_ISSUER, certificate.IssuerName.RawData),
-                new(CKA.CKA_SERIAL_NUMBER, serial.Encode()), new(CKA.CKA_VALUE, certificate.RawData),
+                a.Create(CKA.CKA_CLASS, CKO.CKO_CERTIFICATE), a.Create(CKA.CKA_CERTIFICATE_TYPE, CKC.CKC_X_509),
+                a.Create(CKA.CKA_TOKEN, true), a.Create(CKA.CKA_PRIVATE, false), a.Create(CKA.CKA_LABEL, label), a.Create(CKA.CKA_ID, id),
+                a.Create(CKA.CKA_SUBJECT, certificate.SubjectName.RawData), a.Create(CKA.CKA_ISSUER, certificate.IssuerName.RawData),
+                a.Create(CKA.CKA_SERIAL_NUMBER, serial.Encode()), a.Create(CKA.CKA_VALUE, certificate.RawData),
             ]);
         });
     }
 
-    internal static List<ObjectAttribute> Template(Pkcs11Uri uri, CKO cls)
+    internal static List<IObjectAttribute> Template(ISession session, Pkcs11Uri uri, CKO cls)
     {
-        var t = new List<ObjectAttribute> { new(CKA.CKA_CLASS, cls) };
-        if (uri.Object != null) t.Add(new(CKA.CKA_LABEL, uri.Object));
-        if (uri.Id != null) t.Add(new(CKA.CKA_ID, uri.Id));
+        var a = session.Factories.ObjectAttributeFactory;
+        var t = new List<IObjectAttribute> { a.Create(CKA.CKA_CLASS, cls) };
+        if (uri.Object != null) t.Add(a.Create(CKA.CKA_LABEL, uri.Object));
+        if (uri.Id != null) t.Add(a.Create(CKA.CKA_ID, uri.Id));
         return t;
     }
 
-    internal static ObjectHandle FindSingle(Session session, Pkcs11Uri uri, CKO cls)
+    internal static IObjectHandle FindSingle(ISession session, string tokenLabel, Pkcs11Uri uri, CKO cls)
     {
-        var found = session.FindAllObjects(Template(uri, cls));
+        var found = session.FindAllObjects(Template(session, uri, cls));
         var what = cls == CKO.CKO_PRIVATE_KEY ? "private key" : cls == CKO.CKO_CERTIFICATE ? "certificate" : "object";
         return found.Count switch
         {
             1 => found[0],
-            0 => throw new Pkcs11NotFoundException($"No {what} on token '{session.Slot.GetTokenInfo().Label}' matches {uri}."),
+            0 => throw new Pkcs11NotFoundException($"No {what} on token '{tokenLabel}' matches {uri}."),
             _ => throw new Pkcs11NotFoundException($"{found.Count} {what}s match {uri}; add id= to the URI to choose one."),
         };
     }
 
-    private static (KeyAlgorithm Algorithm, int Bits, byte[] Spki) ReadPublicKey(Session session, Pkcs11Uri uri, ObjectHandle privateKey)
+    private static (KeyAlgorithm Algorithm, int Bits, byte[] Spki) ReadPublicKey(ISession session, Pkcs11Uri uri, IObjectHandle privateKey)
     {
         var a = session.GetAttributeValue(privateKey, [CKA.CKA_KEY_TYPE, CKA.CKA_ID, CKA.CKA_LABEL, CKA.CKA_SIGN]);
         if (!a[3].CannotBeRead && !a[3].GetValueAsBool()) throw new SigningException($"The key {uri} is not allowed to sign (CKA_SIGN is false).");
         var keyType = (CKK)a[0].GetValueAsUlong();
 
         // Public keys are found by CKA_ID first (the PKCS#11 convention), else by label.
-        var pubTemplate = new List<ObjectAttribute> { new(CKA.CKA_CLASS, CKO.CKO_PUBLIC_KEY) };
-        if (!a[1].CannotBeRead && a[1].GetValueAsByteArray().Length > 0) pubTemplate.Add(new(CKA.CKA_ID, a[1].GetValueAsByteArray()));
-        else if (!a[2].CannotBeRead) pubTemplate.Add(new(CKA.CKA_LABEL, a[2].GetValueAsString()));
+        var f = session.Factories.ObjectAttributeFactory;
+        var pubTemplate = new List<IObjectAttribute> { f.Create(CKA.CKA_CLASS, CKO.CKO_PUBLIC_KEY) };
+        if (!a[1].CannotBeRead && a[1].GetValueAsByteArray() is { Length: > 0 } keyId) pubTemplate.Add(f.Create(CKA.CKA_ID, keyId));
+        else if (!a[2].CannotBeRead) pubTemplate.Add(f.Create(CKA.CKA_LABEL, a[2].GetValueAsString()));
         var pubs = session.FindAllObjects(pubTemplate);
 
         if (keyType == CKK.CKK_RSA)

@@ -1,4 +1,6 @@
 using System.Security.Cryptography;
+using Net.Pkcs11Interop.Common;
+using Net.Pkcs11Interop.HighLevelAPI;
 using Signing.Core;
 using Signing.Core.Keys;
 
@@ -15,18 +17,33 @@ public sealed class Pkcs11SignatureKey : ISignatureKey
     private readonly Pkcs11Token _token;
     private readonly Pkcs11Uri _uri;
     private readonly byte[] _spki;
-    private readonly int _signatureLength;
-    private (int Generation, ObjectHandle Handle) _cached;
 
-    internal Pkcs11SignatureKey(Pkcs11Token token, Pkcs11Uri uri, ObjectHandle handle, KeyAlgorithm algorithm, int bits, byte[] spki)
+    // Built once per key: a mechanism is immutable once made (PSS parameters live in native
+    // memory it owns), so every signature and thread can share it.
+    private readonly IMechanism _plain;
+    private readonly IMechanism? _pssSha256, _pssSha384, _pssSha512;
+    private (int Generation, IObjectHandle Handle) _cached;
+
+    internal Pkcs11SignatureKey(Pkcs11Token token, Pkcs11Uri uri, IObjectHandle handle, KeyAlgorithm algorithm, int bits, byte[] spki)
     {
         _token = token;
         _uri = uri;
         _spki = spki;
         Algorithm = algorithm;
         KeySizeBits = bits;
-        _signatureLength = algorithm == KeyAlgorithm.Rsa ? (bits + 7) / 8 : 2 * ((bits + 7) / 8);
         _cached = (token.Generation, handle);
+        var mechanisms = token.Library.Factories.MechanismFactory;
+        if (algorithm == KeyAlgorithm.Rsa)
+        {
+            _plain = mechanisms.Create(CKM.CKM_RSA_PKCS);
+            _pssSha256 = Pss(token.Library.Factories, CKM.CKM_SHA256, CKG.CKG_MGF1_SHA256, 32);
+            _pssSha384 = Pss(token.Library.Factories, CKM.CKM_SHA384, CKG.CKG_MGF1_SHA384, 48);
+            _pssSha512 = Pss(token.Library.Factories, CKM.CKM_SHA512, CKG.CKG_MGF1_SHA512, 64);
+        }
+        else
+        {
+            _plain = mechanisms.Create(CKM.CKM_ECDSA);
+        }
     }
 
     public string Locator => _uri.ToString();
@@ -43,45 +60,44 @@ public sealed class Pkcs11SignatureKey : ISignatureKey
     {
         var expected = ExpectedHashLength(hashAlgorithm);
         if (hash.Length != expected) throw new SigningException($"A {hashAlgorithm.Name} hash is {expected} bytes, got {hash.Length}.");
-        if (Algorithm != KeyAlgorithm.Rsa) return Sign(new Mechanism(CKM.CKM_ECDSA), hash);
+        if (Algorithm != KeyAlgorithm.Rsa) return Sign(_plain, hash.ToArray());
         if (padding == RsaPaddingMode.Pss)
         {
-            var (ckHash, mgf) = PssParameters(hashAlgorithm);
-            return Sign(Mechanism.RsaPss(CKM.CKM_RSA_PKCS_PSS, ckHash, mgf, (ulong)expected), hash);
+            var pss = hashAlgorithm == HashAlgorithmName.SHA256 ? _pssSha256 : hashAlgorithm == HashAlgorithmName.SHA384 ? _pssSha384 : _pssSha512;
+            return Sign(pss!, hash.ToArray());
         }
 
-        return Sign(new Mechanism(CKM.CKM_RSA_PKCS), DigestInfo.Wrap(hash, hashAlgorithm));
+        return Sign(_plain, DigestInfo.Wrap(hash, hashAlgorithm));
     }
 
     /// <summary>Lets the token hash and sign (e.g. CKM_SHA256_RSA_PKCS); the result is in the token's raw format.</summary>
-    public byte[] SignData(ReadOnlySpan<byte> data, Mechanism mechanism) => Sign(mechanism, data);
-
-    private byte[] Sign(Mechanism mechanism, ReadOnlySpan<byte> input)
+    public byte[] SignData(ReadOnlySpan<byte> data, CKM mechanism)
     {
-        // The span cannot cross into the retry lambda; one copy per signature is negligible next to the token.
-        var data = input.ToArray();
-        return _token.Run(session => session.Sign(mechanism, Handle(session), data, _signatureLength));
+        using var m = _token.Library.Factories.MechanismFactory.Create(mechanism);
+        return Sign(m, data.ToArray());
     }
 
-    private ObjectHandle Handle(Session session)
+    private byte[] Sign(IMechanism mechanism, byte[] data) =>
+        _token.Run(session => session.Sign(mechanism, Handle(session), data));
+
+    private IObjectHandle Handle(ISession session)
     {
         var cached = _cached;
         if (cached.Generation == _token.Generation) return cached.Handle;
-        var handle = Pkcs11KeyStore.FindSingle(session, _uri, CKO.CKO_PRIVATE_KEY);
+        var handle = Pkcs11KeyStore.FindSingle(session, _token.Info.Label, _uri, CKO.CKO_PRIVATE_KEY);
         _cached = (_token.Generation, handle);
         return handle;
     }
+
+    // Salt as long as the hash, MGF1 over the same hash: what CMS and PAdES expect of RSASSA-PSS.
+    private static IMechanism Pss(Pkcs11InteropFactories factories, CKM hash, CKG mgf, ulong saltLength) =>
+        factories.MechanismFactory.Create(CKM.CKM_RSA_PKCS_PSS, factories.MechanismParamsFactory.CreateCkRsaPkcsPssParams((ulong)hash, (ulong)mgf, saltLength));
 
     private static int ExpectedHashLength(HashAlgorithmName name) =>
         name == HashAlgorithmName.SHA256 ? 32
         : name == HashAlgorithmName.SHA384 ? 48
         : name == HashAlgorithmName.SHA512 ? 64
         : throw new SigningException($"Hash algorithm {name.Name} is not allowed for signatures (use SHA-256 or stronger).");
-
-    private static (CKM Hash, CKG Mgf) PssParameters(HashAlgorithmName name) =>
-        name == HashAlgorithmName.SHA256 ? (CKM.CKM_SHA256, CKG.CKG_MGF1_SHA256)
-        : name == HashAlgorithmName.SHA384 ? (CKM.CKM_SHA384, CKG.CKG_MGF1_SHA384)
-        : (CKM.CKM_SHA512, CKG.CKG_MGF1_SHA512);
 }
 
 /// <summary>PKCS#1 v1.5 DigestInfo encoding, for CKM_RSA_PKCS over a host-computed hash.</summary>

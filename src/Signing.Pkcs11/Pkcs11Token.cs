@@ -1,5 +1,8 @@
 using System.Collections.Concurrent;
+using Net.Pkcs11Interop.Common;
+using Net.Pkcs11Interop.HighLevelAPI;
 using Signing.Core;
+using LibraryException = Net.Pkcs11Interop.Common.Pkcs11Exception;
 
 namespace Signing.Pkcs11;
 
@@ -8,6 +11,7 @@ namespace Signing.Pkcs11;
 /// with a pool of sessions so no two threads ever share one. Logs in once (the login is shared
 /// by all sessions of the application), logs in again when the token says it is not logged in,
 /// and, when the token was removed or its sessions invalidated, reopens everything on the next call.
+/// Cryptoki failures leave it as <see cref="Pkcs11Exception"/>.
 /// </summary>
 public sealed class Pkcs11Token : IDisposable
 {
@@ -15,15 +19,15 @@ public sealed class Pkcs11Token : IDisposable
 
     private readonly Pkcs11Uri _selector;
     private readonly IPinSource? _pinSource;
-    private readonly ConcurrentBag<Session> _idle = new();
+    private readonly ConcurrentBag<ISession> _idle = new();
     private readonly Lock _gate = new();
-    private Slot? _slot;
-    private TokenInfo? _info;
+    private ISlot? _slot;
+    private ITokenInfo? _info;
     private volatile bool _loggedIn;
     private int _generation;
     private bool _disposed;
 
-    private Pkcs11Token(Pkcs11Library library, Pkcs11Uri selector, IPinSource? pinSource)
+    private Pkcs11Token(IPkcs11Library library, Pkcs11Uri selector, IPinSource? pinSource)
     {
         Library = library;
         _selector = selector.TokenOnly();
@@ -31,10 +35,10 @@ public sealed class Pkcs11Token : IDisposable
         Resolve();
     }
 
-    public Pkcs11Library Library { get; }
+    public IPkcs11Library Library { get; }
 
     /// <summary>Token facts read when the token was (re)found.</summary>
-    public TokenInfo Info => _info ?? throw new ObjectDisposedException(nameof(Pkcs11Token));
+    public ITokenInfo Info => _info ?? throw new ObjectDisposedException(nameof(Pkcs11Token));
 
     /// <summary>Bumped whenever the token is reopened; object handles from an older generation are stale.</summary>
     public int Generation => Volatile.Read(ref _generation);
@@ -46,64 +50,85 @@ public sealed class Pkcs11Token : IDisposable
     public static Pkcs11Token Open(string modulePath, Pkcs11Uri selector, IPinSource? pinSource) =>
         new(Pkcs11Modules.Get(modulePath), selector, pinSource);
 
-    public static Pkcs11Token Open(Pkcs11Library library, Pkcs11Uri selector, IPinSource? pinSource) =>
+    public static Pkcs11Token Open(IPkcs11Library library, Pkcs11Uri selector, IPinSource? pinSource) =>
         new(library, selector, pinSource);
 
     /// <summary>Finds the slot holding the token the selector names, or explains what is present.</summary>
-    public static Slot FindSlot(Pkcs11Library library, Pkcs11Uri selector)
+    public static ISlot FindSlot(IPkcs11Library library, Pkcs11Uri selector)
     {
         ArgumentNullException.ThrowIfNull(library);
         ArgumentNullException.ThrowIfNull(selector);
         var present = new List<string>();
-        foreach (var slot in library.GetSlotList(SlotsType.WithTokenPresent))
+        try
         {
-            TokenInfo info;
-            try
+            foreach (var slot in library.GetSlotList(SlotsType.WithTokenPresent))
             {
-                info = slot.GetTokenInfo();
-            }
-            catch (Pkcs11Exception ex) when (ex.IsTokenGone)
-            {
-                continue;
-            }
+                ITokenInfo info;
+                try
+                {
+                    info = slot.GetTokenInfo();
+                }
+                catch (LibraryException ex) when (Pkcs11Exception.IsGone(ex.RV))
+                {
+                    continue;
+                }
 
-            if (!info.TokenInitialized) continue;
-            present.Add(info.Label);
-            if (Matches(selector, slot.SlotId, info)) return slot;
+                if (!info.TokenFlags.TokenInitialized) continue;
+                present.Add(info.Label);
+                if (selector.Matches(slot, info)) return slot;
+            }
+        }
+        catch (LibraryException ex)
+        {
+            throw Pkcs11Exception.From(ex);
         }
 
         var wanted = selector.ToString();
         throw new Pkcs11NotFoundException(present.Count == 0
-            ? $"No token matches {wanted}: no initialised token is present in {library.Path}."
+            ? $"No token matches {wanted}: no initialised token is present in {Pkcs11Modules.PathOf(library)}."
             : $"No token matches {wanted}; present: {string.Join(", ", present.Select(p => "'" + p + "'"))}.");
     }
-
-    private static bool Matches(Pkcs11Uri s, ulong slotId, TokenInfo t) =>
-        (s.Token == null || s.Token == t.Label)
-        && (s.Serial == null || s.Serial == t.SerialNumber)
-        && (s.Model == null || s.Model == t.Model)
-        && (s.Manufacturer == null || s.Manufacturer == t.ManufacturerId)
-        && (s.SlotId == null || s.SlotId == slotId);
 
     /// <summary>
     /// Runs an operation on a session of its own, logged in when <paramref name="login"/> says so.
     /// Retries once after re-login (CKR_USER_NOT_LOGGED_IN) and after reopening a token whose
     /// sessions or handles went stale (removed and re-inserted).
     /// </summary>
-    public T Run<T>(Func<Session, T> operation, bool login = true)
+    public T Run<T>(Func<ISession, T> operation, bool login = true)
     {
         ArgumentNullException.ThrowIfNull(operation);
+        try
+        {
+            return RunWithRetries(operation, login);
+        }
+        catch (LibraryException ex)
+        {
+            throw Pkcs11Exception.From(ex);
+        }
+    }
+
+    public void Run(Action<ISession> operation, bool login = true) => Run<object?>(s =>
+    {
+        operation(s);
+        return null;
+    }, login);
+
+    /// <summary>Logs in now (e.g. to check a PIN before a batch).</summary>
+    public void Login() => Run(_ => { });
+
+    private T RunWithRetries<T>(Func<ISession, T> operation, bool login)
+    {
         for (var attempt = 1; ; attempt++)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
             var generation = Generation;
-            Session session;
+            ISession session;
             try
             {
                 session = Rent();
                 if (login) EnsureLoggedIn(session);
             }
-            catch (Pkcs11Exception ex) when (ex.IsTokenGone && attempt < MaxAttempts)
+            catch (Exception ex) when (IsGone(ex) && attempt < MaxAttempts)
             {
                 Reset(generation);
                 continue;
@@ -115,14 +140,14 @@ public sealed class Pkcs11Token : IDisposable
                 _idle.Add(session);
                 return result;
             }
-            catch (Pkcs11Exception ex) when (ex.ReturnValue == CKR.CKR_USER_NOT_LOGGED_IN && attempt < MaxAttempts)
+            catch (Exception ex) when (Pkcs11Exception.ReturnValueOf(ex) == CKR.CKR_USER_NOT_LOGGED_IN && attempt < MaxAttempts)
             {
                 _loggedIn = false;
                 _idle.Add(session);
             }
-            catch (Pkcs11Exception ex) when (ex.IsTokenGone && attempt < MaxAttempts)
+            catch (Exception ex) when (IsGone(ex) && attempt < MaxAttempts)
             {
-                session.CloseSession();
+                Close(session);
                 Reset(generation);
             }
             catch
@@ -133,30 +158,23 @@ public sealed class Pkcs11Token : IDisposable
         }
     }
 
-    public void Run(Action<Session> operation, bool login = true) => Run<object?>(s =>
-    {
-        operation(s);
-        return null;
-    }, login);
+    private static bool IsGone(Exception ex) => Pkcs11Exception.ReturnValueOf(ex) is { } rv && Pkcs11Exception.IsGone(rv);
 
-    /// <summary>Logs in now (e.g. to check a PIN before a batch).</summary>
-    public void Login() => Run(_ => { });
-
-    private Session Rent()
+    private ISession Rent()
     {
         if (_idle.TryTake(out var s)) return s;
         var slot = _slot ?? throw new ObjectDisposedException(nameof(Pkcs11Token));
         return slot.OpenSession(SessionType.ReadWrite);
     }
 
-    private void EnsureLoggedIn(Session session)
+    private void EnsureLoggedIn(ISession session)
     {
         if (_loggedIn) return;
         lock (_gate)
         {
             if (_loggedIn) return;
             var info = _info!;
-            if (!info.LoginRequired)
+            if (!info.TokenFlags.LoginRequired)
             {
                 _loggedIn = true;
                 return;
@@ -169,9 +187,13 @@ public sealed class Pkcs11Token : IDisposable
                 session.Login(CKU.CKU_USER, pin);
                 _loggedIn = true;
             }
-            catch (Pkcs11Exception ex) when (ex.ReturnValue == CKR.CKR_PIN_INCORRECT)
+            catch (LibraryException ex) when (ex.RV == CKR.CKR_USER_ALREADY_LOGGED_IN)
             {
-                throw new Pkcs11Exception(ex.ReturnValue, ex.Function, "The PIN is incorrect." + RemainingTries());
+                _loggedIn = true; // another application thread's session logged in first
+            }
+            catch (LibraryException ex) when (ex.RV == CKR.CKR_PIN_INCORRECT)
+            {
+                throw new Pkcs11Exception(ex.RV, ex.Method, "The PIN is incorrect." + RemainingTries());
             }
             finally
             {
@@ -181,10 +203,18 @@ public sealed class Pkcs11Token : IDisposable
     }
 
     /// <summary>Reads the token's facts now (PIN flags change with every wrong try; <see cref="Info"/> is from when it was found).</summary>
-    public TokenInfo ReadInfo()
+    public ITokenInfo ReadInfo()
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        return (_slot ?? throw new ObjectDisposedException(nameof(Pkcs11Token))).GetTokenInfo();
+        var slot = _slot ?? throw new ObjectDisposedException(nameof(Pkcs11Token));
+        try
+        {
+            return slot.GetTokenInfo();
+        }
+        catch (LibraryException ex)
+        {
+            throw Pkcs11Exception.From(ex);
+        }
     }
 
     /// <summary>What the token says about the tries left after a wrong PIN (tokens that count say so by flags).</summary>
@@ -192,12 +222,12 @@ public sealed class Pkcs11Token : IDisposable
     {
         try
         {
-            var info = _slot!.GetTokenInfo();
-            if (info.UserPinLocked) return " The PIN is now locked.";
-            if (info.UserPinFinalTry) return " One try is left before the PIN locks.";
-            if (info.UserPinCountLow) return " Few tries are left before the PIN locks.";
+            var flags = _slot!.GetTokenInfo().TokenFlags;
+            if (flags.UserPinLocked) return " The PIN is now locked.";
+            if (flags.UserPinFinalTry) return " One try is left before the PIN locks.";
+            if (flags.UserPinCountLow) return " Few tries are left before the PIN locks.";
         }
-        catch (Pkcs11Exception)
+        catch (LibraryException)
         {
             // The hint is best-effort; the PIN error itself is what matters.
         }
@@ -210,7 +240,7 @@ public sealed class Pkcs11Token : IDisposable
         lock (_gate)
         {
             if (Generation != seenGeneration) return; // another thread already reopened
-            while (_idle.TryTake(out var s)) s.CloseSession();
+            while (_idle.TryTake(out var s)) Close(s);
             _loggedIn = false;
             Resolve();
             Interlocked.Increment(ref _generation);
@@ -220,13 +250,25 @@ public sealed class Pkcs11Token : IDisposable
     private void Resolve()
     {
         _slot = FindSlot(Library, _selector);
-        _info = _slot.GetTokenInfo();
+        _info = ReadInfo();
+    }
+
+    // A session of a removed token is already gone; closing it is only tidying up.
+    private static void Close(ISession session)
+    {
+        try
+        {
+            session.CloseSession();
+        }
+        catch (LibraryException)
+        {
+        }
     }
 
     public void Dispose()
     {
         if (_disposed) return;
         _disposed = true;
-        while (_idle.TryTake(out var s)) s.CloseSession();
+        while (_idle.TryTake(out var s)) Close(s);
     }
 }

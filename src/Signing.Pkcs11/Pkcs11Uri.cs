@@ -1,73 +1,77 @@
 using System.Globalization;
-using System.Text;
+using Net.Pkcs11Interop.Common;
+using Net.Pkcs11Interop.HighLevelAPI;
 using Signing.Core;
+using Parsed = Net.Pkcs11Interop.Common.Pkcs11Uri;
 
 namespace Signing.Pkcs11;
 
 /// <summary>
-/// An RFC 7512 PKCS#11 URI, e.g. <c>pkcs11:token=signing-dev;object=seal;type=private</c>.
-/// Path attributes select a token and an object; query attributes say where the module and
-/// PIN come from. Values are percent-decoded (UTF-8); <c>id</c> is raw bytes.
-/// A PIN inside the URI (<c>pin-value</c>) is refused: PINs are never written down in configuration.
+/// An RFC 7512 PKCS#11 URI, e.g. <c>pkcs11:token=signing-dev;object=seal;type=private</c>, parsed
+/// and printed by Pkcs11Interop. What this type adds is our policy: a PIN inside the URI
+/// (<c>pin-value</c>) is refused, as are attributes RFC 7512 does not define (other than x-
+/// vendor ones); and two checks the library's parser lacks: it drops whitespace silently and
+/// fails on a truncated percent-escape.
 /// </summary>
 public sealed class Pkcs11Uri
 {
+    private static readonly string[] QueryAttributes = ["pin-source", "module-name", "module-path"];
+
+    // RFC 7512's order (its examples read token, object, type, id); vendor attributes go last.
     private static readonly string[] PathAttributeOrder =
     [
         "library-manufacturer", "library-description", "library-version", "slot-manufacturer", "slot-description",
         "slot-id", "manufacturer", "model", "serial", "token", "object", "type", "id",
     ];
 
-    private static readonly HashSet<string> QueryAttributes = new(StringComparer.Ordinal) { "pin-source", "module-name", "module-path" };
-    private static readonly HashSet<string> Types = new(StringComparer.Ordinal) { "public", "private", "cert", "secret-key", "data" };
+    private readonly Parsed _uri;
+    private string? _text;
 
-    private readonly SortedDictionary<string, byte[]> _path = new(StringComparer.Ordinal);
-    private readonly SortedDictionary<string, byte[]> _query = new(StringComparer.Ordinal);
+    private Pkcs11Uri(Parsed uri) => _uri = uri;
 
-    private Pkcs11Uri() { }
-
-    public string? Token => Text(_path, "token");
-    public string? Manufacturer => Text(_path, "manufacturer");
-    public string? Model => Text(_path, "model");
-    public string? Serial => Text(_path, "serial");
-    public string? Object => Text(_path, "object");
-    public string? Type => Text(_path, "type");
-    public byte[]? Id => _path.TryGetValue("id", out var v) ? (byte[])v.Clone() : null;
-    public ulong? SlotId => Text(_path, "slot-id") is { } s ? ulong.Parse(s, CultureInfo.InvariantCulture) : null;
-    public string? PinSource => Text(_query, "pin-source");
-    public string? ModulePath => Text(_query, "module-path");
-    public string? ModuleName => Text(_query, "module-name");
+    public string? Token => _uri.Token;
+    public string? Manufacturer => _uri.Manufacturer;
+    public string? Model => _uri.Model;
+    public string? Serial => _uri.Serial;
+    public string? Object => _uri.Object;
+    public CKO? Type => _uri.Type;
+    public byte[]? Id => (byte[]?)_uri.Id?.Clone();
+    public ulong? SlotId => _uri.SlotId;
+    public string? PinSource => _uri.PinSource;
+    public string? ModulePath => _uri.ModulePath;
+    public string? ModuleName => _uri.ModuleName;
 
     /// <summary>Parses a URI; throws <see cref="SigningException"/> naming what is wrong.</summary>
     public static Pkcs11Uri Parse(string uri)
     {
         ArgumentNullException.ThrowIfNull(uri);
-        if (!uri.StartsWith("pkcs11:", StringComparison.OrdinalIgnoreCase)) throw Bad(uri, "it must start with 'pkcs11:'");
-        var body = uri["pkcs11:".Length..];
-        var q = body.IndexOf('?', StringComparison.Ordinal);
-        var pathPart = q >= 0 ? body[..q] : body;
-        var queryPart = q >= 0 ? body[(q + 1)..] : "";
-        var result = new Pkcs11Uri();
-        foreach (var (name, value) in Split(uri, pathPart, ';'))
+        if (!uri.StartsWith("pkcs11:", StringComparison.Ordinal)) throw Bad(uri, "it must start with 'pkcs11:'");
+        for (var i = 0; i < uri.Length; i++)
         {
-            if (!PathAttributeOrder.Contains(name) && !name.StartsWith("x-", StringComparison.Ordinal)) throw Bad(uri, $"unknown attribute '{name}'");
-            if (!result._path.TryAdd(name, value)) throw Bad(uri, $"attribute '{name}' appears twice");
+            var c = uri[i];
+            if (c is < '!' or > '~') throw Bad(uri, $"character '{c}' must be percent-encoded");
+            if (c == '%' && (i + 2 >= uri.Length || !char.IsAsciiHexDigit(uri[i + 1]) || !char.IsAsciiHexDigit(uri[i + 2])))
+            {
+                throw Bad(uri, "a '%' must be followed by two hex digits");
+            }
         }
 
-        foreach (var (name, value) in Split(uri, queryPart, '&'))
+        Parsed parsed;
+        try
         {
-            if (name == "pin-value") throw Bad(uri, "PINs are not accepted inside URIs; use pin-source or the configured PIN source");
-            if (!QueryAttributes.Contains(name) && !name.StartsWith("x-", StringComparison.Ordinal)) throw Bad(uri, $"unknown query attribute '{name}'");
-            if (!result._query.TryAdd(name, value)) throw Bad(uri, $"query attribute '{name}' appears twice");
+            parsed = new Parsed(uri);
+        }
+        catch (Pkcs11UriException ex)
+        {
+            throw Bad(uri, ex.Message);
         }
 
-        if (result.Type is { } t && !Types.Contains(t)) throw Bad(uri, $"type must be one of {string.Join(", ", Types)}");
-        if (result._path.TryGetValue("slot-id", out var slot) && !ulong.TryParse(Encoding.UTF8.GetString(slot), NumberStyles.None, CultureInfo.InvariantCulture, out _))
-        {
-            throw Bad(uri, "slot-id must be a decimal number");
-        }
-
-        return result;
+        if (parsed.PinValue != null) throw Bad(uri, "PINs are not accepted inside URIs; use pin-source or the configured PIN source");
+        var unknown = parsed.UnknownPathAttributes.Keys.FirstOrDefault(k => !k.StartsWith("x-", StringComparison.Ordinal));
+        if (unknown != null) throw Bad(uri, $"unknown attribute '{unknown}'");
+        unknown = parsed.UnknownQueryAttributes.Keys.FirstOrDefault(k => !k.StartsWith("x-", StringComparison.Ordinal) && !QueryAttributes.Contains(k));
+        if (unknown != null) throw Bad(uri, $"unknown query attribute '{unknown}'");
+        return new Pkcs11Uri(parsed);
     }
 
     public static bool TryParse(string uri, out Pkcs11Uri? result)
@@ -84,111 +88,54 @@ public sealed class Pkcs11Uri
         }
     }
 
-    /// <summary>Builds a URI for an object on a token.</summary>
+    /// <summary>Builds a URI for an object on a token; <paramref name="type"/> is RFC 7512's word (private, public, cert, secret-key, data).</summary>
     public static Pkcs11Uri For(string? token = null, string? obj = null, string? type = null, byte[]? id = null, string? serial = null)
     {
-        var u = new Pkcs11Uri();
-        if (token != null) u._path["token"] = Encoding.UTF8.GetBytes(token);
-        if (serial != null) u._path["serial"] = Encoding.UTF8.GetBytes(serial);
-        if (obj != null) u._path["object"] = Encoding.UTF8.GetBytes(obj);
-        if (type != null) u._path["type"] = Encoding.UTF8.GetBytes(type);
-        if (id != null) u._path["id"] = (byte[])id.Clone();
-        return u;
+        // Length checks off: a label we read from a token is by definition one it accepts.
+        var builder = new Pkcs11UriBuilder(false) { Token = token, Serial = serial, Object = obj, Type = type == null ? null : TypeOf(type), Id = id };
+        return new Pkcs11Uri(builder.ToPkcs11Uri());
     }
 
-    /// <summary>The same token selection without any object attributes.</summary>
+    /// <summary>The same token selection (and query attributes) without object or vendor path attributes.</summary>
+    /// <remarks>Vendor (x-) path attributes go too: RFC 7512 matching never matches a URI with attributes it does not know.</remarks>
     public Pkcs11Uri TokenOnly()
     {
-        var u = new Pkcs11Uri();
-        foreach (var k in new[] { "manufacturer", "model", "serial", "token", "slot-id", "slot-description", "slot-manufacturer" })
-        {
-            if (_path.TryGetValue(k, out var v)) u._path[k] = v;
-        }
-
-        foreach (var (k, v) in _query) u._query[k] = v;
-        return u;
+        var builder = new Pkcs11UriBuilder(_uri, false) { Object = null, Type = null, Id = null, UnknownPathAttributes = [] };
+        return new Pkcs11Uri(builder.ToPkcs11Uri());
     }
 
-    /// <summary>Prints the URI in RFC 7512 form: path attributes in a fixed order, id fully percent-encoded.</summary>
-    public override string ToString()
+    /// <summary>The RFC 7512 text, percent-encoded by the library (<c>id</c> always), path attributes in RFC order.</summary>
+    public override string ToString() => _text ??= InRfcOrder(new Pkcs11UriBuilder(_uri, false).ToString());
+
+    // The library prints type before object; its percent-encoding leaves no ';' or '?' inside a value to split on.
+    private static string InRfcOrder(string uri)
     {
-        var sb = new StringBuilder("pkcs11:");
-        var first = true;
-        foreach (var name in PathAttributeOrder.Concat(_path.Keys.Where(k => k.StartsWith("x-", StringComparison.Ordinal))))
+        var query = uri.IndexOf('?', StringComparison.Ordinal);
+        var path = uri["pkcs11:".Length..(query < 0 ? uri.Length : query)];
+        var ordered = path.Split(';', StringSplitOptions.RemoveEmptyEntries).OrderBy(a =>
         {
-            if (!_path.TryGetValue(name, out var value)) continue;
-            if (!first) sb.Append(';');
-            first = false;
-            sb.Append(name).Append('=').Append(Encode(value, encodeAll: name == "id", query: false));
-        }
-
-        if (_query.Count > 0)
-        {
-            sb.Append('?').AppendJoin('&', _query.Select(kv => kv.Key + "=" + Encode(kv.Value, encodeAll: false, query: true)));
-        }
-
-        return sb.ToString();
+            var rank = Array.IndexOf(PathAttributeOrder, a[..a.IndexOf('=', StringComparison.Ordinal)]);
+            return rank < 0 ? PathAttributeOrder.Length : rank;
+        });
+        return "pkcs11:" + string.Join(';', ordered) + (query < 0 ? "" : uri[query..]);
     }
 
-    private static string? Text(SortedDictionary<string, byte[]> d, string key) =>
-        d.TryGetValue(key, out var v) ? Encoding.UTF8.GetString(v) : null;
+    /// <summary>Whether the slot and its token match this URI's slot and token attributes (RFC 7512 matching).</summary>
+    internal bool Matches(ISlot slot, ITokenInfo token) =>
+        Pkcs11UriUtils.Matches(_uri, token) && (!_uri.DefinesSlot || Pkcs11UriUtils.Matches(_uri, slot.GetSlotInfo()));
 
-    private static IEnumerable<(string Name, byte[] Value)> Split(string uri, string part, char separator)
+    private static CKO TypeOf(string type) => type switch
     {
-        if (part.Length == 0) yield break;
-        foreach (var item in part.Split(separator))
-        {
-            var eq = item.IndexOf('=', StringComparison.Ordinal);
-            if (eq <= 0) throw Bad(uri, $"'{item}' is not name=value");
-            yield return (item[..eq].ToLowerInvariant(), Decode(uri, item[(eq + 1)..]));
-        }
-    }
+        "private" => CKO.CKO_PRIVATE_KEY,
+        "public" => CKO.CKO_PUBLIC_KEY,
+        "cert" => CKO.CKO_CERTIFICATE,
+        "secret-key" => CKO.CKO_SECRET_KEY,
+        "data" => CKO.CKO_DATA,
+        _ => throw new ArgumentException($"'{type}' is not an RFC 7512 object type.", nameof(type)),
+    };
 
-    private static byte[] Decode(string uri, string value)
-    {
-        var bytes = new List<byte>(value.Length);
-        for (var i = 0; i < value.Length; i++)
-        {
-            var c = value[i];
-            if (c == '%')
-            {
-                if (i + 2 >= value.Length || !byte.TryParse(value.AsSpan(i + 1, 2), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out var b))
-                {
-                    throw Bad(uri, "a '%' must be followed by two hex digits");
-                }
-
-                bytes.Add(b);
-                i += 2;
-            }
-            else if (c > 0x7E || c < 0x21)
-            {
-                throw Bad(uri, $"character '{c}' must be percent-encoded");
-            }
-            else
-            {
-                bytes.Add((byte)c);
-            }
-        }
-
-        return [.. bytes];
-    }
-
-    private static string Encode(byte[] value, bool encodeAll, bool query)
-    {
-        var sb = new StringBuilder();
-        foreach (var b in value)
-        {
-            var c = (char)b;
-            // RFC 7512 pk11-pchar / pk11-qchar; '&' is always encoded since it separates query attributes.
-            var plain = !encodeAll && b < 0x80 && (char.IsAsciiLetterOrDigit(c) || "-._~:[]@!$'()*+,=".Contains(c, StringComparison.Ordinal) || (query && (c == '/' || c == '?' || c == '|')));
-            if (plain) sb.Append(c);
-            else sb.Append('%').Append(b.ToString("X2", CultureInfo.InvariantCulture));
-        }
-
-        return sb.ToString();
-    }
-
-    private static SigningException Bad(string uri, string why) => new($"Invalid PKCS#11 URI '{Redact(uri)}': {why}.");
+    private static SigningException Bad(string uri, string why) =>
+        new(string.Create(CultureInfo.InvariantCulture, $"Invalid PKCS#11 URI '{Redact(uri)}': {why.TrimEnd('.')}."));
 
     // Never echo a pin-value back, even in an error.
     private static string Redact(string uri)

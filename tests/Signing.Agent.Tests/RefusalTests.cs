@@ -69,7 +69,7 @@ public sealed class RefusalTests(AgentFixture f)
         var ids = await f.SubmitManyAsync(1);
         // The same token, pointed at another certificate/key pair than the one enrolled.
         var other = new Signing.Pkcs11.Pkcs11KeyStore(f.Backend.Session).ListObjects(login: false)
-            .First(o => o.Class == Signing.Pkcs11.CKO.CKO_CERTIFICATE && o.Label == "signer2");
+            .First(o => o.Class == Net.Pkcs11Interop.Common.CKO.CKO_CERTIFICATE && o.Label == "signer2");
         var home = HomeWith(s => s with { KeyId = other.IdHex });
         var r = AgentFixture.RunIn(home, f.Backend.Token.UserPin + "\n", "sign", ids[0].ToString(), "--yes");
         AssertOneLineError(r, 1, "not the one you enrolled");

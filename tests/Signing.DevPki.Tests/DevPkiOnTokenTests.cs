@@ -1,6 +1,8 @@
 using Signing.Core.Keys;
 using Signing.Pkcs11;
 using Signing.Testing;
+using CKA = Net.Pkcs11Interop.Common.CKA;
+using CKO = Net.Pkcs11Interop.Common.CKO;
 
 namespace Signing.DevPki.Tests;
 
@@ -37,7 +39,7 @@ public sealed class DevPkiOnTokenTests : IDisposable
 
         _token.Run(session =>
         {
-            foreach (var h in session.FindAllObjects([new(CKA.CKA_CLASS, CKO.CKO_PRIVATE_KEY)]))
+            foreach (var h in session.FindAllObjects([session.Factories.ObjectAttributeFactory.Create(CKA.CKA_CLASS, CKO.CKO_PRIVATE_KEY)]))
             {
                 var a = session.GetAttributeValue(h, [CKA.CKA_SENSITIVE, CKA.CKA_EXTRACTABLE]);
                 Assert.True(a[0].GetValueAsBool());

@@ -1,3 +1,5 @@
+using Net.Pkcs11Interop.Common;
+
 namespace Signing.Pkcs11.Tests;
 
 /// <summary>Every CKR a user can meet maps to a sentence that says what to do, plus the raw code for support.</summary>

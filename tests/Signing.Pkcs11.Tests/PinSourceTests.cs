@@ -1,11 +1,13 @@
 using System.Text;
+using NSubstitute;
+using Net.Pkcs11Interop.HighLevelAPI;
 using Signing.Core;
 
 namespace Signing.Pkcs11.Tests;
 
 public class PinSourceTests
 {
-    private static readonly TokenInfo Token = new("signing-dev", "SoftHSM project", "SoftHSM v2", "1234", 0, 4, 255);
+    private static readonly ITokenInfo Token = TokenLabelled("signing-dev");
 
     [Fact]
     public void File_source_strips_the_trailing_newline()
@@ -42,5 +44,12 @@ public class PinSourceTests
         Assert.Contains("is empty", Assert.Throws<SigningException>(() => PinSources.Parse("file:" + empty).GetPin(Token)).Message, StringComparison.Ordinal);
         File.Delete(empty);
         Assert.Contains("Unknown PIN source", Assert.Throws<SigningException>(() => PinSources.Parse("plain:1234")).Message, StringComparison.Ordinal);
+    }
+
+    private static ITokenInfo TokenLabelled(string label)
+    {
+        var token = Substitute.For<ITokenInfo>();
+        token.Label.Returns(label);
+        return token;
     }
 }

@@ -1,4 +1,6 @@
+using System.Runtime.InteropServices;
 using System.Security.Cryptography;
+using Net.Pkcs11Interop.Common;
 using Signing.Core;
 using Signing.Testing;
 
@@ -97,9 +99,10 @@ public class SessionPoolTests(TokenFixture fx) : IClassFixture<TokenFixture>
     [Fact]
     public void A_module_that_is_not_there_is_a_clear_error()
     {
-        var ex = Assert.Throws<Pkcs11ModuleException>(() => Pkcs11Library.Load("/nonexistent/libnothing.so"));
+        var ex = Assert.Throws<Pkcs11ModuleException>(() => Pkcs11Modules.Get("/nonexistent/libnothing.so"));
         Assert.Contains("/nonexistent/libnothing.so", ex.Message, StringComparison.Ordinal);
-        var notModule = Assert.Throws<Pkcs11ModuleException>(() => Pkcs11Library.Load("libz.so.1"));
+        var runtimeLibrary = Path.Combine(RuntimeEnvironment.GetRuntimeDirectory(), "libSystem.Native.so"); // a shared library, but no Cryptoki
+        var notModule = Assert.Throws<Pkcs11ModuleException>(() => Pkcs11Modules.Get(runtimeLibrary));
         Assert.Contains("not a PKCS#11 module", notModule.Message, StringComparison.Ordinal);
     }
 }

@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
+using Net.Pkcs11Interop.Common;
 using Signing.Core;
 using Signing.Core.Keys;
 using Signing.Testing;
@@ -31,7 +32,7 @@ public class SigningOnSoftHsmTests(TokenFixture fx) : IClassFixture<TokenFixture
     [InlineData(CKM.CKM_SHA512_RSA_PKCS, "SHA512")]
     public void Rsa_hash_and_sign_on_the_token_verifies(CKM mechanism, string hashName)
     {
-        var signature = fx.Rsa3072.SignData(Message, new Mechanism(mechanism));
+        var signature = fx.Rsa3072.SignData(Message, mechanism);
         using var rsa = PublicRsa(fx.Rsa3072);
         Assert.True(rsa.VerifyData(Message, signature, new HashAlgorithmName(hashName), RSASignaturePadding.Pkcs1));
     }
@@ -85,7 +86,8 @@ public class SigningOnSoftHsmTests(TokenFixture fx) : IClassFixture<TokenFixture
         {
             foreach (var label in new[] { "rsa", "p256" })
             {
-                var h = session.FindAllObjects([new(CKA.CKA_CLASS, CKO.CKO_PRIVATE_KEY), new(CKA.CKA_LABEL, label)]).Single();
+                var f = session.Factories.ObjectAttributeFactory;
+                var h = session.FindAllObjects([f.Create(CKA.CKA_CLASS, CKO.CKO_PRIVATE_KEY), f.Create(CKA.CKA_LABEL, label)]).Single();
                 var a = session.GetAttributeValue(h, [CKA.CKA_SENSITIVE, CKA.CKA_EXTRACTABLE, CKA.CKA_NEVER_EXTRACTABLE, CKA.CKA_PRIVATE_EXPONENT, CKA.CKA_VALUE]);
                 Assert.True(a[0].GetValueAsBool());
                 Assert.False(a[1].GetValueAsBool());
@@ -109,7 +111,7 @@ public class SigningOnSoftHsmTests(TokenFixture fx) : IClassFixture<TokenFixture
         Assert.Single(listed, o => o.Class == CKO.CKO_CERTIFICATE && o.Label == "rsa");
         var key = Assert.Single(listed, o => o.Class == CKO.CKO_PRIVATE_KEY && o.Label == "p384");
         Assert.Equal(384, key.KeyBits);
-        Assert.StartsWith($"pkcs11:token={fx.TestToken.Label};object=p384;type=private;id=%04", key.Uri, StringComparison.Ordinal);
+        Assert.Equal($"pkcs11:token={fx.TestToken.Label};object=p384;type=private;id=%04", key.Uri);
     }
 
     [Fact]
@@ -150,9 +152,9 @@ public class SigningOnSoftHsmTests(TokenFixture fx) : IClassFixture<TokenFixture
         var info = fx.Token.Info;
         Assert.Equal(fx.TestToken.Label, info.Label);
         Assert.False(string.IsNullOrWhiteSpace(info.SerialNumber));
-        Assert.True(info.TokenInitialized);
-        Assert.True(info.LoginRequired);
-        Assert.True(info.UserPinInitialized);
+        Assert.True(info.TokenFlags.TokenInitialized);
+        Assert.True(info.TokenFlags.LoginRequired);
+        Assert.True(info.TokenFlags.UserPinInitialized);
         Assert.Contains("SoftHSM", SoftHsm.Library.GetInfo().ManufacturerId, StringComparison.Ordinal);
     }
 

@@ -1,6 +1,10 @@
 using System.Security.Cryptography;
 using System.Text;
+using Net.Pkcs11Interop.HighLevelAPI;
 using Signing.Pkcs11;
+using CKU = Net.Pkcs11Interop.Common.CKU;
+using SessionType = Net.Pkcs11Interop.Common.SessionType;
+using SlotsType = Net.Pkcs11Interop.Common.SlotsType;
 
 namespace Signing.Testing;
 
@@ -21,7 +25,7 @@ public static class SoftHsm
     public static string ConfigFile => Config.Value;
 
     /// <summary>The process-wide module, configured for this process's token directory.</summary>
-    public static Pkcs11Library Library
+    public static IPkcs11Library Library
     {
         get
         {
@@ -39,8 +43,8 @@ public static class SoftHsm
         var soPin = Encoding.UTF8.GetBytes(Convert.ToHexString(RandomNumberGenerator.GetBytes(6)));
         lock (Gate)
         {
-            var free = lib.GetSlotList(SlotsType.WithTokenPresent).First(s => !s.GetTokenInfo().TokenInitialized);
-            free.InitToken(soPin, label);
+            var free = lib.GetSlotList(SlotsType.WithTokenPresent).First(s => !s.GetTokenInfo().TokenFlags.TokenInitialized);
+            free.InitToken(soPin, Encoding.UTF8.GetBytes(label));
 
             // SoftHSM2 renumbers slots after C_InitToken: find the new token again by label.
             var slot = Pkcs11Token.FindSlot(lib, Pkcs11Uri.For(token: label));
@@ -81,7 +85,7 @@ public sealed class FixedPinSource(string pin) : IPinSource
 
     public string Description => "test";
 
-    public byte[] GetPin(TokenInfo token)
+    public byte[] GetPin(ITokenInfo token)
     {
         Calls++;
         return Encoding.UTF8.GetBytes(pin);

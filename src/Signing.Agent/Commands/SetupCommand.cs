@@ -1,9 +1,12 @@
 using System.CommandLine;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
+using Net.Pkcs11Interop.HighLevelAPI;
 using Signing.Core;
 using Signing.Pkcs11;
 using Spectre.Console;
+using CKO = Net.Pkcs11Interop.Common.CKO;
+using SlotsType = Net.Pkcs11Interop.Common.SlotsType;
 
 namespace Signing.Agent.Commands;
 
@@ -98,9 +101,9 @@ internal static class SetupCommand
         return ModuleProfiles.Resolve(choice.Name);
     }
 
-    private static TokenInfo ChooseToken(Pkcs11Library library, string? given)
+    private static ITokenInfo ChooseToken(IPkcs11Library library, string? given)
     {
-        var tokens = library.GetSlotList(SlotsType.WithTokenPresent).Select(s => s.GetTokenInfo()).Where(t => t.TokenInitialized).ToList();
+        var tokens = library.GetSlotList(SlotsType.WithTokenPresent).Select(s => s.GetTokenInfo()).Where(t => t.TokenFlags.TokenInitialized).ToList();
         if (given is { Length: > 0 })
         {
             var match = tokens.Where(t => t.Label == given || t.SerialNumber == given).ToList();
@@ -115,11 +118,11 @@ internal static class SetupCommand
         if (tokens.Count == 1) return tokens[0];
         if (tokens.Count == 0) throw new SigningException("No token is present: insert your USB token and run setup again.");
         if (!AgentHome.Interactive) throw new SigningException($"Several tokens are present ({Names(tokens)}): choose one with --token.");
-        return AnsiConsole.Prompt(new SelectionPrompt<TokenInfo>().Title("Which token is yours?")
+        return AnsiConsole.Prompt(new SelectionPrompt<ITokenInfo>().Title("Which token is yours?")
             .UseConverter(t => $"{t.Label} (serial {t.SerialNumber}, {t.Model})").AddChoices(tokens));
     }
 
-    private static string Names(IEnumerable<TokenInfo> tokens) => string.Join(", ", tokens.Select(t => $"'{t.Label}' (serial {t.SerialNumber})"));
+    private static string Names(IEnumerable<ITokenInfo> tokens) => string.Join(", ", tokens.Select(t => $"'{t.Label}' (serial {t.SerialNumber})"));
 
     private static (TokenObject Object, X509Certificate2 Certificate) ChooseCertificate(
         List<(TokenObject Object, X509Certificate2 Certificate)> candidates, string? given, string tokenLabel)

@@ -1,5 +1,9 @@
 using System.CommandLine;
+using Net.Pkcs11Interop.HighLevelAPI;
 using Signing.Pkcs11;
+using CKO = Net.Pkcs11Interop.Common.CKO;
+using CKR = Net.Pkcs11Interop.Common.CKR;
+using SlotsType = Net.Pkcs11Interop.Common.SlotsType;
 
 namespace Signing.Cli.Commands;
 
@@ -16,18 +20,18 @@ internal static class TokensCommand
             var path = DevDefaults.Module(parse.GetValue(module));
             var lib = Pkcs11Modules.Get(path);
             var info = lib.GetInfo();
-            Console.WriteLine($"module {path}: {info.ManufacturerId} {info.LibraryDescription} {info.LibraryVersion} (Cryptoki {info.CryptokiVersion}, {lib.Layout} layout)");
+            Console.WriteLine($"module {path}: {info.ManufacturerId} {info.LibraryDescription} {info.LibraryVersion} (Cryptoki {info.CryptokiVersion})");
             foreach (var slot in lib.GetSlotList(SlotsType.WithOrWithoutTokenPresent))
             {
                 var slotInfo = slot.GetSlotInfo();
-                if (!slotInfo.TokenPresent)
+                if (!slotInfo.SlotFlags.TokenPresent)
                 {
-                    Console.WriteLine($"slot {slot.SlotId}: {slotInfo.Description} (no token)");
+                    Console.WriteLine($"slot {slot.SlotId}: {slotInfo.SlotDescription} (no token)");
                     continue;
                 }
 
                 var t = slot.GetTokenInfo();
-                if (!t.TokenInitialized)
+                if (!t.TokenFlags.TokenInitialized)
                 {
                     Console.WriteLine($"slot {slot.SlotId}: empty token (not initialised)");
                     continue;
@@ -59,8 +63,9 @@ internal static class TokensCommand
         return cmd;
     }
 
-    private static string Flags(TokenInfo t)
+    private static string Flags(ITokenInfo token)
     {
+        var t = token.TokenFlags;
         var flags = new List<string>();
         if (t.UserPinLocked) flags.Add("PIN LOCKED");
         else if (t.UserPinFinalTry) flags.Add("PIN final try");

@@ -1,4 +1,6 @@
+using Net.Pkcs11Interop.Common;
 using Signing.Core;
+using LibraryException = Net.Pkcs11Interop.Common.Pkcs11Exception;
 
 namespace Signing.Pkcs11;
 
@@ -22,14 +24,38 @@ public class Pkcs11Exception : SigningException
         Function = function;
     }
 
+    private Pkcs11Exception(LibraryException inner)
+        : base($"{Describe(inner.RV)} ({NameOf(inner.RV)} from {inner.Method})", inner)
+    {
+        ReturnValue = inner.RV;
+        Function = inner.Method;
+    }
+
     public CKR ReturnValue { get; }
 
     public string Function { get; } = "";
 
     /// <summary>The token is gone or its sessions are no longer valid; reopening may help.</summary>
-    public bool IsTokenGone => ReturnValue is CKR.CKR_TOKEN_NOT_PRESENT or CKR.CKR_DEVICE_REMOVED
+    public bool IsTokenGone => IsGone(ReturnValue);
+
+    /// <summary>Pkcs11Interop's exception, told in our words.</summary>
+    public static Pkcs11Exception From(LibraryException exception)
+    {
+        ArgumentNullException.ThrowIfNull(exception);
+        return new Pkcs11Exception(exception);
+    }
+
+    public static bool IsGone(CKR rv) => rv is CKR.CKR_TOKEN_NOT_PRESENT or CKR.CKR_DEVICE_REMOVED
         or CKR.CKR_SESSION_HANDLE_INVALID or CKR.CKR_SESSION_CLOSED or CKR.CKR_TOKEN_NOT_RECOGNIZED
         or CKR.CKR_SLOT_ID_INVALID or CKR.CKR_OBJECT_HANDLE_INVALID or CKR.CKR_KEY_HANDLE_INVALID;
+
+    /// <summary>The return value of a failed Cryptoki call, whichever of the two exception types says it.</summary>
+    internal static CKR? ReturnValueOf(Exception exception) => exception switch
+    {
+        Pkcs11Exception ours => ours.ReturnValue,
+        LibraryException library => library.RV,
+        _ => null,
+    };
 
     public static string NameOf(CKR rv) => Enum.IsDefined(rv) ? rv.ToString() : $"CKR 0x{(ulong)rv:X}";
 
