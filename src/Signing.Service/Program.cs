@@ -1,4 +1,5 @@
 using System.Security.Claims;
+using Microsoft.AspNetCore.Authentication.Certificate;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Signing.Service.Api;
 using Signing.Service.Authentication;
@@ -42,7 +43,7 @@ namespace Signing.Service
             builder.WebHost.ConfigureKestrel(kestrel => listeners.Configure(kestrel, builder.Configuration));
             builder.Services.AddProblemDetails(o => o.CustomizeProblemDetails = c => c.ProblemDetails.Extensions["correlationId"] = c.HttpContext.TraceIdentifier);
             builder.Services.AddExceptionHandler<SigningProblemHandler>();
-            builder.Services.AddAuthentication(ClientCertificateAuthenticationDefaults.AuthenticationScheme)
+            builder.Services.AddAuthentication(CertificateAuthenticationDefaults.AuthenticationScheme)
                 .AddClientCertificate(builder.Configuration);
             builder.Services.AddSigningPolicies();
             builder.Services.AddOpenApi();

@@ -29,6 +29,8 @@ public static partial class ServiceLogging
                 .MinimumLevel.Information()
                 .MinimumLevel.Override("Microsoft", LogEventLevel.Warning)
                 .MinimumLevel.Override("Microsoft.Hosting.Lifetime", LogEventLevel.Information)
+                // Its warnings carry the certificate's subject, a person's name; our events log the thumbprint instead.
+                .MinimumLevel.Override("Microsoft.AspNetCore.Authentication.Certificate", LogEventLevel.Error)
                 .Enrich.FromLogContext();
             if (options.LogToConsole) configuration = configuration.WriteTo.Console(new JsonFormatter(renderMessage: true));
             var logger = configuration
