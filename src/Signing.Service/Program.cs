@@ -35,7 +35,7 @@ namespace Signing.Service
             var builder = WebApplication.CreateBuilder(args);
             // Serilog only: the default console provider would print every line a second time, as text.
             builder.Logging.ClearProviders();
-            ServiceLogging.AddSerilogProvider(builder.Logging);
+            ServiceLogging.AddSerilog(builder.Services);
             configure?.Invoke(builder);
 
             var listeners = new MutualTlsListeners();
@@ -64,7 +64,8 @@ namespace Signing.Service
             if (issuance.PauseAt is { } fault)
                 app.Logger.LogWarning("fault injection is ON (Signing:FaultInjection:PauseAt={FaultPoint}): for crash tests only, never in service", fault);
 
-            app.UseCorrelationAndRequestLog();
+            app.UseCorrelationId();
+            app.UseRequestLog();
             app.UseExceptionHandler();
             app.UseStatusCodePages();
             app.UseRouting();
