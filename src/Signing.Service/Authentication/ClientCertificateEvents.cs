@@ -38,7 +38,8 @@ public sealed partial class ClientCertificateEvents(
         // The handler does not hand out its chain: build it again for the CRL issuers and the
         // issuer-based role rules. This build also keeps our rules where the handler's differ:
         // no certificate downloads unless revocation is Online, validity at our TimeProvider's time.
-        using var chain = BuildChain(certificate, context.Options, selfSigned, out var built);
+        using var chain = new X509Chain();
+        var built = BuildChain(chain, certificate, context.Options, selfSigned);
         var elements = chain.ChainElements.Select(e => e.Certificate).ToList();
         try
         {
@@ -101,10 +102,15 @@ public sealed partial class ClientCertificateEvents(
             return "Self-signed client certificates are not accepted.";
         if (!selfSigned && !options.AllowedCertificateTypes.HasFlag(CertificateTypes.Chained))
             return "CA-issued client certificates are not accepted.";
-        using var chain = BuildChain(certificate, options, selfSigned, out var built);
+        using var chain = new X509Chain();
         try
         {
-            return built ? null : DescribeChainFailure(chain.ChainStatus);
+            return BuildChain(chain, certificate, options, selfSigned) ? null : DescribeChainFailure(chain.ChainStatus);
+        }
+        catch (CryptographicException)
+        {
+            // Unreadable certificate: the generic reason is all there is to say.
+            return null;
         }
         finally
         {
@@ -113,9 +119,8 @@ public sealed partial class ClientCertificateEvents(
         }
     }
 
-    private X509Chain BuildChain(X509Certificate2 certificate, CertificateAuthenticationOptions options, bool selfSigned, out bool built)
+    private bool BuildChain(X509Chain chain, X509Certificate2 certificate, CertificateAuthenticationOptions options, bool selfSigned)
     {
-        var chain = new X509Chain();
         var policy = chain.ChainPolicy;
         if (selfSigned)
         {
@@ -141,8 +146,7 @@ public sealed partial class ClientCertificateEvents(
             policy.VerificationFlags |= X509VerificationFlags.IgnoreNotTimeValid;
         policy.VerificationTime = time.GetUtcNow().UtcDateTime;
         policy.VerificationTimeIgnored = false;
-        built = chain.Build(certificate);
-        return chain;
+        return chain.Build(certificate);
     }
 
     /// <summary>Checks the chain's certificates with our CRLs; the refusal reason, or null when none is revoked.</summary>
