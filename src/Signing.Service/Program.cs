@@ -1,4 +1,5 @@
 using System.Security.Claims;
+using Microsoft.AspNetCore.Authentication.Certificate;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Signing.Service.Api;
 using Signing.Service.Authentication;
@@ -34,7 +35,7 @@ namespace Signing.Service
             var builder = WebApplication.CreateBuilder(args);
             // Serilog only: the default console provider would print every line a second time, as text.
             builder.Logging.ClearProviders();
-            ServiceLogging.AddSerilogProvider(builder.Logging);
+            ServiceLogging.AddSerilog(builder.Services);
             configure?.Invoke(builder);
 
             var listeners = new MutualTlsListeners();
@@ -42,7 +43,7 @@ namespace Signing.Service
             builder.WebHost.ConfigureKestrel(kestrel => listeners.Configure(kestrel, builder.Configuration));
             builder.Services.AddProblemDetails(o => o.CustomizeProblemDetails = c => c.ProblemDetails.Extensions["correlationId"] = c.HttpContext.TraceIdentifier);
             builder.Services.AddExceptionHandler<SigningProblemHandler>();
-            builder.Services.AddAuthentication(ClientCertificateAuthenticationDefaults.AuthenticationScheme)
+            builder.Services.AddAuthentication(CertificateAuthenticationDefaults.AuthenticationScheme)
                 .AddClientCertificate(builder.Configuration);
             builder.Services.AddSigningPolicies();
             builder.Services.AddOpenApi();
@@ -63,7 +64,8 @@ namespace Signing.Service
             if (issuance.PauseAt is { } fault)
                 app.Logger.LogWarning("fault injection is ON (Signing:FaultInjection:PauseAt={FaultPoint}): for crash tests only, never in service", fault);
 
-            app.UseCorrelationAndRequestLog();
+            app.UseCorrelationId();
+            app.UseRequestLog();
             app.UseExceptionHandler();
             app.UseStatusCodePages();
             app.UseRouting();

@@ -1,8 +1,9 @@
-using System.Diagnostics;
 using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Http;
 using Serilog;
+using Serilog.Context;
 using Serilog.Events;
+using Serilog.Extensions.Hosting;
 using Serilog.Extensions.Logging;
 using Serilog.Formatting.Json;
 
@@ -17,55 +18,74 @@ public static partial class ServiceLogging
 {
     public const string CorrelationHeader = "X-Correlation-Id";
 
-    /// <summary>Registers the Serilog provider; a host that clears logging providers afterwards (tests) removes it again.</summary>
-    public static void AddSerilogProvider(ILoggingBuilder logging)
+    /// <summary>
+    /// Registers the service's Serilog logger as the logging provider and for the request log. A
+    /// host that clears logging providers afterwards (tests) silences both.
+    /// </summary>
+    public static void AddSerilog(IServiceCollection services)
     {
-        ArgumentNullException.ThrowIfNull(logging);
-        logging.Services.AddSingleton<ILoggerProvider>(sp =>
-        {
-            var options = sp.GetRequiredService<Issuance.IssuanceOptions>();
-            var directory = options.LogDirectory ?? Path.Combine(options.DataDirectory, "logs");
-            var configuration = new LoggerConfiguration()
-                .MinimumLevel.Information()
-                .MinimumLevel.Override("Microsoft", LogEventLevel.Warning)
-                .MinimumLevel.Override("Microsoft.Hosting.Lifetime", LogEventLevel.Information)
-                .Enrich.FromLogContext();
-            if (options.LogToConsole) configuration = configuration.WriteTo.Console(new JsonFormatter(renderMessage: true));
-            var logger = configuration
-                .WriteTo.File(new JsonFormatter(renderMessage: true), Path.Combine(directory, "service-.json"),
-                    rollingInterval: RollingInterval.Day, retainedFileCountLimit: 30)
-                .CreateLogger();
-            return new SerilogLoggerProvider(logger, dispose: true);
-        });
+        ArgumentNullException.ThrowIfNull(services);
+        // A singleton so the container flushes and closes the file when the host stops.
+        services.AddSingleton(sp => CreateLogger(sp.GetRequiredService<Issuance.IssuanceOptions>()));
+        services.AddSingleton<ILoggerProvider>(sp => new SerilogLoggerProvider(sp.GetRequiredService<Serilog.Core.Logger>()));
+        services.AddSingleton(new DiagnosticContext(null));
+        services.AddSingleton<IDiagnosticContext>(sp => sp.GetRequiredService<DiagnosticContext>());
+    }
+
+    private static Serilog.Core.Logger CreateLogger(Issuance.IssuanceOptions options)
+    {
+        var directory = options.LogDirectory ?? Path.Combine(options.DataDirectory, "logs");
+        var configuration = new LoggerConfiguration()
+            .MinimumLevel.Information()
+            .MinimumLevel.Override("Microsoft", LogEventLevel.Warning)
+            .MinimumLevel.Override("Microsoft.Hosting.Lifetime", LogEventLevel.Information)
+            // Its warnings carry the certificate's subject, a person's name; our events log the thumbprint instead.
+            .MinimumLevel.Override("Microsoft.AspNetCore.Authentication.Certificate", LogEventLevel.Error)
+            .Enrich.FromLogContext();
+        if (options.LogToConsole) configuration = configuration.WriteTo.Console(new JsonFormatter(renderMessage: true));
+        return configuration
+            .WriteTo.File(new JsonFormatter(renderMessage: true), Path.Combine(directory, "service-.json"),
+                rollingInterval: RollingInterval.Day, retainedFileCountLimit: 30)
+            .CreateLogger();
     }
 
     /// <summary>
     /// Gives every request a correlation id (the caller's X-Correlation-Id when it is a safe token,
-    /// else a new one), echoes it in the response, puts it on every log line of the request, and
-    /// logs one line per request: method, route, status, milliseconds.
+    /// else a new one), echoes it in the response and puts it on every log line of the request.
     /// </summary>
-    public static IApplicationBuilder UseCorrelationAndRequestLog(this IApplicationBuilder app) => app.Use(async (context, next) =>
+    public static IApplicationBuilder UseCorrelationId(this IApplicationBuilder app) => app.Use(async (context, next) =>
     {
         var incoming = context.Request.Headers[CorrelationHeader].ToString();
         var id = SafeId().IsMatch(incoming) ? incoming : Guid.NewGuid().ToString("N");
         context.TraceIdentifier = id;
         context.Response.Headers[CorrelationHeader] = id;
-        var logger = context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("Signing.Service.Requests");
-        using (logger.BeginScope(new Dictionary<string, object> { ["CorrelationId"] = id }))
-        {
-            var started = Stopwatch.GetTimestamp();
-            try
-            {
-                await next(context);
-            }
-            finally
-            {
-                var route = (context.GetEndpoint() as RouteEndpoint)?.RoutePattern.RawText ?? "(no route)";
-                logger.LogInformation("{Method} {Route} -> {Status} in {ElapsedMs:0.0} ms", context.Request.Method, route,
-                    context.Response.StatusCode, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
-            }
-        }
+        using (LogContext.PushProperty("CorrelationId", id))
+            await next(context);
     });
+
+    /// <summary>
+    /// One line per request: method, route pattern, status, milliseconds (Serilog's request
+    /// logging, worded as our earlier log lines). After <see cref="UseCorrelationId"/>, so the line
+    /// carries the correlation id.
+    /// </summary>
+    public static IApplicationBuilder UseRequestLog(this IApplicationBuilder app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        var services = app.ApplicationServices;
+        var serilogProviderKept = services.GetServices<ILoggerProvider>().OfType<SerilogLoggerProvider>().Any();
+        return app.UseSerilogRequestLogging(options =>
+        {
+            options.Logger = serilogProviderKept ? services.GetRequiredService<Serilog.Core.Logger>() : Serilog.Core.Logger.None;
+            options.MessageTemplate = "{Method} {Route} -> {Status} in {ElapsedMs:0.0} ms";
+            options.GetMessageTemplateProperties = (context, _, elapsedMs, status) =>
+            [
+                new LogEventProperty("Method", new ScalarValue(context.Request.Method)),
+                new LogEventProperty("Route", new ScalarValue((context.GetEndpoint() as RouteEndpoint)?.RoutePattern.RawText ?? "(no route)")),
+                new LogEventProperty("Status", new ScalarValue(status)),
+                new LogEventProperty("ElapsedMs", new ScalarValue(elapsedMs)),
+            ];
+        });
+    }
 
     [GeneratedRegex("^[A-Za-z0-9._-]{1,64}$")]
     private static partial Regex SafeId();

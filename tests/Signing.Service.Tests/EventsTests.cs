@@ -1,5 +1,7 @@
 using System.Net;
 using System.Security.Claims;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authentication.Certificate;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -9,25 +11,28 @@ using Signing.Service.Authorization;
 
 namespace Signing.Service.Tests;
 
-/// <summary>The event hooks behave as documented, over real TLS.</summary>
+/// <summary>
+/// The certificate scheme's event hooks stay free for hosts: each runs after the service's own
+/// step (CRL check and roles, reasons, the 401 problem), over real TLS.
+/// </summary>
 public sealed class EventsTests(TestPki pki) : IClassFixture<TestPki>
 {
     private async Task<(Microsoft.AspNetCore.Builder.WebApplication App, MutualTlsListeners Listeners)> StartAsync(
-        Action<ClientCertificateAuthenticationEvents> configure)
+        Action<CertificateAuthenticationEvents> configure)
     {
         var app = ServiceHost.Build([], builder =>
         {
             builder.Configuration.AddInMemoryCollection(RunningService.DefaultSettings(pki));
             builder.Logging.ClearProviders();
-            builder.Services.PostConfigure<ClientCertificateAuthenticationOptions>(
-                ClientCertificateAuthenticationDefaults.AuthenticationScheme, o => configure(o.Events));
+            builder.Services.PostConfigure<CertificateAuthenticationOptions>(
+                CertificateAuthenticationDefaults.AuthenticationScheme, o => configure(o.Events!));
         });
         await app.StartAsync();
         return (app, app.Services.GetRequiredService<MutualTlsListeners>());
     }
 
     [Fact]
-    public async Task Hooks_can_reject_a_valid_certificate_add_claims_and_write_their_own_responses()
+    public async Task Hooks_can_reject_a_valid_certificate_add_claims_and_write_their_own_challenge()
     {
         var failures = new List<string>();
         var (app, listeners) = await StartAsync(events =>
@@ -46,14 +51,9 @@ public sealed class EventsTests(TestPki pki) : IClassFixture<TestPki>
             events.OnChallenge = async context =>
             {
                 context.HandleResponse();
+                var result = await context.HttpContext.AuthenticateAsync(context.Scheme.Name);
                 context.Response.StatusCode = StatusCodes.Status401Unauthorized;
-                await context.Response.WriteAsync("custom challenge: " + context.Reason);
-            };
-            events.OnForbidden = async context =>
-            {
-                context.HandleResponse();
-                context.Response.StatusCode = StatusCodes.Status403Forbidden;
-                await context.Response.WriteAsync("custom forbidden");
+                await context.Response.WriteAsync("custom challenge: " + result.Failure?.Message);
             };
         });
         await using var _ = app;
@@ -67,9 +67,9 @@ public sealed class EventsTests(TestPki pki) : IClassFixture<TestPki>
         }
         using (var client = running.Client(pki.RoleClients[Roles.DepartmentHead]))
         {
+            // The scheme has no forbid hook: a missing role stays the 403 problem.
             using var forbidden = await client.GetAsync(running.Staff(MutualTlsAuthenticationTests.ProbeOf[Roles.Auditor]));
-            Assert.Equal(HttpStatusCode.Forbidden, forbidden.StatusCode);
-            Assert.Equal("custom forbidden", await forbidden.Content.ReadAsStringAsync());
+            await MutualTlsAuthenticationTests.AssertProblemAsync(forbidden, 403, "does not hold a role");
         }
         using (var client = running.Client(pki.RoleClients[Roles.Auditor]))
         {

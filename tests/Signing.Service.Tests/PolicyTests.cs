@@ -1,10 +1,10 @@
 using System.Security.Claims;
+using Microsoft.AspNetCore.Authentication.Certificate;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Signing.Core;
-using Signing.Service.Authentication;
 using Signing.Service.Authorization;
 
 namespace Signing.Service.Tests;
@@ -32,7 +32,7 @@ public sealed class PolicyTests
         var authorization = provider.GetRequiredService<IAuthorizationService>();
         var user = new ClaimsPrincipal(new ClaimsIdentity(
             [new Claim(ClaimTypes.Name, "x"), new Claim(ClaimTypes.Role, role)],
-            ClientCertificateAuthenticationDefaults.AuthenticationScheme, ClaimTypes.Name, ClaimTypes.Role));
+            CertificateAuthenticationDefaults.AuthenticationScheme, ClaimTypes.Name, ClaimTypes.Role));
 
         var result = await authorization.AuthorizeAsync(user, policy);
         Assert.Equal(Policies.RolesAdmitted[policy].Contains(role), result.Succeeded);

@@ -1,9 +1,11 @@
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authentication.Certificate;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
 using Signing.Core;
 using Signing.Service.Authorization;
 
@@ -11,11 +13,14 @@ namespace Signing.Service.Authentication;
 
 /// <summary>
 /// The "Authentication:ClientCertificate" configuration section as files and switches; turned
-/// into <see cref="ClientCertificateAuthenticationOptions"/> by
-/// <see cref="ClientCertificateAuthenticationExtensions.AddClientCertificate(AuthenticationBuilder, IConfiguration)"/>.
+/// into <see cref="CertificateAuthenticationOptions"/> and <see cref="ClientCertificateEvents"/> by
+/// <see cref="ClientCertificateAuthenticationExtensions.AddClientCertificate"/>.
 /// </summary>
 public sealed class ClientCertificateSettings
 {
+    /// <summary>Configuration section bound to these settings.</summary>
+    public const string ConfigurationSection = "Authentication:ClientCertificate";
+
     /// <summary>PEM (one or more certificates) or DER files of the trusted client CA roots.</summary>
     public List<string> TrustedCaCertificates { get; } = [];
 
@@ -25,45 +30,41 @@ public sealed class ClientCertificateSettings
     public CertificateTypes AllowedCertificateTypes { get; set; } = CertificateTypes.Chained;
     public bool ValidateCertificateUse { get; set; } = true;
     public bool ValidateValidityPeriod { get; set; } = true;
+
+    /// <summary>
+    /// NoCheck: no revocation check. Offline (default): our CRL files through
+    /// <see cref="CrlRevocationChecker"/>. Online: the CRL files as with Offline, and the chain also
+    /// fetches CRLs/OCSP from the certificates' distribution points.
+    /// </summary>
     public X509RevocationMode RevocationMode { get; set; } = X509RevocationMode.Offline;
+
     public X509RevocationFlag RevocationFlag { get; set; } = X509RevocationFlag.ExcludeRoot;
+
+    /// <summary>CustomRootTrust (default): only the configured client CAs anchor chains. System: the machine's root store.</summary>
     public X509ChainTrustMode ChainTrustValidationMode { get; set; } = X509ChainTrustMode.CustomRootTrust;
+
+    /// <summary>
+    /// When a CRL for an issuer is missing, unreadable, badly signed or stale, refuse the
+    /// certificate (fail closed). Default true; turning it off only logs a warning.
+    /// </summary>
     public bool FailWhenRevocationUnknown { get; set; } = true;
 }
 
-/// <summary>Registration of the client-certificate scheme.</summary>
+/// <summary>Registration of Microsoft's certificate scheme with this service's rules.</summary>
 public static class ClientCertificateAuthenticationExtensions
 {
-    /// <summary>Adds the scheme <see cref="ClientCertificateAuthenticationDefaults.AuthenticationScheme"/> configured in code.</summary>
-    public static AuthenticationBuilder AddClientCertificate(
-        this AuthenticationBuilder builder, Action<ClientCertificateAuthenticationOptions>? configure = null)
-        => builder.AddClientCertificate(ClientCertificateAuthenticationDefaults.AuthenticationScheme, configure);
-
-    /// <summary>Adds the scheme under <paramref name="scheme"/> configured in code.</summary>
-    public static AuthenticationBuilder AddClientCertificate(
-        this AuthenticationBuilder builder, string scheme, Action<ClientCertificateAuthenticationOptions>? configure)
-    {
-        ArgumentNullException.ThrowIfNull(builder);
-        builder.Services.TryAddSingleton(TimeProvider.System);
-        builder.Services.TryAddSingleton<CrlRevocationChecker>();
-        builder.Services.TryAddSingleton<CertificateRoleMapper>();
-        builder.Services.AddOptions<CrlRevocationOptions>();
-        builder.Services.AddOptions<RoleMappingOptions>();
-        return builder.AddScheme<ClientCertificateAuthenticationOptions, ClientCertificateAuthenticationHandler>(scheme, configure);
-    }
-
     /// <summary>
-    /// Adds the scheme from configuration: <c>Authentication:ClientCertificate</c> (switches and
-    /// certificate files), <c>Authentication:ClientCertificate:Crl</c> (CRL files) and
-    /// <c>Authorization</c> (role mapping). Unreadable files and contradictions fail here, at startup.
+    /// Adds the scheme <see cref="CertificateAuthenticationDefaults.AuthenticationScheme"/> from
+    /// configuration: <c>Authentication:ClientCertificate</c> (switches and certificate files),
+    /// <c>Authentication:ClientCertificate:Crl</c> (CRL files) and <c>Authorization</c> (role
+    /// mapping). Unreadable files and contradictions fail here, at startup.
     /// </summary>
     public static AuthenticationBuilder AddClientCertificate(this AuthenticationBuilder builder, IConfiguration configuration)
     {
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentNullException.ThrowIfNull(configuration);
-        var section = configuration.GetSection(ClientCertificateAuthenticationDefaults.ConfigurationSection);
         var settings = new ClientCertificateSettings();
-        section.Bind(settings, o => o.ErrorOnUnknownConfiguration = false);
+        configuration.GetSection(ClientCertificateSettings.ConfigurationSection).Bind(settings, o => o.ErrorOnUnknownConfiguration = false);
         var crlSection = configuration.GetSection(CrlRevocationOptions.ConfigurationSection);
         var crlFiles = crlSection.GetSection(nameof(CrlRevocationOptions.Files)).Get<List<string>>() ?? [];
 
@@ -77,9 +78,12 @@ public static class ClientCertificateAuthenticationExtensions
         if (trusted.Count == 0 && settings.ChainTrustValidationMode == X509ChainTrustMode.CustomRootTrust
             && settings.AllowedCertificateTypes.HasFlag(CertificateTypes.Chained))
             throw new SigningException(
-                $"{ClientCertificateAuthenticationDefaults.ConfigurationSection}:TrustedCaCertificates is empty: no client certificate could be trusted. " +
+                $"{ClientCertificateSettings.ConfigurationSection}:TrustedCaCertificates is empty: no client certificate could be trusted. " +
                 "List the client CAs' root certificate files.");
 
+        builder.Services.TryAddSingleton(TimeProvider.System);
+        builder.Services.TryAddSingleton<CrlRevocationChecker>();
+        builder.Services.TryAddSingleton<CertificateRoleMapper>();
         builder.Services.Configure<CrlRevocationOptions>(crl =>
         {
             crl.Files.AddRange(crlFiles.Select(Path.GetFullPath));
@@ -87,15 +91,19 @@ public static class ClientCertificateAuthenticationExtensions
                 crl.ReloadCheckInterval = TimeSpan.Parse(interval, System.Globalization.CultureInfo.InvariantCulture);
         });
         builder.Services.Configure<RoleMappingOptions>(configuration.GetSection(RoleMappingOptions.ConfigurationSection));
-        return builder.AddClientCertificate(options =>
+        builder.Services.AddOptions<CertificateAuthenticationOptions>(CertificateAuthenticationDefaults.AuthenticationScheme)
+            .Configure<CrlRevocationChecker, CertificateRoleMapper, TimeProvider, ILogger<ClientCertificateEvents>>(
+                (options, checker, mapper, time, logger) => options.Events = new ClientCertificateEvents(settings, checker, mapper, time, logger));
+        return builder.AddCertificate(options =>
         {
             options.AllowedCertificateTypes = settings.AllowedCertificateTypes;
             options.ValidateCertificateUse = settings.ValidateCertificateUse;
             options.ValidateValidityPeriod = settings.ValidateValidityPeriod;
-            options.RevocationMode = settings.RevocationMode;
+            // The handler's chain can only check revocation through the OS, which cannot read our
+            // CRL files: it checks only when Online is asked for; the CRL files are checked by the events.
+            options.RevocationMode = settings.RevocationMode == X509RevocationMode.Online ? X509RevocationMode.Online : X509RevocationMode.NoCheck;
             options.RevocationFlag = settings.RevocationFlag;
             options.ChainTrustValidationMode = settings.ChainTrustValidationMode;
-            options.FailWhenRevocationUnknown = settings.FailWhenRevocationUnknown;
             options.CustomTrustStore = trusted;
             options.AdditionalChainCertificates = intermediates;
         });
@@ -106,7 +114,7 @@ public static class ClientCertificateAuthenticationExtensions
         var collection = new X509Certificate2Collection();
         foreach (var path in paths)
         {
-            var where = $"{ClientCertificateAuthenticationDefaults.ConfigurationSection}:{key}";
+            var where = $"{ClientCertificateSettings.ConfigurationSection}:{key}";
             if (!File.Exists(path)) throw new SigningException($"{where}: certificate file '{path}' does not exist.");
             try
             {

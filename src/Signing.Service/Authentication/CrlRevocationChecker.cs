@@ -106,7 +106,7 @@ public sealed class CrlRevocationChecker
                 problem = "the CRL for the issuing CA has unsupported critical extensions";
                 continue;
             }
-            if (crl.NextUpdate?.Value is not DateTime nextUpdate || AsUtc(nextUpdate) <= now)
+            if (crl.NextUpdate is not DateTime nextUpdate || AsUtc(nextUpdate) <= now)
             {
                 problem = "the CRL for the issuing CA is out of date";
                 continue;
@@ -192,7 +192,7 @@ public sealed class CrlRevocationChecker
                 .Select(crl => new LoadedCrl(path, crl)).ToList();
             if (crls.Count == 0) throw new IOException("no CRL in the file");
             foreach (var c in crls)
-                _logger.LogInformation("Loaded CRL {CrlPath} of {Issuer}, next update {NextUpdate:o}", path, c.Crl.IssuerDN, c.Crl.NextUpdate?.Value);
+                _logger.LogInformation("Loaded CRL {CrlPath} of {Issuer}, next update {NextUpdate:o}", path, c.Crl.IssuerDN, c.Crl.NextUpdate);
             return crls;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or Org.BouncyCastle.Security.Certificates.CrlException

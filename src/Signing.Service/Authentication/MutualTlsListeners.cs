@@ -14,7 +14,7 @@ namespace Signing.Service.Authentication;
 /// "Service:ServerCertificate" (Path to a PKCS#12 file with Password or PasswordFile, or a PEM
 /// certificate with KeyPath). The staff listener requires a client certificate in the TLS
 /// handshake (no certificate, no connection); its trust decision is left to
-/// <see cref="ClientCertificateAuthenticationHandler"/> so that a rejected certificate gets a
+/// the certificate authentication scheme (<see cref="ClientCertificateEvents"/>) so that a rejected certificate gets a
 /// 401 problem with a reason instead of a bare TLS alert. The public listener asks for none.
 /// Each connection is tagged with <see cref="ServiceListenerFeature"/>.
 /// </summary>

@@ -1,6 +1,6 @@
+using Microsoft.AspNetCore.Authentication.Certificate;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.Extensions.DependencyInjection;
-using Signing.Service.Authentication;
 
 namespace Signing.Service.Authorization;
 
@@ -51,19 +51,21 @@ public static class Policies
     /// <summary>
     /// Registers the policies, each requiring a principal authenticated by the client-certificate
     /// scheme with one of the policy's roles, and a fallback policy (authenticated by that scheme) for
-    /// endpoints that forgot to name one; public endpoints opt out with AllowAnonymous.
+    /// endpoints that forgot to name one; public endpoints opt out with AllowAnonymous. A forbidden
+    /// result is answered by <see cref="ProblemAuthorizationResultHandler"/>.
     /// </summary>
     public static AuthorizationBuilder AddSigningPolicies(this IServiceCollection services)
     {
+        services.AddSingleton<IAuthorizationMiddlewareResultHandler, ProblemAuthorizationResultHandler>();
         var builder = services.AddAuthorizationBuilder();
         foreach (var (policy, roles) in RolesAdmitted)
         {
             builder.AddPolicy(policy, p => p
-                .AddAuthenticationSchemes(ClientCertificateAuthenticationDefaults.AuthenticationScheme)
+                .AddAuthenticationSchemes(CertificateAuthenticationDefaults.AuthenticationScheme)
                 .RequireAuthenticatedUser()
                 .RequireRole(roles));
         }
-        builder.SetFallbackPolicy(new AuthorizationPolicyBuilder(ClientCertificateAuthenticationDefaults.AuthenticationScheme)
+        builder.SetFallbackPolicy(new AuthorizationPolicyBuilder(CertificateAuthenticationDefaults.AuthenticationScheme)
             .RequireAuthenticatedUser()
             .Build());
         return builder;
