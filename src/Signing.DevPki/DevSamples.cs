@@ -1,3 +1,5 @@
+using Signing.Core.IO;
+
 namespace Signing.DevPki;
 
 /// <summary>
@@ -27,16 +29,9 @@ public static class DevSamples
     public static void WriteImages(string directory)
     {
         Directory.CreateDirectory(directory);
-        Core.IO.AtomicFile.WriteIfChanged(Path.Combine(directory, "seal.png"), SealImage);
-        Core.IO.AtomicFile.WriteIfChanged(Path.Combine(directory, "signature.png"), SignatureImage);
+        AtomicFile.WriteIfChanged(Path.Combine(directory, "seal.png"), SealImage);
+        AtomicFile.WriteIfChanged(Path.Combine(directory, "signature.png"), SignatureImage);
     }
 
-    private static byte[] Read(string logicalName)
-    {
-        using var stream = typeof(DevSamples).Assembly.GetManifestResourceStream(logicalName)
-            ?? throw new InvalidOperationException($"{logicalName} is missing from Signing.DevPki");
-        using var copy = new MemoryStream();
-        stream.CopyTo(copy);
-        return copy.ToArray();
-    }
+    private static byte[] Read(string logicalName) => EmbeddedResource.Read(typeof(DevSamples).Assembly, logicalName);
 }

@@ -1,5 +1,5 @@
 using System.Collections.Concurrent;
-using Signing.Core;
+using Signing.Core.IO;
 
 namespace Signing.Fonts;
 
@@ -51,13 +51,5 @@ public static class SerifFonts
         foreach (var face in Enum.GetValues<SerifFace>()) _ = Program(face);
     }
 
-    private static byte[] Read(string name)
-    {
-        var logicalName = $"Signing.Fonts.{name}.ttf";
-        using var stream = typeof(SerifFonts).Assembly.GetManifestResourceStream(logicalName)
-            ?? throw new SigningException($"The font {name} is missing from {typeof(SerifFonts).Assembly.GetName().Name}; the build is incomplete.");
-        using var copy = new MemoryStream(checked((int)stream.Length));
-        stream.CopyTo(copy);
-        return copy.ToArray();
-    }
+    private static byte[] Read(string name) => EmbeddedResource.Read(typeof(SerifFonts).Assembly, $"Signing.Fonts.{name}.ttf");
 }

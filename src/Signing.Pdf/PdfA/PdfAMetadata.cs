@@ -5,6 +5,7 @@ using System.Xml;
 using System.Xml.Linq;
 using PdfSharp.Pdf;
 using PdfSharp.Pdf.Advanced;
+using Signing.Core.IO;
 
 namespace Signing.Pdf.PdfA;
 
@@ -21,7 +22,7 @@ internal static class PdfAMetadata
     public const string CreatorTool = "Signing result renderer";
     public const string EmbeddedFileName = "decision.json";
 
-    internal static readonly Lazy<byte[]> SrgbProfile = new(() => EmbeddedResources.Read("Signing.Pdf.Icc.sRGB.icc"));
+    internal static readonly Lazy<byte[]> SrgbProfile = new(() => EmbeddedResource.Read(typeof(PdfAMetadata).Assembly, "Signing.Pdf.Icc.sRGB.icc"));
 
     public static void Apply(PdfDocument doc, DocumentFacts facts, byte[] decisionJson)
     {

@@ -4,6 +4,7 @@ using System.Text.Json.Serialization;
 using System.Text.RegularExpressions;
 using Signing.Core;
 using Signing.Core.Decisions;
+using Signing.Core.IO;
 
 namespace Signing.Pdf.Templates;
 
@@ -243,7 +244,7 @@ public sealed class TemplateCatalog
         var all = new Dictionary<string, TemplateDefinition>(StringComparer.Ordinal);
         foreach (var name in asm.GetManifestResourceNames().Where(n => n.StartsWith("Signing.Pdf.Templates.", StringComparison.Ordinal)).Order(StringComparer.Ordinal))
         {
-            var t = Parse(EmbeddedResources.Read(name), name);
+            var t = Parse(EmbeddedResource.Read(typeof(TemplateCatalog).Assembly, name), name);
             all.Add(t.Id, t);
         }
 
