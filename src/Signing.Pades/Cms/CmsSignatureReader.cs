@@ -135,7 +135,14 @@ public static class CmsSignatureReader
             {
                 var tag = certs.PeekTag();
                 var raw = certs.ReadEncodedValue();
-                if (tag.HasSameClassAndValue(Asn1Tag.Sequence)) certificates.Add(SharedCertificates.Load(raw.Span));
+                if (!tag.HasSameClassAndValue(Asn1Tag.Sequence)) continue;
+                var certificate = SharedCertificates.Load(raw.Span);
+
+                // Some fields decode lazily; a certificate that cannot be read makes the CMS unreadable here, not a crash later.
+                _ = certificate.NotBefore;
+                _ = certificate.NotAfter;
+                _ = certificate.PublicKey.Oid.Value;
+                certificates.Add(certificate);
             }
         }
 

@@ -36,6 +36,9 @@ public enum ModificationKind
     /// <summary>A signature field (or its signature) of an earlier revision is gone.</summary>
     SIGNATURE_FIELD_REMOVED,
 
+    /// <summary>One signature dictionary is the /V of more than one field, so a field that nobody signed looks signed.</summary>
+    SIGNATURE_SHARED_BY_FIELDS,
+
     /// <summary>Any other object of the signed revision was redefined.</summary>
     OBJECT_REDEFINED,
 

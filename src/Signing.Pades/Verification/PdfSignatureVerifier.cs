@@ -61,7 +61,7 @@ public static class PdfSignatureVerifier
         {
             file.CheckTime();
             var (f, result, covered) = checks[i];
-            var findings = new List<Modification>();
+            var findings = new List<Modification>(f.SharedWith);
             var allowedNotes = new List<string>();
             if (result.ByteRange.Ok)
             {
@@ -102,7 +102,7 @@ public static class PdfSignatureVerifier
             : results.Any(r => r.Indication == Indication.TOTAL_FAILED) ? Indication.TOTAL_FAILED
             : results.All(r => r.Indication == Indication.TOTAL_PASSED) ? Indication.TOTAL_PASSED
             : Indication.INDETERMINATE;
-        var modifications = judged.OrderBy(j => j.Key).SelectMany(j => j.Value.Findings).Concat(history.StructuralFindings).Distinct().ToList();
+        var modifications = judged.OrderBy(j => j.Key).SelectMany(j => j.Value.Findings).Concat(history.StructuralFindings).Concat(found.Signatures.SelectMany(f => f.SharedWith)).Distinct().ToList();
         return new VerificationReport
         {
             FileLength = pdf.LongLength,
@@ -153,7 +153,11 @@ public static class PdfSignatureVerifier
     }
 
     /// <summary>A signature dictionary as first seen in some revision's AcroForm.</summary>
-    internal sealed record FoundSignature(string Name, PdfDictionary Field, int? FieldObjectNumber, PdfReference? SignatureReference, PdfDictionary? Signature, XrefEntry? SignatureEntry, int FirstRevision, bool InLastRevision);
+    internal sealed record FoundSignature(string Name, PdfDictionary Field, int? FieldObjectNumber, PdfReference? SignatureReference, PdfDictionary? Signature, XrefEntry? SignatureEntry, int FirstRevision, bool InLastRevision)
+    {
+        /// <summary>Other fields that name the same signature dictionary (a field that borrows a signature looks signed).</summary>
+        public IReadOnlyList<Modification> SharedWith { get; init; } = [];
+    }
 
     internal sealed record FoundSignatures(
         List<FoundSignature> Signatures,
@@ -167,6 +171,7 @@ public static class PdfSignatureVerifier
         var order = new List<string>();
         var keysByRevision = new Dictionary<int, HashSet<string>>();
         var fieldsByRevision = new Dictionary<int, List<(string, int?, string)>> { [0] = [] };
+        var shared = new List<(string Key, int Revision, int? Field, string Name)>();
         for (var revision = 1; revision <= history.Count; revision++)
         {
             var keys = new HashSet<string>(StringComparer.Ordinal);
@@ -205,7 +210,7 @@ public static class PdfSignatureVerifier
                 var key = entry is { IsInUse: true, InObjectStream: false } plain ? "at:" + plain.Offset
                     : sigRef is not null ? $"obj:{sigRef.ObjectNumber}:{sig}"
                     : $"direct:{name}:{sig}";
-                keys.Add(key);
+                if (!keys.Add(key)) shared.Add((key, revision, number, name));
                 fields.Add((key, number, name));
                 if (!byKey.ContainsKey(key))
                 {
@@ -216,7 +221,11 @@ public static class PdfSignatureVerifier
         }
 
         var last = keysByRevision.TryGetValue(history.Count, out var lastKeys) ? lastKeys : [];
-        var list = order.Select(k => byKey[k] with { InLastRevision = last.Contains(k) }).ToList();
+        var list = order.Select(k => byKey[k] with
+        {
+            InLastRevision = last.Contains(k),
+            SharedWith = shared.Where(x => x.Key == k).Select(x => new Modification(x.Revision, x.Field, ModificationKind.SIGNATURE_SHARED_BY_FIELDS, $"the signature is also the /V of field '{x.Name}', which then looks signed")).ToList(),
+        }).ToList();
         return new FoundSignatures(list, keysByRevision, fieldsByRevision);
     }
 
@@ -379,14 +388,21 @@ public static class PdfSignatureVerifier
     private static string? CryptoWeakness(CmsSignature cms, X509Certificate2 signer)
     {
         if (cms.UsesWeakDigest) return $"The signature uses a broken digest algorithm ({cms.DigestAlgorithmOid} / {cms.SignatureAlgorithmOid}); SHA-256 or stronger is required.";
-        using (var rsa = signer.GetRSAPublicKey())
+        try
         {
-            if (rsa is not null && rsa.KeySize < MinimumRsaBits) return $"The signer's RSA key has {rsa.KeySize} bits; at least {MinimumRsaBits} are required.";
-        }
+            using (var rsa = signer.GetRSAPublicKey())
+            {
+                if (rsa is not null && rsa.KeySize < MinimumRsaBits) return $"The signer's RSA key has {rsa.KeySize} bits; at least {MinimumRsaBits} are required.";
+            }
 
-        using (var ec = signer.GetECDsaPublicKey())
+            using (var ec = signer.GetECDsaPublicKey())
+            {
+                if (ec is not null && ec.KeySize < MinimumEcBits) return $"The signer's EC key has {ec.KeySize} bits; at least {MinimumEcBits} are required.";
+            }
+        }
+        catch (CryptographicException)
         {
-            if (ec is not null && ec.KeySize < MinimumEcBits) return $"The signer's EC key has {ec.KeySize} bits; at least {MinimumEcBits} are required.";
+            return "The signer's public key cannot be read.";
         }
 
         return null;
@@ -489,6 +505,19 @@ public static class PdfSignatureVerifier
 
     private static TimestampCheck CheckTimestamp(CmsSignature cms, VerificationPolicy policy)
     {
+        try
+        {
+            return CheckTimestampToken(cms, policy);
+        }
+        catch (CryptographicException)
+        {
+            // A token whose certificates or key cannot be decoded is an invalid timestamp, not a crash.
+            return new TimestampCheck(true, false, null, false, null, false, "the timestamp token's certificates cannot be read");
+        }
+    }
+
+    private static TimestampCheck CheckTimestampToken(CmsSignature cms, VerificationPolicy policy)
+    {
         var attr = cms.Unsigned(Oids.SignatureTimeStampToken);
         if (attr is null || attr.Values.Count == 0) return new TimestampCheck(false, false, null, false, null, false, null);
 
@@ -544,7 +573,17 @@ public static class PdfSignatureVerifier
         chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
         chain.ChainPolicy.VerificationTime = at.UtcDateTime;
         chain.ChainPolicy.DisableCertificateDownloads = true;
-        var ok = chain.Build(cert);
+        bool ok;
+        try
+        {
+            ok = chain.Build(cert);
+        }
+        catch (CryptographicException)
+        {
+            // A certificate in the CMS that OpenSSL cannot process (e.g. a damaged key): no chain, not a crash.
+            return new ChainCheck(false, "a certificate of the chain cannot be processed", []);
+        }
+
         var status = ok ? "valid" : string.Join("; ", chain.ChainStatus.Select(s => s.Status.ToString()).Distinct());
         var path = chain.ChainElements.Select(e => e.Certificate.Subject).ToArray();
         return new ChainCheck(ok, status, path);
