@@ -41,9 +41,17 @@ internal sealed class RevisionHistory
         for (var at = data.AsSpan().IndexOf(marker); at >= 0;)
         {
             file.CheckTime();
-            var (value, end) = ReadMarker(data, at + marker.Length);
-            if (value is { } v && chain.Contains(v)) ends.Add(end);
-            else if (value is > 0) outsideChain.Add(at);
+            var (value, end, hasEof) = ReadMarker(data, at + marker.Length);
+            if (value is { } v && chain.Contains(v))
+            {
+                ends.Add(end);
+            }
+            else if (value is > 0)
+            {
+                // Still a revision as it was written (its signatures must be reported), but one the chain skips.
+                outsideChain.Add(at);
+                if (hasEof) ends.Add(end);
+            }
             var next = data.AsSpan(at + marker.Length).IndexOf(marker);
             at = next < 0 ? -1 : at + marker.Length + next;
         }
@@ -60,6 +68,7 @@ internal sealed class RevisionHistory
         foreach (var position in outsideChain)
         {
             var revision = ends.FindIndex(e => e > position) + 1;
+            if (revision > 0 && revision < ends.Count) revision++; // the revision after the one it ends is the one that skips it
             if (revision <= 0) revision = ends.Count + 1;
             structural.Add(new Modification(revision, null, ModificationKind.REVISION_OUTSIDE_CHAIN, $"a startxref at byte {position} names a cross-reference section that the file's /Prev chain skips"));
         }
@@ -70,21 +79,21 @@ internal sealed class RevisionHistory
     private static ReadOnlySpan<byte> WhitespaceBytes => " \t\r\n\f\0"u8;
 
     /// <summary>Reads "n %%EOF" after "startxref": the offset and the position past %%EOF and one end-of-line.</summary>
-    private static (long? Value, long End) ReadMarker(byte[] data, int position)
+    private static (long? Value, long End, bool HasEof) ReadMarker(byte[] data, int position)
     {
         var p = position;
         while (p < data.Length && PdfObjectParser.IsWhitespace(data[p])) p++;
         var start = p;
         long value = 0;
         while (p < data.Length && data[p] is >= (byte)'0' and <= (byte)'9' && p - start < 18) value = (value * 10) + (data[p++] - '0');
-        if (p == start) return (null, p);
+        if (p == start) return (null, p, false);
         var afterNumber = p;
         while (p < data.Length && PdfObjectParser.IsWhitespace(data[p])) p++;
-        if (!data.AsSpan(p).StartsWith("%%EOF"u8)) return (value, afterNumber);
+        if (!data.AsSpan(p).StartsWith("%%EOF"u8)) return (value, afterNumber, false);
         p += 5;
         if (p < data.Length && data[p] == '\r') p++;
         if (p < data.Length && data[p] == '\n') p++;
-        return (value, p);
+        return (value, p, true);
     }
 
     /// <summary>1-based revision that ends at <paramref name="end"/> (allowing only whitespace in between), or null.</summary>
