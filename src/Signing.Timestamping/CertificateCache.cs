@@ -73,9 +73,11 @@ public static class PublicKeyCache
     {
         ArgumentNullException.ThrowIfNull(certificate);
         var pool = Pools.GetValue(certificate, static c => new KeyPool(c));
-        var key = pool.Rent();
+        AsymmetricAlgorithm? key = null;
         try
         {
+            // A malformed public key fails here, inside the try: it is a wrong signature, not a crash.
+            key = pool.Rent();
             return (key, check) switch
             {
                 (RSA rsa, SignatureCheck.RsaPkcs1) => rsa.VerifyHash(hash, signature, hashAlgorithm, RSASignaturePadding.Pkcs1),

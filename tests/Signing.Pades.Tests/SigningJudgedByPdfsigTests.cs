@@ -103,7 +103,7 @@ public sealed class SigningJudgedByPdfsigTests
         var seal = report.Signatures.Single(s => s.FieldName == "AgencySeal");
         Assert.Equal(2, head.Revision);
         Assert.False(head.CoversWholeDocument);
-        Assert.Equal(LaterChangesAssessment.SIGNATURES_AND_ANNOTATIONS_ONLY, head.LaterChanges.Assessment);
+        Assert.Equal(LaterChangesAssessment.SIGNATURES_ONLY, head.LaterChanges.Assessment);
         Assert.True(seal.CoversWholeDocument);
         Assert.Equal(Indication.TOTAL_PASSED, seal.Indication);
 
@@ -317,7 +317,7 @@ public sealed class SigningJudgedByPdfsigTests
         var json = report.ToJson();
         using var doc = JsonDocument.Parse(json);
         var root = doc.RootElement;
-        Assert.Equal(1, root.GetProperty("schemaVersion").GetInt32());
+        Assert.Equal(2, root.GetProperty("schemaVersion").GetInt32());
         Assert.Equal("TOTAL_PASSED", root.GetProperty("indication").GetString());
         var s = root.GetProperty("signatures")[0];
         foreach (var key in new[] { "fieldName", "signerSubject", "byteRange", "digestOk", "signatureOk", "signingCertificateV2Ok", "chain", "timestamp", "revision", "coversWholeDocument", "laterChanges", "indication", "subIndication", "padesLevel" })

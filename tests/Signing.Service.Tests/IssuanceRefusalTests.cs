@@ -80,6 +80,58 @@ public sealed class IssuanceRefusalTests(IssuanceFixture f) : IClassFixture<Issu
         await IssuanceFixture.AssertProblem(await Post(new byte[20 * 1024 * 1024 + 1], "application/pdf"), 413);
     }
 
+    [Fact]
+    public async Task Hostile_uploads_to_public_verify_get_a_report_or_a_422_never_a_500_and_the_service_keeps_answering()
+    {
+        using var anonymous = f.Service.Client(clientCertificate: null);
+        async Task<HttpResponseMessage> Post(byte[] body)
+        {
+            var content = new ByteArrayContent(body);
+            content.Headers.ContentType = new MediaTypeHeaderValue("application/pdf");
+            return await anonymous.PostAsync(f.Service.Public("/api/verify"), content);
+        }
+
+        static byte[] Pdf(params string[] objects)
+        {
+            var sb = new StringBuilder("%PDF-1.7\n");
+            var offsets = new List<int>();
+            for (var i = 0; i < objects.Length; i++)
+            {
+                offsets.Add(sb.Length);
+                sb.Append(i + 1).Append(" 0 obj\n").Append(objects[i]).Append("\nendobj\n");
+            }
+
+            var xref = sb.Length;
+            sb.Append("xref\n0 ").Append(objects.Length + 1).Append("\n0000000000 65535 f\r\n");
+            foreach (var o in offsets) sb.Append(o.ToString("D10", System.Globalization.CultureInfo.InvariantCulture)).Append(" 00000 n\r\n");
+            sb.Append("trailer\n<</Size ").Append(objects.Length + 1).Append("/Root 1 0 R>>\nstartxref\n").Append(xref).Append("\n%%EOF\n");
+            return Encoding.Latin1.GetBytes(sb.ToString());
+        }
+
+        var lengthLoop = Pdf("<</Type/Catalog/Pages 2 0 R>>", "<</Type/Pages/Kids[3 0 R]/Count 1>>", "<</Type/Page/Parent 2 0 R/Contents[4 0 R 5 0 R]>>",
+            "<</Length 5 0 R>>\nstream\nq Q\nendstream", "<</Length 4 0 R>>\nstream\nq Q\nendstream");
+        var pagesLoop = Pdf("<</Type/Catalog/Pages 2 0 R/AcroForm<</Fields[3 0 R]>>>>", "<</Type/Pages/Kids[2 0 R 3 0 R]/Count 1>>", "3 0 R");
+        var deep = Pdf("<</Type/Catalog/Pages 2 0 R/X " + new string('[', 100_000) + new string(']', 100_000) + ">>", "<</Type/Pages/Kids[]/Count 0>>");
+        var badXref = Encoding.Latin1.GetBytes(Encoding.Latin1.GetString(lengthLoop).Replace("/Size 6", "/Size 6/Prev 5", StringComparison.Ordinal));
+
+        foreach (var (what, body) in new[] { ("length loop", lengthLoop), ("pages loop", pagesLoop), ("deep nesting", deep), ("bad /Prev", badXref) })
+        {
+            using var response = await Post(body);
+            Assert.True(response.StatusCode is HttpStatusCode.OK or HttpStatusCode.UnprocessableEntity, $"{what}: {(int)response.StatusCode}");
+            if (response.StatusCode == HttpStatusCode.OK)
+            {
+                var json = await IssuanceFixture.Json(response, HttpStatusCode.OK);
+                Assert.NotEqual("TOTAL_PASSED", json.GetProperty("indication").GetString());
+            }
+            else
+            {
+                await IssuanceFixture.AssertProblem(response, 422, "file");
+            }
+        }
+
+        await IssuanceFixture.AssertProblem(await Post(Encoding.ASCII.GetBytes("hello, not a pdf")), 422, "file");
+    }
+
     public static TheoryData<string, string, string> NewEndpoints() => new()
     {
         { "POST", "/api/documents?signer=X", Roles.CounterStaff },

@@ -19,6 +19,11 @@ public static class Oids
     public const string Sha256 = "2.16.840.1.101.3.4.2.1";
     public const string Sha384 = "2.16.840.1.101.3.4.2.2";
     public const string Sha512 = "2.16.840.1.101.3.4.2.3";
+    public const string Sha1 = "1.3.14.3.2.26";
+    public const string Md5 = "1.2.840.113549.2.5";
+    public const string Sha1WithRsa = "1.2.840.113549.1.1.5";
+    public const string Md5WithRsa = "1.2.840.113549.1.1.4";
+    public const string EcdsaWithSha1 = "1.2.840.10045.4.1";
     public const string RsaEncryption = "1.2.840.113549.1.1.1";
     public const string Sha256WithRsa = "1.2.840.113549.1.1.11";
     public const string Sha384WithRsa = "1.2.840.113549.1.1.12";

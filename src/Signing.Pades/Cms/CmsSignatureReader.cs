@@ -37,41 +37,75 @@ public sealed class CmsSignature
 
     public CmsAttribute? Unsigned(string oid) => UnsignedAttributes.FirstOrDefault(a => a.Oid == oid);
 
-    public HashAlgorithmName DigestAlgorithm => DigestAlgorithmOid switch
+    public HashAlgorithmName DigestAlgorithm => TryGetDigestAlgorithm(out var name) ? name : throw new CryptographicException($"unsupported digest algorithm {DigestAlgorithmOid}");
+
+    /// <summary>
+    /// The digest algorithm, including SHA-1 and MD5: a verifier computes them to tell a broken
+    /// algorithm (INDETERMINATE, CRYPTO_CONSTRAINTS_FAILURE) from a broken signature.
+    /// </summary>
+    public bool TryGetDigestAlgorithm(out HashAlgorithmName name)
     {
-        Oids.Sha256 => HashAlgorithmName.SHA256,
-        Oids.Sha384 => HashAlgorithmName.SHA384,
-        Oids.Sha512 => HashAlgorithmName.SHA512,
-        _ => throw new CryptographicException($"unsupported digest algorithm {DigestAlgorithmOid}"),
-    };
+        name = DigestAlgorithmOid switch
+        {
+            Oids.Sha256 => HashAlgorithmName.SHA256,
+            Oids.Sha384 => HashAlgorithmName.SHA384,
+            Oids.Sha512 => HashAlgorithmName.SHA512,
+            Oids.Sha1 => HashAlgorithmName.SHA1,
+            Oids.Md5 => HashAlgorithmName.MD5,
+            _ => default,
+        };
+        return name != default;
+    }
+
+    /// <summary>SHA-1 or MD5 as the digest or inside the signature algorithm.</summary>
+    public bool UsesWeakDigest => DigestAlgorithmOid is Oids.Sha1 or Oids.Md5 || SignatureAlgorithmOid is Oids.Sha1WithRsa or Oids.Md5WithRsa or Oids.EcdsaWithSha1;
 
     /// <summary>The certificate the SignerInfo names (issuer+serial or subject key identifier).</summary>
     public X509Certificate2? FindSignerCertificate() => Certificates.FirstOrDefault(c =>
         SidSubjectKeyIdentifier is not null
-            ? c.Extensions.OfType<X509SubjectKeyIdentifierExtension>().FirstOrDefault()?.RawData is { } ski && new AsnReader(ski, AsnEncodingRules.DER).ReadOctetString().AsSpan().SequenceEqual(SidSubjectKeyIdentifier)
+            ? SubjectKeyIdentifier(c) is { } ski && ski.AsSpan().SequenceEqual(SidSubjectKeyIdentifier)
             : c.IssuerName.RawData.AsSpan().SequenceEqual(SidIssuer) && c.SerialNumberBytes.Span.SequenceEqual(SidSerial));
+
+    private static byte[]? SubjectKeyIdentifier(X509Certificate2 certificate)
+    {
+        if (certificate.Extensions.OfType<X509SubjectKeyIdentifierExtension>().FirstOrDefault()?.RawData is not { } raw) return null;
+        try
+        {
+            return new AsnReader(raw, AsnEncodingRules.DER).ReadOctetString();
+        }
+        catch (AsnContentException)
+        {
+            return null;
+        }
+    }
 
     /// <summary>Checks the signature value over the signed attributes with <paramref name="certificate"/>'s key.</summary>
     public bool VerifySignatureValue(X509Certificate2 certificate)
     {
         if (SignedAttributesForVerification is null) return false;
-        var hashName = SignatureAlgorithmOid switch
+        HashAlgorithmName hashName;
+        switch (SignatureAlgorithmOid)
         {
-            Oids.Sha384WithRsa or Oids.EcdsaWithSha384 => HashAlgorithmName.SHA384,
-            Oids.Sha512WithRsa or Oids.EcdsaWithSha512 => HashAlgorithmName.SHA512,
-            Oids.RsaEncryption or Oids.EcPublicKey or Oids.RsaPss => DigestAlgorithm,
-            _ => HashAlgorithmName.SHA256,
-        };
+            case Oids.Sha384WithRsa or Oids.EcdsaWithSha384: hashName = HashAlgorithmName.SHA384; break;
+            case Oids.Sha512WithRsa or Oids.EcdsaWithSha512: hashName = HashAlgorithmName.SHA512; break;
+            case Oids.Sha1WithRsa or Oids.EcdsaWithSha1: hashName = HashAlgorithmName.SHA1; break;
+            case Oids.Md5WithRsa: hashName = HashAlgorithmName.MD5; break;
+            case Oids.RsaEncryption or Oids.EcPublicKey or Oids.RsaPss:
+                if (!TryGetDigestAlgorithm(out hashName)) return false;
+                break;
+            default: hashName = HashAlgorithmName.SHA256; break;
+        }
+
         using var hasher = IncrementalHash.CreateHash(hashName);
         hasher.AppendData(SignedAttributesForVerification);
         var hash = hasher.GetHashAndReset();
         // Key objects are reused per certificate (PublicKeyCache): importing the key costs more than the check.
         return SignatureAlgorithmOid switch
         {
-            Oids.RsaEncryption or Oids.Sha256WithRsa or Oids.Sha384WithRsa or Oids.Sha512WithRsa =>
+            Oids.RsaEncryption or Oids.Sha256WithRsa or Oids.Sha384WithRsa or Oids.Sha512WithRsa or Oids.Sha1WithRsa or Oids.Md5WithRsa =>
                 PublicKeyCache.VerifyHash(certificate, hash, SignatureValue, hashName, SignatureCheck.RsaPkcs1),
             Oids.RsaPss => PublicKeyCache.VerifyHash(certificate, hash, SignatureValue, hashName, SignatureCheck.RsaPss),
-            Oids.EcdsaWithSha256 or Oids.EcdsaWithSha384 or Oids.EcdsaWithSha512 or Oids.EcPublicKey =>
+            Oids.EcdsaWithSha256 or Oids.EcdsaWithSha384 or Oids.EcdsaWithSha512 or Oids.EcdsaWithSha1 or Oids.EcPublicKey =>
                 PublicKeyCache.VerifyHash(certificate, hash, SignatureValue, hashName, SignatureCheck.EcdsaDer),
             _ => false,
         };
@@ -101,7 +135,14 @@ public static class CmsSignatureReader
             {
                 var tag = certs.PeekTag();
                 var raw = certs.ReadEncodedValue();
-                if (tag.HasSameClassAndValue(Asn1Tag.Sequence)) certificates.Add(SharedCertificates.Load(raw.Span));
+                if (!tag.HasSameClassAndValue(Asn1Tag.Sequence)) continue;
+                var certificate = SharedCertificates.Load(raw.Span);
+
+                // Some fields decode lazily; a certificate that cannot be read makes the CMS unreadable here, not a crash later.
+                _ = certificate.NotBefore;
+                _ = certificate.NotAfter;
+                _ = certificate.PublicKey.Oid.Value;
+                certificates.Add(certificate);
             }
         }
 

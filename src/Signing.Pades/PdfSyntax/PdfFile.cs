@@ -5,27 +5,27 @@ using System.Text;
 
 namespace Signing.Pades.PdfSyntax;
 
-/// <summary>Bounds for parsing untrusted PDFs.</summary>
-public sealed record PdfReadLimits
+/// <summary>
+/// Where one object's definition lives, per the cross-reference data. <see cref="StreamObjectNumber"/>
+/// is -1 for a free entry and -2 for a broken one (in use at offset 0, outside the file, or of an
+/// unknown type): a broken entry hides every older definition instead of letting it shine through,
+/// because other readers repair such entries differently (by scanning) and may show another object.
+/// </summary>
+public readonly record struct XrefEntry(bool InObjectStream, long Offset, int Generation, int StreamObjectNumber, int IndexInStream)
 {
-    public long MaxFileBytes { get; init; } = 512L * 1024 * 1024;
+    public static XrefEntry Free(int generation) => new(false, 0, generation, -1, 0);
 
-    public int MaxObjects { get; init; } = 2_000_000;
+    public static XrefEntry Broken { get; } = new(false, 0, 0, -2, 0);
 
-    public int MaxRevisions { get; init; } = 1_000;
+    public bool IsFree => StreamObjectNumber == -1;
 
-    public int MaxDecodedStreamBytes { get; init; } = 64 * 1024 * 1024;
+    public bool IsBroken => StreamObjectNumber == -2;
 
-    public TimeSpan MaxParseTime { get; init; } = TimeSpan.FromSeconds(10);
-
-    public static PdfReadLimits Default { get; } = new();
+    public bool IsInUse => StreamObjectNumber >= 0;
 }
 
-/// <summary>Where one object's current definition lives, per the cross-reference data.</summary>
-public readonly record struct XrefEntry(bool InObjectStream, long Offset, int Generation, int StreamObjectNumber, int IndexInStream);
-
-/// <summary>One cross-reference section (one revision of the file), newest first in <see cref="PdfFile.Sections"/>.</summary>
-public sealed record XrefSection(long Offset, bool IsStream, PdfDictionary Trailer, IReadOnlyList<int> ObjectNumbers);
+/// <summary>One cross-reference section (one revision of the file), newest first in <see cref="PdfFile.Sections"/>; <see cref="Entries"/> are this section's own entries.</summary>
+public sealed record XrefSection(long Offset, bool IsStream, PdfDictionary Trailer, IReadOnlyList<int> ObjectNumbers, IReadOnlyDictionary<int, XrefEntry> Entries);
 
 /// <summary>
 /// A parsed PDF file: its cross-reference data (classic tables, xref streams, hybrids, /Prev
@@ -36,14 +36,18 @@ public sealed class PdfFile
     private readonly Dictionary<int, XrefEntry> _xref = [];
     private readonly Dictionary<int, PdfObject> _cache = [];
     private readonly Dictionary<int, (byte[] Data, int[] Offsets)> _objectStreams = [];
+    private readonly HashSet<int> _loading = [];
     private readonly PdfReadLimits _limits;
-    private readonly Stopwatch _clock = Stopwatch.StartNew();
+    private readonly Stopwatch _clock;
 
-    private PdfFile(byte[] data, PdfReadLimits limits)
+    private PdfFile(byte[] data, PdfReadLimits limits, Stopwatch clock)
     {
         Data = data;
         _limits = limits;
+        _clock = clock;
     }
+
+    public PdfReadLimits Limits => _limits;
 
     public byte[] Data { get; }
 
@@ -60,17 +64,28 @@ public sealed class PdfFile
     /// <summary>One more than the highest object number in use (the trailer /Size).</summary>
     public int Size { get; private set; }
 
-    public static PdfFile Parse(byte[] data, PdfReadLimits? limits = null)
+    public static PdfFile Parse(byte[] data, PdfReadLimits? limits = null) => Parse(data, limits ?? PdfReadLimits.Default, Stopwatch.StartNew());
+
+    /// <summary>
+    /// The file as it was when the revision ending at <paramref name="end"/> was written (its
+    /// prefix), read with the same limits and the same time budget as this file.
+    /// </summary>
+    public PdfFile ParsePrefix(long end)
     {
-        limits ??= PdfReadLimits.Default;
+        if (end <= 0 || end > Data.LongLength) throw new PdfFormatException("The PDF is damaged: a revision ends outside the file.");
+        return end == Data.LongLength ? Parse(Data, _limits, _clock) : Parse(Data.AsSpan(0, (int)end).ToArray(), _limits, _clock);
+    }
+
+    private static PdfFile Parse(byte[] data, PdfReadLimits limits, Stopwatch clock)
+    {
         if (data.Length > limits.MaxFileBytes) throw new PdfFormatException($"The PDF is larger than the limit of {limits.MaxFileBytes} bytes.");
         if (data.Length < 32 || !StartsWithHeader(data)) throw new PdfFormatException("The input is not a PDF (no %PDF- header).");
-        var file = new PdfFile(data, limits);
+        var file = new PdfFile(data, limits, clock);
         try
         {
             file.ReadCrossReferences();
         }
-        catch (Exception e) when (e is IndexOutOfRangeException or ArgumentOutOfRangeException or OverflowException or InvalidDataException or FormatException)
+        catch (Exception e) when (IsMalformedInput(e))
         {
             throw new PdfFormatException("The PDF is damaged: its cross-reference data cannot be read.", e);
         }
@@ -79,6 +94,10 @@ public sealed class PdfFile
         if (file.Trailer["Root"] is not PdfReference) throw new PdfFormatException("The PDF is damaged: the trailer has no /Root.");
         return file;
     }
+
+    /// <summary>The exception types that arithmetic and indexing on malformed bytes can raise; each becomes a <see cref="PdfFormatException"/>.</summary>
+    private static bool IsMalformedInput(Exception e) =>
+        e is IndexOutOfRangeException or ArgumentOutOfRangeException or ArgumentException or OverflowException or InvalidDataException or FormatException or InvalidCastException;
 
     private static bool StartsWithHeader(byte[] data)
     {
@@ -94,7 +113,7 @@ public sealed class PdfFile
 
     public void CheckTime()
     {
-        if (_clock.Elapsed > _limits.MaxParseTime) throw new PdfFormatException("The PDF took too long to parse.");
+        if (_clock.Elapsed > _limits.MaxParseTime) throw new PdfFormatException($"The PDF took longer than the limit of {_limits.MaxParseTime.TotalSeconds:0.#} s to read.");
     }
 
     private void ReadCrossReferences()
@@ -106,7 +125,7 @@ public sealed class PdfFile
         {
             CheckTime();
             if (!visited.Add(offset)) throw new PdfFormatException("The PDF is damaged: its cross-reference sections form a loop.");
-            if (visited.Count > _limits.MaxRevisions) throw new PdfFormatException("The PDF has too many revisions.");
+            if (visited.Count > _limits.MaxRevisions) throw new PdfFormatException($"The PDF has more revisions than the limit of {_limits.MaxRevisions}.");
             if (offset < 0 || offset >= Data.Length) throw new PdfFormatException("The PDF is damaged: a cross-reference offset points outside the file.");
             var section = ReadSection(offset);
             Sections.Add(section);
@@ -128,7 +147,7 @@ public sealed class PdfFile
         var marker = "startxref"u8;
         var idx = Data.AsSpan(from).LastIndexOf(marker);
         if (idx < 0) throw new PdfFormatException("The PDF is damaged or truncated: no startxref at its end.");
-        var parser = new PdfObjectParser(Data, from + idx + marker.Length);
+        var parser = NewParser(Data, from + idx + marker.Length);
         try
         {
             return parser.ReadInteger();
@@ -141,18 +160,20 @@ public sealed class PdfFile
 
     private XrefSection ReadSection(long offset)
     {
-        var parser = new PdfObjectParser(Data, (int)offset);
+        var parser = NewParser(Data, (int)offset);
         if (parser.PeekToken() == "xref")
         {
             parser.ReadToken();
             var numbers = new List<int>();
+            var entries = new Dictionary<int, XrefEntry>();
             while (true)
             {
+                CheckTime();
                 var t = parser.PeekToken();
                 if (t == "trailer") break;
                 var first = parser.ReadInteger();
                 var count = parser.ReadInteger();
-                if (first < 0 || count < 0 || first + count > _limits.MaxObjects) throw new PdfFormatException("The PDF has too many objects.");
+                if (first < 0 || count < 0 || first + count > _limits.MaxObjects) throw new PdfFormatException($"The PDF declares more objects than the limit of {_limits.MaxObjects}.");
                 for (var i = 0; i < count; i++)
                 {
                     var off = parser.ReadInteger();
@@ -160,27 +181,41 @@ public sealed class PdfFile
                     var kind = parser.ReadToken();
                     var num = (int)(first + i);
                     numbers.Add(num);
-                    if (kind == "n" && !_xref.ContainsKey(num) && off > 0) _xref[num] = new XrefEntry(false, off, (int)gen, 0, 0);
-                    else if (kind == "f") _xref.TryAdd(num, new XrefEntry(false, 0, (int)gen, -1, 0));
-                    else if (kind != "n") throw new PdfFormatException("The PDF is damaged: bad cross-reference entry.");
+                    var entry = kind switch
+                    {
+                        "n" when off > 0 && off < Data.Length && gen is >= 0 and <= 65535 => new XrefEntry(false, off, (int)gen, 0, 0),
+                        "n" => XrefEntry.Broken,
+                        "f" => XrefEntry.Free((int)Math.Clamp(gen, 0, 65535)),
+                        _ => throw new PdfFormatException("The PDF is damaged: bad cross-reference entry."),
+                    };
+                    entries.TryAdd(num, entry);
                 }
             }
 
             parser.ExpectKeyword("trailer");
             if (parser.ReadObject() is not PdfDictionary trailer) throw new PdfFormatException("The PDF is damaged: the trailer is not a dictionary.");
 
-            // Hybrid files: the table's /XRefStm entries rank after the table, before /Prev.
+            // Hybrid files: the table's /XRefStm entries rank after the table's in-use entries, before /Prev.
             if (trailer["XRefStm"] is PdfNumber xs)
             {
                 var hybrid = ReadXrefStream(xs.AsLong());
                 numbers.AddRange(hybrid.ObjectNumbers);
+                foreach (var (num, entry) in hybrid.Entries)
+                {
+                    if (!entries.TryGetValue(num, out var inTable) || inTable.IsFree) entries[num] = entry;
+                }
             }
 
-            return new XrefSection(offset, false, trailer, numbers);
+            foreach (var (num, entry) in entries) _xref.TryAdd(num, entry);
+            return new XrefSection(offset, false, trailer, numbers, entries);
         }
 
-        return ReadXrefStream(offset);
+        var section = ReadXrefStream(offset);
+        foreach (var (num, entry) in section.Entries) _xref.TryAdd(num, entry);
+        return section;
     }
+
+    private static long? AsLong(PdfObject? o) => o is PdfNumber n && n.IsInteger ? n.AsLong() : null;
 
     private XrefSection ReadXrefStream(long offset)
     {
@@ -191,18 +226,19 @@ public sealed class PdfFile
         }
 
         var dict = stream.Dictionary;
-        var w = (dict["W"] as PdfArray)?.Items.Select(i => (int)((PdfNumber)i).AsLong()).ToArray();
+        var w = (dict["W"] as PdfArray)?.Items.Select(i => (int)Math.Clamp(AsLong(i) ?? -1, -1, 9)).ToArray();
         if (w is not { Length: 3 } || w.Any(x => x is < 0 or > 8)) throw new PdfFormatException("The PDF is damaged: bad /W in a cross-reference stream.");
-        var size = dict["Size"] is PdfNumber sz ? sz.AsLong() : 0;
-        var index = dict["Index"] is PdfArray ia ? ia.Items.Select(i => ((PdfNumber)i).AsLong()).ToArray() : [0, size];
+        var size = AsLong(dict["Size"]) ?? 0;
+        var index = dict["Index"] is PdfArray ia ? ia.Items.Select(i => AsLong(i) ?? -1).ToArray() : [0, size];
         var data = DecodeStream(stream);
         var rowLength = w[0] + w[1] + w[2];
         if (rowLength == 0) throw new PdfFormatException("The PDF is damaged: bad /W in a cross-reference stream.");
         var pos = 0;
         var numbers = new List<int>();
+        var entries = new Dictionary<int, XrefEntry>();
         for (var s = 0; s + 1 < index.Length; s += 2)
         {
-            if (index[s] < 0 || index[s + 1] < 0 || index[s] + index[s + 1] > _limits.MaxObjects) throw new PdfFormatException("The PDF has too many objects.");
+            if (index[s] < 0 || index[s + 1] < 0 || index[s] + index[s + 1] > _limits.MaxObjects) throw new PdfFormatException($"The PDF declares more objects than the limit of {_limits.MaxObjects}.");
             for (var i = 0; i < index[s + 1]; i++)
             {
                 if (pos + rowLength > data.Length) throw new PdfFormatException("The PDF is damaged: a cross-reference stream is too short.");
@@ -212,17 +248,18 @@ public sealed class PdfFile
                 pos += rowLength;
                 var num = (int)(index[s] + i);
                 numbers.Add(num);
-                if (_xref.ContainsKey(num)) continue;
-                switch (type)
+                var entry = type switch
                 {
-                    case 0: _xref[num] = new XrefEntry(false, 0, (int)f3, -1, 0); break;
-                    case 1: _xref[num] = new XrefEntry(false, f2, (int)f3, 0, 0); break;
-                    case 2: _xref[num] = new XrefEntry(true, 0, 0, (int)f2, (int)f3); break;
-                }
+                    0 => XrefEntry.Free((int)Math.Clamp(f3, 0, 65535)),
+                    1 when f2 > 0 && f2 < Data.Length && f3 is >= 0 and <= 65535 => new XrefEntry(false, f2, (int)f3, 0, 0),
+                    2 when f2 > 0 && f2 <= int.MaxValue && f3 is >= 0 and <= int.MaxValue => new XrefEntry(true, 0, 0, (int)f2, (int)f3),
+                    _ => XrefEntry.Broken,
+                };
+                entries.TryAdd(num, entry);
             }
         }
 
-        return new XrefSection(offset, true, dict, numbers);
+        return new XrefSection(offset, true, dict, numbers, entries);
     }
 
     private static long ReadField(byte[] data, int pos, int width)
@@ -236,7 +273,7 @@ public sealed class PdfFile
     public (PdfReference Id, PdfObject Value) ReadIndirectObjectAt(long offset)
     {
         if (offset < 0 || offset >= Data.Length) throw new PdfFormatException("The PDF is damaged: an object offset points outside the file.");
-        var parser = new PdfObjectParser(Data, (int)offset);
+        var parser = NewParser(Data, (int)offset);
         var num = parser.ReadInteger();
         var gen = parser.ReadInteger();
         parser.ExpectKeyword("obj");
@@ -248,13 +285,14 @@ public sealed class PdfFile
             var p = parser.Position;
             if (p < Data.Length && Data[p] == '\r') p++;
             if (p < Data.Length && Data[p] == '\n') p++;
+            // An indirect /Length that is being read already (a /Length loop) counts as wrong, not as a reason to recurse.
             var length = dict["Length"] switch
             {
                 PdfNumber n => n.AsLong(),
-                PdfReference r when r.ObjectNumber != num => (Resolve(r) as PdfNumber)?.AsLong() ?? -1,
+                PdfReference r when r.ObjectNumber != num && !_loading.Contains(r.ObjectNumber) => (Resolve(r) as PdfNumber)?.AsLong() ?? -1,
                 _ => -1,
             };
-            if (length < 0 || p + length > Data.Length || !EndstreamFollows(p + length))
+            if (length < 0 || length > Data.Length - p || !EndstreamFollows(p + length))
             {
                 // A wrong /Length: fall back to the endstream keyword.
                 var rel = Data.AsSpan(p).IndexOf("endstream"u8);
@@ -263,6 +301,7 @@ public sealed class PdfFile
                 while (length > 0 && Data[p + length - 1] is 10 or 13) length--;
             }
 
+            if (length > _limits.MaxStreamBytes) throw new PdfFormatException($"A stream in the PDF is longer than the limit of {_limits.MaxStreamBytes} bytes.");
             return (id, new PdfStream(dict, p, (int)length));
         }
 
@@ -281,7 +320,7 @@ public sealed class PdfFile
     {
         for (var hops = 0; obj is PdfReference r; hops++)
         {
-            if (hops > 32) throw new PdfFormatException("The PDF is damaged: a reference chain is too long.");
+            if (hops > _limits.MaxReferenceChainDepth) throw new PdfFormatException("The PDF is damaged: a reference chain is too long.");
             obj = GetObject(r.ObjectNumber);
         }
 
@@ -295,25 +334,43 @@ public sealed class PdfFile
         _ => null,
     };
 
+    /// <summary>
+    /// The object's definition, null when free, broken or absent. Loads nested inside one another
+    /// (an indirect /Length, an object stream) are bounded, and a load that needs itself is a
+    /// reference loop: a <see cref="PdfFormatException"/>, never a recursion.
+    /// </summary>
     public PdfObject? GetObject(int number)
     {
         CheckTime();
         if (_cache.TryGetValue(number, out var cached)) return cached;
-        if (!_xref.TryGetValue(number, out var entry) || entry.StreamObjectNumber < 0) return null;
-        PdfObject value;
-        if (entry.InObjectStream)
+        if (!_xref.TryGetValue(number, out var entry) || !entry.IsInUse) return null;
+        if (_loading.Count >= _limits.MaxReferenceChainDepth) throw new PdfFormatException("The PDF is damaged: objects refer to one another too deeply.");
+        if (!_loading.Add(number)) throw new PdfFormatException($"The PDF is damaged: object {number} refers to itself through a loop.");
+        try
         {
-            value = ReadFromObjectStream(entry.StreamObjectNumber, entry.IndexInStream);
-        }
-        else
-        {
-            var (id, v) = ReadIndirectObjectAt(entry.Offset);
-            if (id.ObjectNumber != number) throw new PdfFormatException($"The PDF is damaged: object {number} is not where the cross-reference says.");
-            value = v;
-        }
+            PdfObject value;
+            if (entry.InObjectStream)
+            {
+                value = ReadFromObjectStream(entry.StreamObjectNumber, entry.IndexInStream);
+            }
+            else
+            {
+                var (id, v) = ReadIndirectObjectAt(entry.Offset);
+                if (id.ObjectNumber != number) throw new PdfFormatException($"The PDF is damaged: object {number} is not where the cross-reference says.");
+                value = v;
+            }
 
-        _cache[number] = value;
-        return value;
+            _cache[number] = value;
+            return value;
+        }
+        catch (Exception e) when (IsMalformedInput(e))
+        {
+            throw new PdfFormatException($"The PDF is damaged: object {number} cannot be read.", e);
+        }
+        finally
+        {
+            _loading.Remove(number);
+        }
     }
 
     private PdfObject ReadFromObjectStream(int streamNumber, int index)
@@ -323,15 +380,17 @@ public sealed class PdfFile
             if (_xref.TryGetValue(streamNumber, out var e) && e.InObjectStream) throw new PdfFormatException("The PDF is damaged: nested object streams.");
             if (GetObject(streamNumber) is not PdfStream s || s.Dictionary.GetName("Type") != "ObjStm") throw new PdfFormatException("The PDF is damaged: bad object stream.");
             var data = DecodeStream(s);
-            var n = (int)((s.Dictionary["N"] as PdfNumber)?.AsLong() ?? 0);
-            var first = (int)((s.Dictionary["First"] as PdfNumber)?.AsLong() ?? 0);
-            if (n < 0 || n > _limits.MaxObjects || first < 0 || first > data.Length) throw new PdfFormatException("The PDF is damaged: bad object stream header.");
-            var header = new PdfObjectParser(data, 0, first);
+            var n = AsLong(s.Dictionary["N"]) ?? 0;
+            var first = AsLong(s.Dictionary["First"]) ?? 0;
+            if (n < 0 || n > _limits.MaxObjects || n > data.Length || first < 0 || first > data.Length) throw new PdfFormatException("The PDF is damaged: bad object stream header.");
+            var header = NewParser(data, 0, (int)first);
             var offsets = new int[n];
             for (var i = 0; i < n; i++)
             {
                 header.ReadInteger();
-                offsets[i] = first + (int)header.ReadInteger();
+                var at = first + header.ReadInteger();
+                if (at < first || at >= data.Length) throw new PdfFormatException("The PDF is damaged: bad object stream header.");
+                offsets[i] = (int)at;
             }
 
             os = (data, offsets);
@@ -339,12 +398,15 @@ public sealed class PdfFile
         }
 
         if (index < 0 || index >= os.Offsets.Length) throw new PdfFormatException("The PDF is damaged: bad object stream index.");
-        return new PdfObjectParser(os.Data, os.Offsets[index]).ReadObject();
+        return NewParser(os.Data, os.Offsets[index]).ReadObject();
     }
+
+    private PdfObjectParser NewParser(byte[] data, int position, int end = -1) => new(data, position, end, _limits.MaxNestingDepth);
 
     /// <summary>Decodes a stream's data; supports FlateDecode with PNG predictors (what xref and object streams use).</summary>
     public byte[] DecodeStream(PdfStream stream)
     {
+        if (stream.DataOffset < 0 || stream.DataLength < 0 || stream.DataLength > Data.Length - stream.DataOffset) throw new PdfFormatException("The PDF is damaged: a stream lies outside the file.");
         var raw = Data.AsSpan((int)stream.DataOffset, stream.DataLength);
         var filter = Resolve(stream.Dictionary["Filter"]);
         var filters = filter switch
@@ -368,7 +430,11 @@ public sealed class PdfFile
                 while ((read = z.Read(buffer)) > 0)
                 {
                     output.Write(buffer, 0, read);
-                    if (output.Length > _limits.MaxDecodedStreamBytes) throw new PdfFormatException("A stream in the PDF decodes to more than the size limit.");
+                    if (output.Length > _limits.MaxDecodedStreamBytes) throw new PdfFormatException($"A stream in the PDF decodes to more than the limit of {_limits.MaxDecodedStreamBytes} bytes.");
+                    if (output.Length > _limits.DecompressionRatioFloorBytes && output.Length > (long)raw.Length * _limits.MaxDecompressionRatio)
+                    {
+                        throw new PdfFormatException($"A stream in the PDF decodes to more than {_limits.MaxDecompressionRatio} times its size (a decompression bomb).");
+                    }
                 }
             }
             catch (InvalidDataException) when (output.Length > 0)
@@ -380,12 +446,13 @@ public sealed class PdfFile
         }
 
         var parms = ResolveDictionary(stream.Dictionary["DecodeParms"]);
-        var predictor = (parms?["Predictor"] as PdfNumber)?.AsLong() ?? 1;
+        var predictor = AsLong(parms?["Predictor"]) ?? 1;
         if (predictor < 10) return inflated;
-        var columns = (int)((parms?["Columns"] as PdfNumber)?.AsLong() ?? 1);
-        var colors = (int)((parms?["Colors"] as PdfNumber)?.AsLong() ?? 1);
-        var bpc = (int)((parms?["BitsPerComponent"] as PdfNumber)?.AsLong() ?? 8);
-        return PngPredictor.Undo(inflated, columns, colors, bpc);
+        var columns = AsLong(parms?["Columns"]) ?? 1;
+        var colors = AsLong(parms?["Colors"]) ?? 1;
+        var bpc = AsLong(parms?["BitsPerComponent"]) ?? 8;
+        if (columns is < 1 or > 1 << 20 || colors is < 1 or > 32 || bpc is not (1 or 2 or 4 or 8 or 16)) throw new PdfFormatException("The PDF is damaged: bad predictor parameters in a stream.");
+        return PngPredictor.Undo(inflated, (int)columns, (int)colors, (int)bpc);
     }
 
     /// <summary>The page objects in document order (bounded walk of the page tree).</summary>

@@ -11,15 +11,19 @@ namespace Signing.Pades.PdfSyntax;
 /// </summary>
 public sealed class PdfObjectParser
 {
-    private const int MaxNesting = 64;
     private readonly byte[] _data;
     private readonly int _end;
+    private readonly int _maxNesting;
 
-    public PdfObjectParser(byte[] data, int position = 0, int end = -1)
+    /// <param name="maxNesting">Deepest array/dictionary nesting accepted (<see cref="PdfReadLimits.MaxNestingDepth"/>).</param>
+    public PdfObjectParser(byte[] data, int position = 0, int end = -1, int maxNesting = 64)
     {
+        ArgumentNullException.ThrowIfNull(data);
         _data = data;
+        _end = end < 0 || end > data.Length ? data.Length : end;
+        if (position < 0 || position > _end) throw Corrupt("a position points outside the data");
         Position = position;
-        _end = end < 0 ? data.Length : end;
+        _maxNesting = maxNesting;
     }
 
     public int Position { get; set; }
@@ -87,7 +91,7 @@ public sealed class PdfObjectParser
 
     private PdfObject ReadObject(int depth)
     {
-        if (depth > MaxNesting) throw Corrupt("objects are nested too deeply");
+        if (depth > _maxNesting) throw new PdfFormatException($"The PDF nests objects deeper than the limit of {_maxNesting}.");
         SkipWhitespaceAndComments();
         if (Position >= _end) throw Corrupt("unexpected end of data");
         var b = _data[Position];

@@ -10,45 +10,232 @@ namespace Signing.Pades.Verification;
 
 /// <summary>
 /// Verifies every signature of a PDF: ByteRange sanity, document digest, signature value,
-/// signing-certificate-v2 binding, chain to the configured anchors, signature timestamp, and
-/// what changed after each signature. Signature dictionaries are found by parsing the
-/// AcroForm (never by scanning bytes). Revocation is not checked yet (B-LT comes later).
+/// algorithm strength, signing-certificate-v2 binding, chain to the configured anchors, signature
+/// timestamp, and what changed after each signature (<see cref="SignatureChangePolicy"/>: any change
+/// no rule allows fails the signature). Signature dictionaries are found by parsing the AcroForm of
+/// every revision (never by scanning bytes), so a signature that a later revision hides is still
+/// reported. Revocation is not checked yet (B-LT comes later).
 /// </summary>
 public static class PdfSignatureVerifier
 {
+    /// <summary>The sub-indication of a signature whose document was changed after it in a way the allow-list does not permit (not in ETSI EN 319 102-1's list; see docs/verification-report.md).</summary>
+    public const string DisallowedModification = "DISALLOWED_MODIFICATION";
+
+    private const int MinimumRsaBits = 2048;
+    private const int MinimumEcBits = 256;
+
     public static VerificationReport Verify(byte[] pdf, VerificationPolicy policy)
     {
         ArgumentNullException.ThrowIfNull(pdf);
         ArgumentNullException.ThrowIfNull(policy);
         var file = PdfFile.Parse(pdf, policy.Limits);
         var now = policy.ValidationTime ?? DateTimeOffset.UtcNow;
-        var sectionOffsets = file.Sections.Select(s => s.Offset).OrderBy(o => o).ToList();
-        var results = new List<SignatureVerification>();
-        foreach (var (name, widget) in SignatureFields(file))
+        var history = RevisionHistory.Read(file);
+        var found = FindSignatures(file, history);
+        var checks = new List<(FoundSignature Found, SignatureVerification Result, int CoveredRevision)>();
+        foreach (var f in found.Signatures)
         {
             file.CheckTime();
-            results.Add(VerifyOne(file, name, widget, policy, now, sectionOffsets));
+            var result = VerifyOne(file, f, policy, now, history, out var covered);
+            checks.Add((f, result, covered));
         }
 
+        // Newest first: whether a later revision is allowed depends on whether the signature that made it passed.
+        var judged = new Dictionary<int, (List<Modification> Findings, List<string> Allowed)>();
+        var final = new SignatureVerification[checks.Count];
+        bool IsPassingSignatureOf(int revision, int objectNumber) => checks.Select((c, i) => (c, i)).Any(x =>
+            x.c.CoveredRevision == revision && x.c.Found.FirstRevision == revision && x.c.Found.SignatureReference?.ObjectNumber == objectNumber
+            && final[x.i] is { Indication: Indication.TOTAL_PASSED });
+        (List<Modification>, List<string>) Judge(int revision)
+        {
+            if (!judged.TryGetValue(revision, out var j))
+            {
+                j = JudgeRevision(history, found, revision, n => IsPassingSignatureOf(revision, n));
+                judged[revision] = j;
+            }
+
+            return j;
+        }
+
+        foreach (var i in Enumerable.Range(0, checks.Count).OrderByDescending(i => checks[i].CoveredRevision))
+        {
+            file.CheckTime();
+            var (f, result, covered) = checks[i];
+            var findings = new List<Modification>(f.SharedWith);
+            var allowedNotes = new List<string>();
+            if (result.ByteRange.Ok)
+            {
+                var coveredEnd = result.ByteRange.Values[2] + result.ByteRange.Values[3];
+                if (history.RevisionEndingAt(coveredEnd) is null)
+                {
+                    findings.Add(new(covered, null, ModificationKind.UNCOVERED_BYTES, $"the signed range ends at byte {coveredEnd}, not at the end of revision {covered}"));
+                }
+
+                for (var r = covered + 1; r <= history.Count; r++)
+                {
+                    var (rf, ra) = Judge(r);
+                    findings.AddRange(rf);
+                    allowedNotes.AddRange(ra);
+                }
+
+                findings.AddRange(history.StructuralFindings.Where(m => m.Revision > covered));
+            }
+
+            var later = new LaterChanges(
+                Math.Max(0, history.Count - covered),
+                findings.Count > 0 ? LaterChangesAssessment.DISALLOWED_CHANGES : covered < history.Count ? LaterChangesAssessment.SIGNATURES_ONLY : LaterChangesAssessment.NONE,
+                allowedNotes.Concat(findings.Select(m => $"revision {m.Revision}: {m.Detail}")).ToList());
+            var messages = result.Messages.ToList();
+            var outcome = result with { LaterChanges = later, Modifications = findings, Messages = messages };
+            if (findings.Count > 0 && result.Indication != Indication.TOTAL_FAILED)
+            {
+                messages.Add("The document was changed after this signature in ways the allow-list does not permit: what is shown is not what was signed.");
+                outcome = outcome with { Indication = Indication.TOTAL_FAILED, SubIndication = DisallowedModification };
+            }
+
+            if (!f.InLastRevision) messages.Add("This signature's field is no longer in the document's current revision.");
+            final[i] = outcome;
+        }
+
+        var results = final.ToList();
         var overall = results.Count == 0 ? Indication.INDETERMINATE
             : results.Any(r => r.Indication == Indication.TOTAL_FAILED) ? Indication.TOTAL_FAILED
             : results.All(r => r.Indication == Indication.TOTAL_PASSED) ? Indication.TOTAL_PASSED
             : Indication.INDETERMINATE;
+        var modifications = judged.OrderBy(j => j.Key).SelectMany(j => j.Value.Findings).Concat(history.StructuralFindings).Concat(found.Signatures.SelectMany(f => f.SharedWith)).Distinct().ToList();
         return new VerificationReport
         {
             FileLength = pdf.LongLength,
             FileSha256 = Convert.ToHexStringLower(SHA256.HashData(pdf)),
-            Revisions = file.Sections.Count,
+            Revisions = history.Count,
             ValidationTime = now,
             Indication = overall,
             Signatures = results,
+            Modifications = modifications,
         };
     }
 
-    /// <summary>Signature fields (terminal fields with /FT /Sig and a /V), walking /Kids with inheritance.</summary>
-    internal static List<(string Name, PdfDictionary Field)> SignatureFields(PdfFile file)
+    /// <summary>
+    /// For the signer's prepared-hash check: the disallowed changes the revisions after
+    /// <paramref name="draftLength"/> make, counting <paramref name="placeholder"/> (the not yet
+    /// signed signature dictionary those revisions add) as if it were a signature that passed.
+    /// </summary>
+    internal static List<Modification> ChangesBeyondPlaceholder(PdfFile file, long draftLength, int placeholder)
     {
-        var result = new List<(string, PdfDictionary)>();
+        var history = RevisionHistory.Read(file);
+        var draftRevision = history.RevisionEndingAt(draftLength);
+        if (draftRevision is null) return [new(1, null, ModificationKind.UNCOVERED_BYTES, "the draft does not end at a revision end")];
+        var found = FindSignatures(file, history);
+        var findings = new List<Modification>();
+        for (var r = draftRevision.Value + 1; r <= history.Count; r++) findings.AddRange(JudgeRevision(history, found, r, n => n == placeholder, SignatureChangePolicy.ForFirstSignature).Findings);
+        findings.AddRange(history.StructuralFindings.Where(m => m.Revision > draftRevision));
+        return findings;
+    }
+
+    private static (List<Modification> Findings, List<string> Allowed) JudgeRevision(RevisionHistory history, FoundSignatures found, int revision, Func<int, bool> isPassingSignature, SignatureChangePolicy? policy = null)
+    {
+        var before = history.State(revision - 1, out var beforeProblem);
+        var after = history.State(revision, out var afterProblem);
+        if (before is null || after is null)
+        {
+            return ([new(revision, null, ModificationKind.UNREADABLE_REVISION, $"revision {(before is null ? revision - 1 : revision)} cannot be read on its own: {beforeProblem ?? afterProblem}")], []);
+        }
+
+        var diff = RevisionDiff.Compare(revision, before, after);
+        var (findings, allowed) = (policy ?? SignatureChangePolicy.Default).Judge(diff, isPassingSignature);
+        var kept = found.KeysByRevision[revision];
+        foreach (var (key, fieldNumber, name) in found.FieldsByRevision[revision - 1])
+        {
+            if (!kept.Contains(key)) findings.Add(new(revision, fieldNumber, ModificationKind.SIGNATURE_FIELD_REMOVED, $"the signature field '{name}' of revision {revision - 1} (or its signature) is gone"));
+        }
+
+        return (findings, allowed);
+    }
+
+    /// <summary>A signature dictionary as first seen in some revision's AcroForm.</summary>
+    internal sealed record FoundSignature(string Name, PdfDictionary Field, int? FieldObjectNumber, PdfReference? SignatureReference, PdfDictionary? Signature, XrefEntry? SignatureEntry, int FirstRevision, bool InLastRevision)
+    {
+        /// <summary>Other fields that name the same signature dictionary (a field that borrows a signature looks signed).</summary>
+        public IReadOnlyList<Modification> SharedWith { get; init; } = [];
+    }
+
+    internal sealed record FoundSignatures(
+        List<FoundSignature> Signatures,
+        Dictionary<int, HashSet<string>> KeysByRevision,
+        Dictionary<int, List<(string Key, int? FieldObjectNumber, string Name)>> FieldsByRevision);
+
+    /// <summary>Every signature dictionary any revision's AcroForm names, once each (identified by where its definition lies), oldest revision first.</summary>
+    private static FoundSignatures FindSignatures(PdfFile file, RevisionHistory history)
+    {
+        var byKey = new Dictionary<string, FoundSignature>(StringComparer.Ordinal);
+        var order = new List<string>();
+        var keysByRevision = new Dictionary<int, HashSet<string>>();
+        var fieldsByRevision = new Dictionary<int, List<(string, int?, string)>> { [0] = [] };
+        var shared = new List<(string Key, int Revision, int? Field, string Name)>();
+        for (var revision = 1; revision <= history.Count; revision++)
+        {
+            var keys = new HashSet<string>(StringComparer.Ordinal);
+            var fields = new List<(string, int?, string)>();
+            keysByRevision[revision] = keys;
+            fieldsByRevision[revision] = fields;
+            var state = history.State(revision, out _);
+            if (state is null) continue;
+            List<(string Name, PdfDictionary Field, int? Number)> sigFields;
+            try
+            {
+                sigFields = SignatureFieldsWithNumbers(state);
+            }
+            catch (PdfFormatException)
+            {
+                state.CheckTime();
+                continue;
+            }
+
+            foreach (var (name, field, number) in sigFields)
+            {
+                var sigRef = field["V"] as PdfReference;
+                PdfDictionary? sig;
+                XrefEntry? entry = null;
+                try
+                {
+                    sig = state.ResolveDictionary(field["V"]);
+                }
+                catch (PdfFormatException)
+                {
+                    state.CheckTime();
+                    sig = null;
+                }
+
+                if (sigRef is not null && state.Xref.TryGetValue(sigRef.ObjectNumber, out var e)) entry = e;
+                var key = entry is { IsInUse: true, InObjectStream: false } plain ? "at:" + plain.Offset
+                    : sigRef is not null ? $"obj:{sigRef.ObjectNumber}:{sig}"
+                    : $"direct:{name}:{sig}";
+                if (!keys.Add(key)) shared.Add((key, revision, number, name));
+                fields.Add((key, number, name));
+                if (!byKey.ContainsKey(key))
+                {
+                    byKey[key] = new FoundSignature(name, field, number, sigRef, sig, entry, revision, false);
+                    order.Add(key);
+                }
+            }
+        }
+
+        var last = keysByRevision.TryGetValue(history.Count, out var lastKeys) ? lastKeys : [];
+        var list = order.Select(k => byKey[k] with
+        {
+            InLastRevision = last.Contains(k),
+            SharedWith = shared.Where(x => x.Key == k).Select(x => new Modification(x.Revision, x.Field, ModificationKind.SIGNATURE_SHARED_BY_FIELDS, $"the signature is also the /V of field '{x.Name}', which then looks signed")).ToList(),
+        }).ToList();
+        return new FoundSignatures(list, keysByRevision, fieldsByRevision);
+    }
+
+    /// <summary>Signature fields (terminal fields with /FT /Sig and a /V), walking /Kids with inheritance.</summary>
+    internal static List<(string Name, PdfDictionary Field)> SignatureFields(PdfFile file) =>
+        SignatureFieldsWithNumbers(file).Select(f => (f.Name, f.Field)).ToList();
+
+    private static List<(string Name, PdfDictionary Field, int? Number)> SignatureFieldsWithNumbers(PdfFile file)
+    {
+        var result = new List<(string, PdfDictionary, int?)>();
         var catalog = file.ResolveDictionary(file.Trailer["Root"]);
         if (file.ResolveDictionary(catalog?["AcroForm"]) is not { } acroForm || file.Resolve(acroForm["Fields"]) is not PdfArray fields) return result;
         var seen = new HashSet<int>();
@@ -65,20 +252,21 @@ public static class PdfSignatureVerifier
                 return;
             }
 
-            if (type == "Sig" && field["V"] is not null) result.Add((name, field));
+            if (type == "Sig" && field["V"] is not null) result.Add((name, field, (item as PdfReference)?.ObjectNumber));
         }
 
         foreach (var f in fields.Items) Walk(f, "", null, 0);
         return result;
     }
 
-    private static SignatureVerification VerifyOne(PdfFile file, string name, PdfDictionary field, VerificationPolicy policy, DateTimeOffset now, List<long> sectionOffsets)
+    private static SignatureVerification VerifyOne(PdfFile file, FoundSignature found, VerificationPolicy policy, DateTimeOffset now, RevisionHistory history, out int coveredRevision)
     {
         var messages = new List<string>();
-        var sigRef = field["V"] as PdfReference;
-        var sig = file.ResolveDictionary(field["V"]);
+        var name = found.Name;
+        var sig = found.Signature;
         var noTimestamp = new TimestampCheck(false, false, null, false, null, false, null);
         var noChanges = new LaterChanges(0, LaterChangesAssessment.NONE, []);
+        coveredRevision = found.FirstRevision;
         if (sig is null)
         {
             return Failed(name, new ByteRangeCheck([], false, "the signature dictionary is missing"), noTimestamp, noChanges, "FORMAT_FAILURE", messages);
@@ -86,10 +274,8 @@ public static class PdfSignatureVerifier
 
         var subFilter = sig.GetName("SubFilter");
         var claimed = (sig["M"] as PdfString)?.ToText();
-        var brCheck = CheckByteRange(file, sigRef, sig, out var br, out var contents);
-        var coveredEnd = brCheck.Ok ? br[2] + br[3] : 0;
-        var revision = sectionOffsets.Count(o => o < coveredEnd);
-        var later = brCheck.Ok ? AnalyzeLaterChanges(file, coveredEnd) : noChanges;
+        var brCheck = CheckByteRange(file, found.SignatureEntry, sig, out var br, out var contents);
+        if (brCheck.Ok) coveredRevision = history.RevisionContaining(br[2] + br[3]);
         var baseResult = new SignatureVerification
         {
             FieldName = name,
@@ -97,9 +283,9 @@ public static class PdfSignatureVerifier
             ClaimedSigningTime = claimed,
             ByteRange = brCheck,
             Timestamp = noTimestamp,
-            Revision = revision,
-            CoversWholeDocument = brCheck.Ok && coveredEnd == file.Data.LongLength,
-            LaterChanges = later,
+            Revision = coveredRevision,
+            CoversWholeDocument = brCheck.Ok && br[2] + br[3] == file.Data.LongLength,
+            LaterChanges = noChanges,
         };
         if (!brCheck.Ok) return baseResult with { Indication = Indication.TOTAL_FAILED, SubIndication = "FORMAT_FAILURE", Messages = messages };
         if (subFilter is not ("ETSI.CAdES.detached" or "adbe.pkcs7.detached"))
@@ -129,16 +315,24 @@ public static class PdfSignatureVerifier
 
         // Message digest over the ByteRange, streamed.
         bool digestOk;
-        try
+        if (cms.TryGetDigestAlgorithm(out var digestAlgorithm))
         {
-            using var hash = IncrementalHash.CreateHash(cms.DigestAlgorithm);
+            using var hash = IncrementalHash.CreateHash(digestAlgorithm);
             hash.AppendData(file.Data, 0, (int)br[1]);
             hash.AppendData(file.Data, (int)br[2], (int)br[3]);
             var actual = hash.GetHashAndReset();
             var claimedDigest = cms.Signed(Oids.MessageDigest)?.Values.FirstOrDefault();
-            digestOk = claimedDigest is not null && new AsnReader(claimedDigest, AsnEncodingRules.BER).ReadOctetString().AsSpan().SequenceEqual(actual);
+            try
+            {
+                digestOk = claimedDigest is not null && new AsnReader(claimedDigest, AsnEncodingRules.BER).ReadOctetString().AsSpan().SequenceEqual(actual);
+            }
+            catch (AsnContentException)
+            {
+                digestOk = false;
+                messages.Add("The message-digest attribute cannot be decoded.");
+            }
         }
-        catch (CryptographicException)
+        else
         {
             digestOk = false;
             messages.Add($"Unsupported digest algorithm {cms.DigestAlgorithmOid}.");
@@ -146,6 +340,8 @@ public static class PdfSignatureVerifier
 
         var signatureOk = signer is not null && cms.VerifySignatureValue(signer);
         if (signer is null) messages.Add("The signer's certificate is not in the CMS.");
+        var weakness = signer is null ? null : CryptoWeakness(cms, signer);
+        if (weakness is not null) messages.Add(weakness);
         var essOk = signer is not null && SigningCertificateV2Matches(cms, signer);
         if (cms.Signed(Oids.SigningTime) is not null && subFilter == "ETSI.CAdES.detached") messages.Add("A signing-time attribute is present; PAdES baseline forbids it.");
         if (cms.Signed(Oids.ContentType) is null) messages.Add("The content-type signed attribute is missing.");
@@ -164,11 +360,11 @@ public static class PdfSignatureVerifier
         }
 
         messages.Add("Revocation status was not checked (long-term validation comes with B-LT).");
-        if (later.Assessment == LaterChangesAssessment.OTHER_CHANGES) messages.Add("The document was changed after this signature in ways other than adding signatures.");
 
         var (indication, sub) =
             !digestOk ? (Indication.TOTAL_FAILED, "HASH_FAILURE")
             : !signatureOk ? (signer is null ? (Indication.INDETERMINATE, "NO_SIGNING_CERTIFICATE_FOUND") : (Indication.TOTAL_FAILED, "SIG_CRYPTO_FAILURE"))
+            : weakness is not null ? (Indication.INDETERMINATE, "CRYPTO_CONSTRAINTS_FAILURE")
             : !essOk ? (Indication.INDETERMINATE, "NO_SIGNING_CERTIFICATE_FOUND")
             : chain is not { Trusted: true } ? (Indication.INDETERMINATE, "NO_CERTIFICATE_CHAIN_FOUND")
             : timestamp.Present && !timestamp.Valid ? (Indication.INDETERMINATE, "SIG_CONSTRAINTS_FAILURE")
@@ -188,6 +384,30 @@ public static class PdfSignatureVerifier
         };
     }
 
+    /// <summary>Why the algorithms or the key are too weak to rely on (SHA-1, MD5, RSA under 2048 bits, EC under 256 bits), or null.</summary>
+    private static string? CryptoWeakness(CmsSignature cms, X509Certificate2 signer)
+    {
+        if (cms.UsesWeakDigest) return $"The signature uses a broken digest algorithm ({cms.DigestAlgorithmOid} / {cms.SignatureAlgorithmOid}); SHA-256 or stronger is required.";
+        try
+        {
+            using (var rsa = signer.GetRSAPublicKey())
+            {
+                if (rsa is not null && rsa.KeySize < MinimumRsaBits) return $"The signer's RSA key has {rsa.KeySize} bits; at least {MinimumRsaBits} are required.";
+            }
+
+            using (var ec = signer.GetECDsaPublicKey())
+            {
+                if (ec is not null && ec.KeySize < MinimumEcBits) return $"The signer's EC key has {ec.KeySize} bits; at least {MinimumEcBits} are required.";
+            }
+        }
+        catch (CryptographicException)
+        {
+            return "The signer's public key cannot be read.";
+        }
+
+        return null;
+    }
+
     private static SignatureVerification Failed(string name, ByteRangeCheck br, TimestampCheck ts, LaterChanges later, string sub, List<string> messages) => new()
     {
         FieldName = name,
@@ -200,16 +420,19 @@ public static class PdfSignatureVerifier
     };
 
     /// <summary>Starts at 0, two ascending ranges inside the file, and the gap is exactly this dictionary's /Contents string.</summary>
-    internal static ByteRangeCheck CheckByteRange(PdfFile file, PdfReference? sigRef, PdfDictionary sig, out long[] br, out byte[]? contents)
+    internal static ByteRangeCheck CheckByteRange(PdfFile file, PdfReference? sigRef, PdfDictionary sig, out long[] br, out byte[]? contents) =>
+        CheckByteRange(file, sigRef is not null && file.Xref.TryGetValue(sigRef.ObjectNumber, out var e) ? e : null, sig, out br, out contents);
+
+    private static ByteRangeCheck CheckByteRange(PdfFile file, XrefEntry? sigEntry, PdfDictionary sig, out long[] br, out byte[]? contents)
     {
         contents = null;
-        br = (file.Resolve(sig["ByteRange"]) as PdfArray)?.Items.Select(i => (file.Resolve(i) as PdfNumber)?.AsLong() ?? -1).ToArray() ?? [];
+        br = (file.Resolve(sig["ByteRange"]) as PdfArray)?.Items.Select(i => (file.Resolve(i) as PdfNumber) is { IsInteger: true } n ? n.AsLong() : -1).ToArray() ?? [];
         if (br.Length != 4) return new ByteRangeCheck(br, false, "the ByteRange does not have four numbers");
         long len = file.Data.LongLength;
         if (br[0] != 0) return new ByteRangeCheck(br, false, "the ByteRange does not start at 0");
-        if (br.Any(v => v < 0) || br[1] <= 0 || br[2] <= br[1] || br[2] + br[3] > len) return new ByteRangeCheck(br, false, "the ByteRange ranges are not ascending inside the file");
+        if (br.Any(v => v < 0 || v > len) || br[1] <= 0 || br[2] <= br[1] || br[3] > len - br[2]) return new ByteRangeCheck(br, false, "the ByteRange ranges are not ascending inside the file");
         if (sig["Contents"] is not PdfString contentsString) return new ByteRangeCheck(br, false, "the signature has no /Contents string");
-        if (sigRef is null || !file.Xref.TryGetValue(sigRef.ObjectNumber, out var entry) || entry.InObjectStream || entry.Offset >= br[1])
+        if (sigEntry is not { IsInUse: true, InObjectStream: false } entry || entry.Offset >= br[1])
         {
             return new ByteRangeCheck(br, false, "the signature dictionary is not a plain object before its /Contents");
         }
@@ -220,8 +443,18 @@ public static class PdfSignatureVerifier
             return new ByteRangeCheck(br, false, "the ByteRange gap is not this signature's /Contents");
         }
 
-        var parser = new PdfObjectParser(file.Data, (int)br[1], (int)br[2]);
-        if (parser.ReadObject() is not PdfString gap || parser.Position != br[2] || !gap.Bytes.AsSpan().SequenceEqual(contentsString.Bytes))
+        var parser = new PdfObjectParser(file.Data, (int)br[1], (int)br[2], file.Limits.MaxNestingDepth);
+        PdfObject gap;
+        try
+        {
+            gap = parser.ReadObject();
+        }
+        catch (PdfFormatException)
+        {
+            return new ByteRangeCheck(br, false, "the ByteRange gap is not a hex string");
+        }
+
+        if (gap is not PdfString gapString || parser.Position != br[2] || !gapString.Bytes.AsSpan().SequenceEqual(contentsString.Bytes))
         {
             return new ByteRangeCheck(br, false, "the ByteRange gap is not this signature's /Contents");
         }
@@ -271,6 +504,19 @@ public static class PdfSignatureVerifier
     }
 
     private static TimestampCheck CheckTimestamp(CmsSignature cms, VerificationPolicy policy)
+    {
+        try
+        {
+            return CheckTimestampToken(cms, policy);
+        }
+        catch (CryptographicException)
+        {
+            // A token whose certificates or key cannot be decoded is an invalid timestamp, not a crash.
+            return new TimestampCheck(true, false, null, false, null, false, "the timestamp token's certificates cannot be read");
+        }
+    }
+
+    private static TimestampCheck CheckTimestampToken(CmsSignature cms, VerificationPolicy policy)
     {
         var attr = cms.Unsigned(Oids.SignatureTimeStampToken);
         if (attr is null || attr.Values.Count == 0) return new TimestampCheck(false, false, null, false, null, false, null);
@@ -327,114 +573,19 @@ public static class PdfSignatureVerifier
         chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
         chain.ChainPolicy.VerificationTime = at.UtcDateTime;
         chain.ChainPolicy.DisableCertificateDownloads = true;
-        var ok = chain.Build(cert);
+        bool ok;
+        try
+        {
+            ok = chain.Build(cert);
+        }
+        catch (CryptographicException)
+        {
+            // A certificate in the CMS that OpenSSL cannot process (e.g. a damaged key): no chain, not a crash.
+            return new ChainCheck(false, "a certificate of the chain cannot be processed", []);
+        }
+
         var status = ok ? "valid" : string.Join("; ", chain.ChainStatus.Select(s => s.Status.ToString()).Distinct());
         var path = chain.ChainElements.Select(e => e.Certificate.Subject).ToArray();
         return new ChainCheck(ok, status, path);
-    }
-
-    /// <summary>
-    /// Compares each object changed after <paramref name="coveredEnd"/> with its signed version:
-    /// new objects, page /Annots, catalog /AcroForm and /DSS, AcroForm /Fields and /SigFlags, and
-    /// /V on empty signature fields are what later signatures legitimately change.
-    /// </summary>
-    internal static LaterChanges AnalyzeLaterChanges(PdfFile file, long coveredEnd)
-    {
-        var laterSections = file.Sections.Where(s => s.Offset >= coveredEnd).ToList();
-        if (coveredEnd == file.Data.LongLength) return new LaterChanges(0, LaterChangesAssessment.NONE, []);
-        if (laterSections.Count == 0)
-        {
-            return new LaterChanges(0, LaterChangesAssessment.OTHER_CHANGES, ["bytes follow the signed range without a new revision"]);
-        }
-
-        PdfFile signed;
-        try
-        {
-            signed = PdfFile.Parse(file.Data.AsSpan(0, (int)coveredEnd).ToArray());
-        }
-        catch (PdfFormatException)
-        {
-            return new LaterChanges(laterSections.Count, LaterChangesAssessment.OTHER_CHANGES, ["the signed revision cannot be parsed on its own"]);
-        }
-
-        var details = new List<string>();
-        var allowed = true;
-        var oldCatalog = signed.ResolveDictionary(signed.Trailer["Root"]);
-        var oldAcroFormNumber = (oldCatalog?["AcroForm"] as PdfReference)?.ObjectNumber;
-        var added = 0;
-        foreach (var num in laterSections.SelectMany(s => s.ObjectNumbers).Distinct().Order())
-        {
-            file.CheckTime();
-            PdfObject? before, after;
-            try
-            {
-                before = signed.GetObject(num);
-                after = file.GetObject(num);
-            }
-            catch (PdfFormatException)
-            {
-                allowed = false;
-                details.Add($"object {num} cannot be read");
-                continue;
-            }
-
-            if (before is null)
-            {
-                added++;
-                continue;
-            }
-
-            if (after is null)
-            {
-                allowed = false;
-                details.Add($"object {num} was deleted");
-                continue;
-            }
-
-            if (SameObject(signed, before, file, after)) continue;
-            var oldDict = before as PdfDictionary;
-            var newDict = after as PdfDictionary;
-            string? kind = null;
-            if (oldDict is not null && newDict is not null)
-            {
-                var type = newDict.GetName("Type");
-                if (type == "Page" && SameExcept(oldDict, newDict, "Annots")) kind = "page annotations";
-                else if (type == "Catalog" && SameExcept(oldDict, newDict, "AcroForm", "DSS")) kind = "catalog form/DSS entries";
-                else if (num == oldAcroFormNumber && SameExcept(oldDict, newDict, "Fields", "SigFlags")) kind = "form field list";
-                else if (newDict.GetName("FT") == "Sig" && oldDict["V"] is null && SameExcept(oldDict, newDict, "V", "AP")) kind = "signing of an existing empty signature field";
-            }
-
-            if (kind is null)
-            {
-                allowed = false;
-                details.Add($"object {num} ({(newDict?.GetName("Type") ?? newDict?.GetName("Subtype") ?? after.GetType().Name.Replace("Pdf", "", StringComparison.Ordinal))}) was modified");
-            }
-            else
-            {
-                details.Add($"object {num}: {kind}");
-            }
-        }
-
-        details.Insert(0, $"{added} object(s) added");
-        return new LaterChanges(laterSections.Count, allowed ? LaterChangesAssessment.SIGNATURES_AND_ANNOTATIONS_ONLY : LaterChangesAssessment.OTHER_CHANGES, details);
-    }
-
-    private static bool SameObject(PdfFile oldFile, PdfObject a, PdfFile newFile, PdfObject b)
-    {
-        if (a is PdfStream sa && b is PdfStream sb)
-        {
-            return sa.Dictionary.ToString() == sb.Dictionary.ToString()
-                && oldFile.Data.AsSpan((int)sa.DataOffset, sa.DataLength).SequenceEqual(newFile.Data.AsSpan((int)sb.DataOffset, sb.DataLength));
-        }
-
-        if (a is PdfStream || b is PdfStream) return false;
-        return a.ToString() == b.ToString();
-    }
-
-    private static bool SameExcept(PdfDictionary a, PdfDictionary b, params string[] keys)
-    {
-        var ka = a.Entries.Where(e => !keys.Contains(e.Key)).Select(e => e.Key + "=" + e.Value).Order(StringComparer.Ordinal);
-        var kb = b.Entries.Where(e => !keys.Contains(e.Key)).Select(e => e.Key + "=" + e.Value).Order(StringComparer.Ordinal);
-        return ka.SequenceEqual(kb);
     }
 }

@@ -70,10 +70,10 @@ public static class PreparedSignatureCheck
         if (fileRange[2] + fileRange[3] != prepared.LongLength) throw new SigningException("The prepared signature does not cover the whole file.");
         if (contents is null || contents.Any(b => b != 0)) throw new SigningException("The prepared signature's /Contents is not an empty placeholder.");
 
-        var changes = PdfSignatureVerifier.AnalyzeLaterChanges(file, draft.Length);
-        if (changes.Assessment != LaterChangesAssessment.SIGNATURES_AND_ANNOTATIONS_ONLY)
+        var changes = PdfSignatureVerifier.ChangesBeyondPlaceholder(file, draft.Length, sigRef.ObjectNumber);
+        if (changes.Count > 0)
         {
-            throw new SigningException("The prepared revision changes the draft beyond adding a signature: " + string.Join("; ", changes.Details.Where(d => d.Contains("modified", StringComparison.Ordinal) || d.Contains("deleted", StringComparison.Ordinal) || d.Contains("cannot", StringComparison.Ordinal))));
+            throw new SigningException("The prepared revision changes the draft beyond adding a signature: " + string.Join("; ", changes.Select(c => c.Detail)));
         }
 
         var digest = PadesSigner.HashByteRange(prepared, fileRange);

@@ -35,11 +35,11 @@ public enum LaterChangesAssessment
     /// <summary>The signature covers the whole file.</summary>
     NONE,
 
-    /// <summary>Later revisions only add signatures, signature fields/widgets, their appearances and DSS data.</summary>
-    SIGNATURES_AND_ANNOTATIONS_ONLY,
+    /// <summary>Later revisions only make changes the allow-list permits (later signatures, see docs/verification-report.md).</summary>
+    SIGNATURES_ONLY,
 
-    /// <summary>Something else changed (content, other objects): review.</summary>
-    OTHER_CHANGES,
+    /// <summary>A later revision makes a change the allow-list does not permit; the signature fails (see <see cref="SignatureVerification.Modifications"/>).</summary>
+    DISALLOWED_CHANGES,
 }
 
 public sealed record ByteRangeCheck(long[] Values, bool Ok, string? Problem);
@@ -92,6 +92,9 @@ public sealed record SignatureVerification
 
     public required LaterChanges LaterChanges { get; init; }
 
+    /// <summary>Each change after this signature's revision that the allow-list does not permit; any entry fails the signature.</summary>
+    public IReadOnlyList<Modification> Modifications { get; init; } = [];
+
     /// <summary>"B-B" or "B-T" when the structure fits the PAdES baseline.</summary>
     public string? PadesLevel { get; init; }
 
@@ -106,7 +109,7 @@ public sealed record SignatureVerification
 /// <summary>The verdict on a file: one entry per signature plus the file facts. See docs/verification-report.md.</summary>
 public sealed record VerificationReport
 {
-    public int SchemaVersion { get; init; } = 1;
+    public int SchemaVersion { get; init; } = 2;
 
     public required long FileLength { get; init; }
 
@@ -120,6 +123,9 @@ public sealed record VerificationReport
     public required Indication Indication { get; init; }
 
     public required IReadOnlyList<SignatureVerification> Signatures { get; init; }
+
+    /// <summary>Every disallowed change found in the file's later revisions and revision structure, oldest revision first.</summary>
+    public IReadOnlyList<Modification> Modifications { get; init; } = [];
 
     private static readonly JsonSerializerOptions JsonOptions = new()
     {
@@ -156,6 +162,7 @@ public sealed record VerificationReport
             sb.Append(inv, $"  Timestamp:      {(!t.Present ? "none" : t.Valid ? $"valid, {t.Time:yyyy-MM-dd HH:mm:ss zzz}, TSA {t.TsaSubject}" : "INVALID: " + t.Problem)}\n");
             sb.Append(inv, $"  Coverage:       revision {s.Revision} of {Revisions}; {(s.CoversWholeDocument ? "whole document" : $"{s.LaterChanges.LaterRevisions} later revision(s): {s.LaterChanges.Assessment}")}\n");
             foreach (var d in s.LaterChanges.Details) sb.Append(inv, $"    - {d}\n");
+            foreach (var m in s.Modifications) sb.Append(inv, $"  Modification:   revision {m.Revision}{(m.ObjectNumber is { } n ? $", object {n}" : "")}: {m.Kind}: {m.Detail}\n");
             foreach (var m in s.Messages) sb.Append(inv, $"  Note: {m}\n");
         }
 
