@@ -119,6 +119,8 @@ psql_admin <<SQL
 SELECT format('CREATE ROLE %I LOGIN', '$ROLE') WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '$ROLE')
 \gexec
 ALTER ROLE $ROLE LOGIN CREATEDB PASSWORD '$PASSWORD';
+-- DROP DATABASE ... WITH (FORCE) must be able to end an autovacuum worker on a test's database.
+GRANT pg_signal_backend TO $ROLE;
 SELECT format('CREATE DATABASE %I OWNER %I', '$ROLE', '$ROLE') WHERE NOT EXISTS (SELECT 1 FROM pg_database WHERE datname = '$ROLE')
 \gexec
 SQL
