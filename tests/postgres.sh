@@ -80,6 +80,7 @@ conn_works() {
 }
 
 if server_running && conn_works; then
+    psql_admin -c "GRANT pg_signal_backend TO $ROLE" 2>/dev/null || true
     say "already running on 127.0.0.1:$PORT ($CONN)"
     exit 0
 fi
