@@ -6,6 +6,7 @@ using Signing.Pades.Cms;
 using Signing.Pades.PdfSyntax;
 using Signing.Pades.Tests.Support;
 using Signing.Pades.Verification;
+using Signing.Testing;
 using Xunit.Abstractions;
 
 namespace Signing.Pades.Tests;
@@ -17,28 +18,10 @@ public sealed class HostileInputTests(ITestOutputHelper output)
 
     private static VerificationPolicy Policy => new() { TrustAnchors = Pki.TrustAnchors };
 
-    /// <summary>A small PDF whose body is <paramref name="objects"/> (numbered from 1), with a correct classic xref.</summary>
-    internal static byte[] MinimalPdf(params string[] objects)
-    {
-        var sb = new StringBuilder("%PDF-1.7\n");
-        var offsets = new List<int>();
-        for (var i = 0; i < objects.Length; i++)
-        {
-            offsets.Add(sb.Length);
-            sb.Append(i + 1).Append(" 0 obj\n").Append(objects[i]).Append("\nendobj\n");
-        }
-
-        var xref = sb.Length;
-        sb.Append("xref\n0 ").Append(objects.Length + 1).Append("\n0000000000 65535 f\r\n");
-        foreach (var o in offsets) sb.Append(o.ToString("D10", System.Globalization.CultureInfo.InvariantCulture)).Append(" 00000 n\r\n");
-        sb.Append("trailer\n<</Size ").Append(objects.Length + 1).Append("/Root 1 0 R>>\nstartxref\n").Append(xref).Append("\n%%EOF\n");
-        return Encoding.Latin1.GetBytes(sb.ToString());
-    }
-
     [Fact]
     public void Streams_whose_indirect_lengths_refer_to_each_other_are_read_by_their_endstream_not_recursed_into()
     {
-        var pdf = MinimalPdf(
+        var pdf = HandWrittenPdf.Minimal(
             "<</Type/Catalog/Pages 2 0 R>>",
             "<</Type/Pages/Kids[3 0 R]/Count 1>>",
             "<</Type/Page/Parent 2 0 R/MediaBox[0 0 100 100]/Contents[4 0 R 5 0 R]>>",
@@ -55,12 +38,12 @@ public sealed class HostileInputTests(ITestOutputHelper output)
     [Fact]
     public void A_reference_loop_is_detected_and_a_deep_chain_is_refused_in_one_line()
     {
-        var loop = MinimalPdf("<</Type/Catalog/Pages 2 0 R>>", "3 0 R", "2 0 R");
+        var loop = HandWrittenPdf.Minimal("<</Type/Catalog/Pages 2 0 R>>", "3 0 R", "2 0 R");
         var file = PdfFile.Parse(loop);
         var e = Assert.Throws<PdfFormatException>(() => file.Resolve(new PdfReference(2, 0)));
         Assert.DoesNotContain('\n', e.Message);
 
-        var nested = MinimalPdf("<</Type/Catalog/Pages 2 0 R/X " + new string('[', 5000) + new string(']', 5000) + ">>", "<</Type/Pages/Kids[]/Count 0>>");
+        var nested = HandWrittenPdf.Minimal("<</Type/Catalog/Pages 2 0 R/X " + new string('[', 5000) + new string(']', 5000) + ">>", "<</Type/Pages/Kids[]/Count 0>>");
         var deep = Assert.Throws<PdfFormatException>(() => PdfFile.Parse(nested).GetObject(1));
         Assert.Contains("nests objects deeper than the limit of 64", deep.Message);
         Assert.Empty(PdfSignatureVerifier.Verify(nested, Policy).Signatures);
@@ -81,7 +64,7 @@ public sealed class HostileInputTests(ITestOutputHelper output)
         var zeros = new byte[8 * 1024 * 1024];
         var bomb = IncrementalUpdateWriter.Deflate(zeros);
         var header = Encoding.Latin1.GetString(bomb);
-        var pdf = MinimalPdf("<</Type/Catalog/Pages 2 0 R>>", "<</Type/Pages/Kids[]/Count 0>>", $"<</Type/ObjStm/N 1/First 4/Filter/FlateDecode/Length {bomb.Length}>>\nstream\n{header}\nendstream");
+        var pdf = HandWrittenPdf.Minimal("<</Type/Catalog/Pages 2 0 R>>", "<</Type/Pages/Kids[]/Count 0>>", $"<</Type/ObjStm/N 1/First 4/Filter/FlateDecode/Length {bomb.Length}>>\nstream\n{header}\nendstream");
         var file = PdfFile.Parse(pdf, PdfReadLimits.Default with { MaxDecompressionRatio = 100 });
         var ratio = Assert.Throws<PdfFormatException>(() => file.DecodeStream((PdfStream)file.GetObject(3)!));
         Assert.Contains("decompression bomb", ratio.Message);

@@ -91,27 +91,10 @@ public sealed class IssuanceRefusalTests(IssuanceFixture f) : IClassFixture<Issu
             return await anonymous.PostAsync(f.Service.Public("/api/verify"), content);
         }
 
-        static byte[] Pdf(params string[] objects)
-        {
-            var sb = new StringBuilder("%PDF-1.7\n");
-            var offsets = new List<int>();
-            for (var i = 0; i < objects.Length; i++)
-            {
-                offsets.Add(sb.Length);
-                sb.Append(i + 1).Append(" 0 obj\n").Append(objects[i]).Append("\nendobj\n");
-            }
-
-            var xref = sb.Length;
-            sb.Append("xref\n0 ").Append(objects.Length + 1).Append("\n0000000000 65535 f\r\n");
-            foreach (var o in offsets) sb.Append(o.ToString("D10", System.Globalization.CultureInfo.InvariantCulture)).Append(" 00000 n\r\n");
-            sb.Append("trailer\n<</Size ").Append(objects.Length + 1).Append("/Root 1 0 R>>\nstartxref\n").Append(xref).Append("\n%%EOF\n");
-            return Encoding.Latin1.GetBytes(sb.ToString());
-        }
-
-        var lengthLoop = Pdf("<</Type/Catalog/Pages 2 0 R>>", "<</Type/Pages/Kids[3 0 R]/Count 1>>", "<</Type/Page/Parent 2 0 R/Contents[4 0 R 5 0 R]>>",
+        var lengthLoop = HandWrittenPdf.Minimal("<</Type/Catalog/Pages 2 0 R>>", "<</Type/Pages/Kids[3 0 R]/Count 1>>", "<</Type/Page/Parent 2 0 R/Contents[4 0 R 5 0 R]>>",
             "<</Length 5 0 R>>\nstream\nq Q\nendstream", "<</Length 4 0 R>>\nstream\nq Q\nendstream");
-        var pagesLoop = Pdf("<</Type/Catalog/Pages 2 0 R/AcroForm<</Fields[3 0 R]>>>>", "<</Type/Pages/Kids[2 0 R 3 0 R]/Count 1>>", "3 0 R");
-        var deep = Pdf("<</Type/Catalog/Pages 2 0 R/X " + new string('[', 100_000) + new string(']', 100_000) + ">>", "<</Type/Pages/Kids[]/Count 0>>");
+        var pagesLoop = HandWrittenPdf.Minimal("<</Type/Catalog/Pages 2 0 R/AcroForm<</Fields[3 0 R]>>>>", "<</Type/Pages/Kids[2 0 R 3 0 R]/Count 1>>", "3 0 R");
+        var deep = HandWrittenPdf.Minimal("<</Type/Catalog/Pages 2 0 R/X " + new string('[', 100_000) + new string(']', 100_000) + ">>", "<</Type/Pages/Kids[]/Count 0>>");
         var badXref = Encoding.Latin1.GetBytes(Encoding.Latin1.GetString(lengthLoop).Replace("/Size 6", "/Size 6/Prev 5", StringComparison.Ordinal));
 
         foreach (var (what, body) in new[] { ("length loop", lengthLoop), ("pages loop", pagesLoop), ("deep nesting", deep), ("bad /Prev", badXref) })
