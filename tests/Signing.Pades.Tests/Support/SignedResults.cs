@@ -52,6 +52,37 @@ public static class SignedResults
 
     public static PdfReference FirstPage(PdfFile file) => file.GetPageReferences()[0];
 
+    /// <summary>
+    /// Adds an empty (unsigned) signature field named <paramref name="name"/> on page 1 of a
+    /// document that has no AcroForm yet, optionally with a /Lock dictionary.
+    /// </summary>
+    public static PdfReference AddEmptySignatureField(PdfFile file, IncrementalUpdateWriter w, string name, PdfDictionary? fieldLock = null)
+    {
+        var pageRef = FirstPage(file);
+        var page = file.ResolveDictionary(pageRef)!.CloneShallow();
+        var widget = w.Allocate();
+        var field = new PdfDictionary
+        {
+            ["Type"] = new PdfName("Annot"),
+            ["Subtype"] = new PdfName("Widget"),
+            ["FT"] = new PdfName("Sig"),
+            ["T"] = PdfString.FromText(name),
+            ["F"] = new PdfNumber(132),
+            ["P"] = pageRef,
+            ["Rect"] = PdfArray.OfNumbers(300, 100, 530, 210),
+        };
+        if (fieldLock is not null) field["Lock"] = fieldLock;
+        w.SetObject(widget, field);
+        page["Annots"] = new PdfArray([widget]);
+        w.SetObject(pageRef, page);
+        var form = w.Allocate();
+        w.SetObject(form, new PdfDictionary { ["Fields"] = new PdfArray([widget]), ["SigFlags"] = new PdfNumber(3) });
+        var catalog = file.ResolveDictionary(file.Trailer["Root"])!.CloneShallow();
+        catalog["AcroForm"] = form;
+        w.SetObject((PdfReference)file.Trailer["Root"]!, catalog);
+        return widget;
+    }
+
     /// <summary>The field object of the signature field named <paramref name="name"/>.</summary>
     public static PdfReference FieldNamed(PdfFile file, string name)
     {
