@@ -53,8 +53,8 @@ public static class SignedResults
     public static PdfReference FirstPage(PdfFile file) => file.GetPageReferences()[0];
 
     /// <summary>
-    /// Adds an empty (unsigned) signature field named <paramref name="name"/> on page 1 of a
-    /// document that has no AcroForm yet, optionally with a /Lock dictionary.
+    /// Adds an empty (unsigned) signature field named <paramref name="name"/> on page 1, to the
+    /// AcroForm (made when missing), optionally with a /Lock dictionary.
     /// </summary>
     public static PdfReference AddEmptySignatureField(PdfFile file, IncrementalUpdateWriter w, string name, PdfDictionary? fieldLock = null)
     {
@@ -73,13 +73,24 @@ public static class SignedResults
         };
         if (fieldLock is not null) field["Lock"] = fieldLock;
         w.SetObject(widget, field);
-        page["Annots"] = new PdfArray([widget]);
+        page["Annots"] = new PdfArray([.. file.Resolve(page["Annots"]) is PdfArray a ? a.Items : [], widget]);
         w.SetObject(pageRef, page);
-        var form = w.Allocate();
-        w.SetObject(form, new PdfDictionary { ["Fields"] = new PdfArray([widget]), ["SigFlags"] = new PdfNumber(3) });
-        var catalog = file.ResolveDictionary(file.Trailer["Root"])!.CloneShallow();
-        catalog["AcroForm"] = form;
-        w.SetObject((PdfReference)file.Trailer["Root"]!, catalog);
+        var rootRef = (PdfReference)file.Trailer["Root"]!;
+        var catalog = file.ResolveDictionary(rootRef)!.CloneShallow();
+        if (catalog["AcroForm"] is PdfReference formRef)
+        {
+            var form = file.ResolveDictionary(formRef)!.CloneShallow();
+            form["Fields"] = new PdfArray([.. ((PdfArray)file.Resolve(form["Fields"])!).Items, widget]);
+            w.SetObject(formRef, form);
+        }
+        else
+        {
+            var form = w.Allocate();
+            w.SetObject(form, new PdfDictionary { ["Fields"] = new PdfArray([widget]), ["SigFlags"] = new PdfNumber(3) });
+            catalog["AcroForm"] = form;
+            w.SetObject(rootRef, catalog);
+        }
+
         return widget;
     }
 
@@ -179,6 +190,35 @@ public static class SignedResults
         var value = signer.Key.SignHash(SHA256.HashData(attributes), HashAlgorithmName.SHA256);
         var cms = CadesSignedData.EncodeSignedData(signer.Certificate, [signer.Certificate, pki.Issuing, pki.Root], attributes, SignatureScheme.RsaPkcs1, value, null);
         Encoding.ASCII.GetBytes(Convert.ToHexString(cms)).CopyTo(bytes, contentsStart + 1);
+        return bytes;
+    }
+
+    /// <summary>Where the prepared signature's /ByteRange array is written (its text is padded to a fixed width).</summary>
+    public static (int At, int Width) ByteRangeText(PreparedSignature prepared)
+    {
+        var text = Encoding.Latin1.GetString(prepared.PreparedPdf);
+        var at = text.LastIndexOf("/ByteRange ", (int)prepared.ByteRange[1], StringComparison.Ordinal) + "/ByteRange ".Length;
+        return (at, text.IndexOf("/Contents", at, StringComparison.Ordinal) - at);
+    }
+
+    /// <summary>
+    /// Writes <paramref name="byteRangeText"/> in place of the prepared /ByteRange (same width), then
+    /// signs honestly over <paramref name="signedRange"/> with <paramref name="signer"/> and puts the
+    /// CMS at the start of the prepared /Contents gap: a signature whose value is valid for the bytes
+    /// it names, whatever they are.
+    /// </summary>
+    public static byte[] SignOver(PreparedSignature prepared, TestSigner signer, string byteRangeText, long[] signedRange)
+    {
+        var bytes = (byte[])prepared.PreparedPdf.Clone();
+        var (at, width) = ByteRangeText(prepared);
+        Assert.True(byteRangeText.Length <= width, "the new /ByteRange must fit the old one's width");
+        Encoding.ASCII.GetBytes(byteRangeText.PadRight(width)).CopyTo(bytes, at);
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        for (var i = 0; i + 1 < signedRange.Length; i += 2) hash.AppendData(bytes, (int)signedRange[i], (int)signedRange[i + 1]);
+        var attributes = CadesSignedData.EncodeSignedAttributes(hash.GetHashAndReset(), signer.Certificate);
+        var value = signer.Key.SignHash(SHA256.HashData(attributes), HashAlgorithmName.SHA256);
+        var cms = CadesSignedData.EncodeSignedData(signer.Certificate, [signer.Certificate, TestPki.Shared.Issuing, TestPki.Shared.Root], attributes, SignatureScheme.RsaPkcs1, value, null);
+        Encoding.ASCII.GetBytes(Convert.ToHexString(cms)).CopyTo(bytes, prepared.ByteRange[1] + 1);
         return bytes;
     }
 
