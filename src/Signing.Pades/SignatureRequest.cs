@@ -1,7 +1,7 @@
 using System.Security.Cryptography.X509Certificates;
 using Signing.Pades.Appearance;
-using Signing.Pades.Cms;
-using Signing.Pades.Mdp;
+using Signing.Cms;
+using Signing.Validation.Modifications;
 
 namespace Signing.Pades;
 

@@ -4,7 +4,7 @@ using Signing.Core;
 using Signing.Core.IO;
 using Signing.Pades;
 using Signing.Pades.Appearance;
-using Signing.Pades.Mdp;
+using Signing.Validation.Modifications;
 
 namespace Signing.Cli.Commands;
 
@@ -70,7 +70,7 @@ internal static class SignCommand
                 SignerName = signer.Certificate.GetNameInfo(System.Security.Cryptography.X509Certificates.X509NameType.SimpleName, false),
                 Reason = parse.GetValue(reason),
                 Location = parse.GetValue(location),
-                Scheme = parse.GetValue(pss) ? Pades.Cms.SignatureScheme.RsaPss : null,
+                Scheme = parse.GetValue(pss) ? Cms.SignatureScheme.RsaPss : null,
                 ReserveTimestamp = tsaClient != null,
                 CertifyIfFirst = parse.GetValue(certify) is "none" ? null : (DocMdpPermission)int.Parse(parse.GetValue(certify)!, CultureInfo.InvariantCulture),
             };
