@@ -143,6 +143,7 @@ public static class PdfSignatureVerifier
             LaterChanges = noChanges,
         };
         if (!brCheck.Ok) return baseResult with { Indication = Indication.TOTAL_FAILED, SubIndication = "FORMAT_FAILURE", Messages = messages };
+        if (subFilter == "ETSI.RFC3161") return VerifyDocumentTimestamp(file, baseResult, br, contents!, policy, messages);
         if (subFilter is not ("ETSI.CAdES.detached" or "adbe.pkcs7.detached"))
         {
             messages.Add($"SubFilter /{subFilter} is not supported by this verifier.");
@@ -200,6 +201,48 @@ public static class PdfSignatureVerifier
             Chain = chain,
             Timestamp = timestamp,
             PadesLevel = subFilter == "ETSI.CAdES.detached" && essOk ? (timestamp.Valid ? "B-T" : "B-B") : null,
+            Indication = indication,
+            SubIndication = sub,
+            Messages = messages,
+        };
+    }
+
+    /// <summary>
+    /// A document timestamp (PAdES B-LTA, ISO 32000-2 12.8.5): the /Contents is an RFC 3161 token
+    /// whose imprint is the hash of the ByteRange bytes, by a TSA that chains to the anchors at its time.
+    /// </summary>
+    private static SignatureVerification VerifyDocumentTimestamp(PdfFile file, SignatureVerification baseResult, long[] br, byte[] contents, VerificationPolicy policy, List<string> messages)
+    {
+        // The /Contents placeholder is zero-padded past the token: only its first DER element is the token.
+        var token = contents;
+        try
+        {
+            AsnDecoder.ReadEncodedValue(contents, AsnEncodingRules.BER, out _, out _, out var consumed);
+            token = contents[..consumed];
+        }
+        catch (AsnContentException)
+        {
+            // Left whole: the token check reports it unreadable.
+        }
+
+        var (check, outcome) = TimestampValidation.CheckDocumentTimestamp(token, file.Data, br, policy);
+        if (check.Problem is { } problem) messages.Add("Document timestamp: " + problem + ".");
+        var signatureOk = outcome == TokenOutcome.Checked;
+        var (indication, sub) = outcome switch
+        {
+            TokenOutcome.Unreadable => (Indication.TOTAL_FAILED, "FORMAT_FAILURE"),
+            TokenOutcome.ImprintMismatch => (Indication.TOTAL_FAILED, "HASH_FAILURE"),
+            TokenOutcome.BadSignature => (Indication.TOTAL_FAILED, "SIG_CRYPTO_FAILURE"),
+            _ when !check.TsaChainTrusted => (Indication.INDETERMINATE, "NO_CERTIFICATE_CHAIN_FOUND"),
+            _ when !check.Valid => (Indication.INDETERMINATE, "SIG_CONSTRAINTS_FAILURE"),
+            _ => (Indication.TOTAL_PASSED, (string?)null),
+        };
+        return baseResult with
+        {
+            SignerSubject = check.TsaSubject,
+            DigestOk = check.ImprintOk,
+            SignatureOk = signatureOk,
+            Timestamp = check,
             Indication = indication,
             SubIndication = sub,
             Messages = messages,

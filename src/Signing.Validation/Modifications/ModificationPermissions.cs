@@ -103,6 +103,9 @@ public sealed class ModificationPermissions
     public DocMdpPermission? Strictest =>
         Locks.Select(l => l.Lock.Permission).Append(Certification).Where(p => p is not null).Min();
 
+    /// <summary>For a state whose signatures cannot be read: as strict as P=1.</summary>
+    public static ModificationPermissions NothingAllowed { get; } = new([], new SignedField("(unreadable)", new PdfDictionary(), null, null, null), DocMdpPermission.NoChanges, []);
+
     public static ModificationPermissions Read(PdfFile file)
     {
         ArgumentNullException.ThrowIfNull(file);
@@ -195,6 +198,33 @@ public sealed class ModificationPermissions
         ArgumentNullException.ThrowIfNull(file);
         return SignatureFields.WithNumbers(file).Select(f => new SignedField(
             f.Name, f.Field, f.Number, f.Field["V"] as PdfReference, file.ResolveDictionary(f.Field["V"]))).ToList();
+    }
+
+    /// <summary>
+    /// Every field object and widget of the AcroForm by object number, with the fully qualified
+    /// name of the field it belongs to (a widget kid without /T carries its parent's name).
+    /// </summary>
+    public static Dictionary<int, string> FieldNames(PdfFile file)
+    {
+        ArgumentNullException.ThrowIfNull(file);
+        var names = new Dictionary<int, string>();
+        var catalog = file.ResolveDictionary(file.Trailer["Root"]);
+        if (file.ResolveDictionary(catalog?["AcroForm"]) is not { } acroForm || file.Resolve(acroForm["Fields"]) is not PdfArray fields) return names;
+        void Walk(PdfObject item, string prefix, int depth)
+        {
+            if (depth > 32 || item is not PdfReference r || names.ContainsKey(r.ObjectNumber)) return;
+            if (file.ResolveDictionary(item) is not { } field) return;
+            var partial = (field["T"] as PdfString)?.ToText();
+            var name = partial is null ? prefix : prefix.Length == 0 ? partial : prefix + "." + partial;
+            names[r.ObjectNumber] = name;
+            if (file.Resolve(field["Kids"]) is PdfArray kids)
+            {
+                foreach (var k in kids.Items) Walk(k, name, depth + 1);
+            }
+        }
+
+        foreach (var f in fields.Items) Walk(f, "", 0);
+        return names;
     }
 
     internal static DocMdpPermission? ParsePermission(PdfFile file, PdfObject? value) =>

@@ -108,7 +108,9 @@ public sealed class LongTermUpdateTests
             if (LongTermUpdates.RewriteMetadata(file, w, catalog)) w.SetObject(rootRef, catalog);
         });
 
-        AssertSignaturesFailAsModified(attacked, ModificationKind.CATALOG_CHANGED);
+        // Our results carry XMP (PDF/A): its stream and the Info dictionary are redefined in place.
+        var report = AssertSignaturesFailAsModified(attacked, ModificationKind.STREAM_CHANGED);
+        Assert.Contains(report.Modifications, m => m.Kind == ModificationKind.OBJECT_REDEFINED && m.Detail.Contains("/ModDate", StringComparison.Ordinal));
     }
 
     [Fact]
