@@ -210,19 +210,7 @@ public static class PdfSignatureVerifier
     /// </summary>
     private static SignatureVerification VerifyDocumentTimestamp(PdfFile file, SignatureVerification baseResult, long[] br, byte[] contents, VerificationPolicy policy, List<string> messages)
     {
-        // The /Contents placeholder is zero-padded past the token: only its first DER element is the token.
-        var token = contents;
-        try
-        {
-            AsnDecoder.ReadEncodedValue(contents, AsnEncodingRules.BER, out _, out _, out var consumed);
-            token = contents[..consumed];
-        }
-        catch (AsnContentException)
-        {
-            // Left whole: the token check reports it unreadable.
-        }
-
-        var (check, outcome) = TimestampValidation.CheckDocumentTimestamp(token, file.Data, br, policy);
+        var (check, outcome) = TimestampValidation.CheckDocumentTimestamp(contents, file.Data, br, policy);
         if (check.Problem is { } problem) messages.Add("Document timestamp: " + problem + ".");
         var signatureOk = outcome == TokenOutcome.Checked;
         var (indication, sub) = outcome switch

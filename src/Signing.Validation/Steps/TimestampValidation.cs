@@ -1,3 +1,4 @@
+using System.Formats.Asn1;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using Signing.Cms;
@@ -28,6 +29,17 @@ internal static class TimestampValidation
     /// </summary>
     public static (TimestampCheck Check, TokenOutcome Outcome) CheckDocumentTimestamp(byte[] token, byte[] data, long[] byteRange, VerificationPolicy policy)
     {
+        // The /Contents placeholder is zero-padded past the token: only its first DER element is the token.
+        try
+        {
+            AsnDecoder.ReadEncodedValue(token, AsnEncodingRules.BER, out _, out _, out var consumed);
+            token = token[..consumed];
+        }
+        catch (AsnContentException)
+        {
+            // Left whole: the token check reports it unreadable.
+        }
+
         try
         {
             return CheckToken(token, alg =>
