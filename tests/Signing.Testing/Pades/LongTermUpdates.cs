@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using Signing.Core.Timestamps;
@@ -14,8 +13,6 @@ namespace Signing.Testing.Pades;
 /// </summary>
 public static class LongTermUpdates
 {
-    private const string ByteRangePlaceholder = "[0 0000000000 0000000000 0000000000]";
-
     /// <summary>
     /// Appends a revision that adds a /DSS holding <paramref name="certificates"/> and a /VRI entry
     /// for every signature of <paramref name="pdf"/>; <paramref name="alsoEdit"/> may add more to the same revision.
@@ -59,7 +56,7 @@ public static class LongTermUpdates
         var w = new IncrementalUpdateWriter(file);
         var sigRef = w.Allocate();
         const int capacity = 12_000;
-        var body = "<</Type/DocTimeStamp/Filter/Adobe.PPKLite/SubFilter/ETSI.RFC3161/ByteRange " + ByteRangePlaceholder + "/Contents <" + new string('0', capacity * 2) + ">>>";
+        var body = "<</Type/DocTimeStamp/Filter/Adobe.PPKLite/SubFilter/ETSI.RFC3161/ByteRange " + SignedResults.ByteRangePlaceholderText + "/Contents <" + new string('0', capacity * 2) + ">>>";
         w.SetRawObject(sigRef, Encoding.ASCII.GetBytes(body));
 
         var pageRef = SignedResults.FirstPage(file);
@@ -93,16 +90,9 @@ public static class LongTermUpdates
 
         alsoEdit?.Invoke(file, w);
 
-        var output = w.Write();
-        var bytes = output.Bytes;
-        var start = output.BodyOffsets[sigRef.ObjectNumber];
-        var contentsStart = start + body.IndexOf("/Contents <", StringComparison.Ordinal) + "/Contents ".Length;
-        var contentsEnd = contentsStart + (capacity * 2) + 2;
-        long[] range = [0, contentsStart, contentsEnd, bytes.LongLength - contentsEnd];
-        var rangeText = string.Create(CultureInfo.InvariantCulture, $"[0 {range[1]} {range[2]} {range[3]}]").PadRight(ByteRangePlaceholder.Length);
-        Encoding.ASCII.GetBytes(rangeText).CopyTo(bytes, start + body.IndexOf("/ByteRange ", StringComparison.Ordinal) + "/ByteRange ".Length);
+        var (bytes, range) = SignedResults.PlaceByteRange(w.Write(), sigRef, body);
         var token = await tsa.GetTokenAsync(PadesSigner.HashByteRange(bytes, range), HashAlgorithmName.SHA256);
-        Encoding.ASCII.GetBytes(Convert.ToHexString(token)).CopyTo(bytes, contentsStart + 1);
+        Encoding.ASCII.GetBytes(Convert.ToHexString(token)).CopyTo(bytes, range[1] + 1);
         return bytes;
     }
 

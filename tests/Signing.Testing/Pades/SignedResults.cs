@@ -180,19 +180,33 @@ public static class SignedResults
         fieldDict["V"] = sigRef;
         alsoChange?.Invoke(fieldDict);
         writer.SetObject(field, fieldDict);
-        var output = writer.Write();
-        var bytes = output.Bytes;
-        var start = output.BodyOffsets[sigRef.ObjectNumber];
-        var contentsStart = start + body.IndexOf("/Contents <", StringComparison.Ordinal) + "/Contents ".Length;
-        var contentsEnd = contentsStart + (capacity * 2) + 2;
-        long[] range = [0, contentsStart, contentsEnd, bytes.LongLength - contentsEnd];
-        var rangeText = string.Create(CultureInfo.InvariantCulture, $"[0 {range[1]} {range[2]} {range[3]}]").PadRight(ByteRangePlaceholder.Length);
-        Encoding.ASCII.GetBytes(rangeText).CopyTo(bytes, start + body.IndexOf("/ByteRange ", StringComparison.Ordinal) + "/ByteRange ".Length);
+        var (bytes, range) = PlaceByteRange(writer.Write(), sigRef, body);
+        var contentsStart = range[1];
         var attributes = CadesSignedData.EncodeSignedAttributes(Oids.Data, PadesSigner.HashByteRange(bytes, range), signer.Certificate);
         var value = signer.Key.SignHash(SHA256.HashData(attributes), HashAlgorithmName.SHA256);
         var cms = new CadesSignedData(signer.Certificate, [signer.Certificate, pki.Issuing, pki.Root], SignatureScheme.RsaPkcs1).EncodeSignedData(Oids.Data, null, attributes, value);
         Encoding.ASCII.GetBytes(Convert.ToHexString(cms)).CopyTo(bytes, contentsStart + 1);
         return bytes;
+    }
+
+    /// <summary>The width of <see cref="PlaceByteRange"/>'s placeholder, for signature bodies written by hand.</summary>
+    public const string ByteRangePlaceholderText = ByteRangePlaceholder;
+
+    /// <summary>
+    /// In a written update whose signature object <paramref name="sigRef"/> has the raw
+    /// <paramref name="body"/> (a /ByteRange placeholder, then a zero /Contents), writes the honest
+    /// ByteRange; returns the bytes and the range (range[1] is where the /Contents hex string starts).
+    /// </summary>
+    public static (byte[] Bytes, long[] Range) PlaceByteRange(IncrementalUpdateWriter.Output output, PdfReference sigRef, string body)
+    {
+        var bytes = output.Bytes;
+        var start = output.BodyOffsets[sigRef.ObjectNumber];
+        var contentsStart = start + body.IndexOf("/Contents <", StringComparison.Ordinal) + "/Contents ".Length;
+        var contentsEnd = body.IndexOf('>', (int)(contentsStart - start)) + start + 1;
+        long[] range = [0, contentsStart, contentsEnd, bytes.LongLength - contentsEnd];
+        var rangeText = string.Create(CultureInfo.InvariantCulture, $"[0 {range[1]} {range[2]} {range[3]}]").PadRight(ByteRangePlaceholder.Length);
+        Encoding.ASCII.GetBytes(rangeText).CopyTo(bytes, start + body.IndexOf("/ByteRange ", StringComparison.Ordinal) + "/ByteRange ".Length);
+        return (bytes, range);
     }
 
     /// <summary>Where the prepared signature's /ByteRange array is written (its text is padded to a fixed width).</summary>
