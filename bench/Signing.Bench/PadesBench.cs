@@ -13,7 +13,7 @@ using Signing.Core.Timestamps;
 using Signing.DevPki;
 using Signing.Pades;
 using Signing.Pades.Appearance;
-using Signing.Pades.Verification;
+using Signing.Validation;
 using Signing.Pdf.Rendering;
 using Signing.Pkcs11;
 using Signing.Timestamping;

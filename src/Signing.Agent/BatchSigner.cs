@@ -1,9 +1,10 @@
 using System.Diagnostics;
 using System.Security.Cryptography;
 using System.Threading.Channels;
+using Signing.Pades;
 using Signing.Core;
-using Signing.Pades.Cms;
-using Signing.Pades.Verification;
+using Signing.Cms;
+using Signing.Validation;
 
 namespace Signing.Agent;
 

@@ -1,8 +1,9 @@
 using System.Security.Cryptography;
+using Signing.Pades;
 using Signing.Core;
 using Signing.Core.Decisions;
-using Signing.Pades.PdfSyntax;
-using Signing.Pades.Verification;
+using Signing.PdfSyntax;
+using Signing.Validation;
 
 namespace Signing.Agent;
 

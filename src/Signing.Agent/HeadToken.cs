@@ -3,7 +3,7 @@ using System.Security.Cryptography.X509Certificates;
 using Net.Pkcs11Interop.HighLevelAPI;
 using Signing.Core;
 using Signing.Core.Keys;
-using Signing.Pades.Cms;
+using Signing.Cms;
 using Signing.Pkcs11;
 using CKR = Net.Pkcs11Interop.Common.CKR;
 

@@ -4,7 +4,7 @@ using System.Security.Cryptography.X509Certificates;
 using System.Text.Json;
 using Signing.Core;
 using Signing.Core.IO;
-using Signing.Pades.Cms;
+using Signing.Cms;
 
 namespace Signing.Agent;
 

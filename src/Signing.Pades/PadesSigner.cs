@@ -6,9 +6,9 @@ using Signing.Core;
 using Signing.Core.Keys;
 using Signing.Core.Timestamps;
 using Signing.Pades.Appearance;
-using Signing.Pades.Cms;
-using Signing.Pades.PdfSyntax;
-using Signing.Pades.Verification;
+using Signing.Cms;
+using Signing.PdfSyntax;
+using Signing.Validation;
 using Signing.Timestamping;
 
 namespace Signing.Pades;
@@ -179,7 +179,7 @@ public static class PadesSigner
         Encoding.ASCII.GetBytes(rangeText).CopyTo(bytes, rangeAt);
 
         var digest = HashByteRange(bytes, byteRange);
-        var signedAttributes = CadesSignedData.EncodeSignedAttributes(digest, signer);
+        var signedAttributes = CadesSignedData.EncodeSignedAttributes(Oids.Data, digest, signer);
         return new PreparedSignature
         {
             PreparedPdf = bytes,
@@ -206,7 +206,7 @@ public static class PadesSigner
         ArgumentNullException.ThrowIfNull(signatureValue);
         CheckPreparedState(prepared);
         // Shared parsed certificates: the same signer and CAs come back on every signature.
-        var signer = SharedCertificates.Load(prepared.SignerCertificate);
+        var signer = CertificateCache.Load(prepared.SignerCertificate);
         var value = CheckSignatureValue(signer, prepared.Scheme, prepared.ToBeSignedHash, signatureValue);
 
         byte[]? token = null;
@@ -218,8 +218,8 @@ public static class PadesSigner
             CheckTokenImprint(token, imprint);
         }
 
-        var certificates = prepared.Certificates.Select(c => SharedCertificates.Load(c)).ToList();
-        var cms = CadesSignedData.EncodeSignedData(signer, certificates, prepared.SignedAttributes, prepared.Scheme, value, token);
+        var certificates = prepared.Certificates.Select(c => CertificateCache.Load(c)).ToList();
+        var cms = new CadesSignedData(signer, certificates, prepared.Scheme).EncodeSignedData(Oids.Data, null, prepared.SignedAttributes, value, signatureTimestampToken: token);
         return Embed(prepared, cms);
     }
 
@@ -289,8 +289,8 @@ public static class PadesSigner
         // Measure the real DER of the CMS with a worst-case signature value, then add the
         // timestamp and revocation reserves and a margin for the attribute wrappers.
         var signatureLength = scheme == SignatureScheme.Ecdsa ? CadesSignedData.MaxEcdsaDerLength(keyBits) : (keyBits + 7) / 8;
-        var dummyAttributes = CadesSignedData.EncodeSignedAttributes(new byte[32], signer);
-        var measured = CadesSignedData.EncodeSignedData(signer, certificates, dummyAttributes, scheme, new byte[signatureLength], null).Length;
+        var dummyAttributes = CadesSignedData.EncodeSignedAttributes(Oids.Data, new byte[32], signer);
+        var measured = new CadesSignedData(signer, certificates, scheme).EncodeSignedData(Oids.Data, null, dummyAttributes, new byte[signatureLength]).Length;
         var reserve = request.ReserveTimestamp ? Math.Max(0, request.TimestampReserveBytes) + 64 : 0;
         return measured + reserve + Math.Max(0, request.RevocationReserveBytes) + 64;
     }

@@ -1,6 +1,6 @@
 using System.Security.Cryptography.X509Certificates;
 using Signing.Pades.Appearance;
-using Signing.Pades.Cms;
+using Signing.Cms;
 
 namespace Signing.Pades;
 

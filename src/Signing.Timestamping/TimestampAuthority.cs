@@ -5,6 +5,7 @@ using System.Security.Cryptography.Pkcs;
 using System.Security.Cryptography.X509Certificates;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using Signing.Cms;
 using Signing.Core;
 using Signing.Core.Keys;
 
@@ -39,8 +40,6 @@ public sealed record TimestampAuthorityOptions
 /// </summary>
 public sealed class TimestampAuthority
 {
-    private const string SigningCertificateV2Oid = "1.2.840.113549.1.9.16.2.47";
-    private const string TimeStampingEku = "1.3.6.1.5.5.7.3.8";
 
     private static readonly Dictionary<string, int> AcceptedImprints = new(StringComparer.Ordinal)
     {
@@ -53,11 +52,8 @@ public sealed class TimestampAuthority
     private readonly X509Certificate2 _certificate;
     private readonly ISerialNumberSource _serials;
     private readonly TimestampAuthorityOptions _options;
-    private readonly byte[] _signingCertificateV2;
     private readonly byte[] _tsaName;
-    private readonly byte[] _issuerAndSerialNumber;
-    private readonly byte[] _certificateSet;
-    private readonly byte[] _signatureAlgorithm;
+    private readonly CadesSignedData _writer;
 
     /// <param name="key">The TSA's private key.</param>
     /// <param name="certificate">The TSA certificate: must hold <paramref name="key"/>'s public key and the critical timeStamping EKU.</param>
@@ -75,7 +71,7 @@ public sealed class TimestampAuthority
         }
 
         var eku = certificate.Extensions.OfType<X509EnhancedKeyUsageExtension>().SingleOrDefault();
-        if (eku is not { Critical: true } || eku.EnhancedKeyUsages.Count != 1 || eku.EnhancedKeyUsages[0].Value != TimeStampingEku)
+        if (eku is not { Critical: true } || eku.EnhancedKeyUsages.Count != 1 || eku.EnhancedKeyUsages[0].Value != Oids.TimeStampingEku)
         {
             throw new SigningException("The TSA certificate must have exactly one extended key usage, timeStamping, marked critical (RFC 3161 §2.3).");
         }
@@ -85,11 +81,8 @@ public sealed class TimestampAuthority
         _serials = serials;
         _options = options ?? new TimestampAuthorityOptions();
         // Everything of a token that does not change between tokens is encoded once.
-        _signingCertificateV2 = EncodeSigningCertificateV2(certificate);
         _tsaName = EncodeTsaName(certificate.SubjectName);
-        _issuerAndSerialNumber = EncodeIssuerAndSerialNumber(certificate);
-        _certificateSet = EncodeCertificateSet([certificate, .. intermediates]);
-        _signatureAlgorithm = EncodeSignatureAlgorithm(key.Algorithm);
+        _writer = new CadesSignedData(certificate, [certificate, .. intermediates], key.Algorithm == KeyAlgorithm.Rsa ? SignatureScheme.RsaPkcs1 : SignatureScheme.Ecdsa);
     }
 
     public X509Certificate2 Certificate => _certificate;
@@ -147,10 +140,9 @@ public sealed class TimestampAuthority
         }
     }
 
-    // The token is written directly as DER (RFC 5652 SignedData over TSTInfo, one SignerInfo with
-    // the signed attributes content-type, message-digest and signing-certificate-v2) and the key
-    // signs the hash of the DER signed attributes once; SignedCms would re-encode and re-parse
-    // the whole structure and import the key per token.
+    // The token is written directly as DER through CadesSignedData, and the key signs the hash of
+    // the DER signed attributes once; SignedCms would re-encode and re-parse the whole structure
+    // and import the key per token.
     private byte[] Sign(Rfc3161TimestampRequest request)
     {
         var serial = _serials.Next();
@@ -158,55 +150,12 @@ public sealed class TimestampAuthority
         var genTime = new DateTimeOffset(now.UtcTicks - (now.UtcTicks % TimeSpan.TicksPerMillisecond), TimeSpan.Zero);
         var tstInfo = EncodeTstInfo(request, serial, genTime);
 
-        var attributes = new AsnWriter(AsnEncodingRules.DER);
-        using (attributes.PushSetOf()) // DER sorts the attributes when the set is closed
-        {
-            WriteAttribute(attributes, TimestampToken.ContentTypeAttribute, v => v.WriteObjectIdentifier(TimestampToken.TstInfoContentType));
-            WriteAttribute(attributes, TimestampToken.MessageDigestAttribute, v => v.WriteOctetString(SHA256.HashData(tstInfo)));
-            WriteAttribute(attributes, SigningCertificateV2Oid, v => v.WriteEncodedValue(_signingCertificateV2));
-        }
-
-        var signedAttributes = attributes.Encode();
+        var signedAttributes = CadesSignedData.EncodeSignedAttributes(Oids.TstInfo, SHA256.HashData(tstInfo), _certificate);
         var signature = _key.SignHash(SHA256.HashData(signedAttributes), HashAlgorithmName.SHA256, RsaPaddingMode.Pkcs1);
-        if (_key.Algorithm != KeyAlgorithm.Rsa) signature = EcdsaP1363ToDer(signature);
+        if (_key.Algorithm != KeyAlgorithm.Rsa) signature = CadesSignedData.EcdsaP1363ToDer(signature);
 
-        var sha256 = new AsnWriter(AsnEncodingRules.DER);
-        using (sha256.PushSequence()) sha256.WriteObjectIdentifier(TimestampToken.Sha256); // RFC 5754: parameters absent
-        var sha256Algorithm = sha256.Encode();
-
-        var w = new AsnWriter(AsnEncodingRules.DER);
-        using (w.PushSequence()) // ContentInfo
-        {
-            w.WriteObjectIdentifier(TimestampToken.SignedDataOid);
-            using (w.PushSequence(new Asn1Tag(TagClass.ContextSpecific, 0, isConstructed: true)))
-            using (w.PushSequence()) // SignedData
-            {
-                w.WriteInteger(3); // RFC 5652 §5.1: eContentType is not id-data
-                using (w.PushSetOf()) w.WriteEncodedValue(sha256Algorithm);
-                using (w.PushSequence()) // EncapsulatedContentInfo
-                {
-                    w.WriteObjectIdentifier(TimestampToken.TstInfoContentType);
-                    using (w.PushSequence(new Asn1Tag(TagClass.ContextSpecific, 0, isConstructed: true))) w.WriteOctetString(tstInfo);
-                }
-
-                // RFC 3161 §2.4.1: certReq true => the TSA certificate MUST be in the token (with its CAs, for validation).
-                if (request.RequestSignerCertificate) w.WriteEncodedValue(_certificateSet);
-                using (w.PushSetOf())
-                using (w.PushSequence()) // SignerInfo
-                {
-                    w.WriteInteger(1);
-                    w.WriteEncodedValue(_issuerAndSerialNumber);
-                    w.WriteEncodedValue(sha256Algorithm);
-                    var tagged = signedAttributes;
-                    tagged[0] = 0xA0; // [0] IMPLICIT SET OF: same bytes, context tag (the hash above was over the SET form)
-                    w.WriteEncodedValue(tagged);
-                    w.WriteEncodedValue(_signatureAlgorithm);
-                    w.WriteOctetString(signature);
-                }
-            }
-        }
-
-        return w.Encode();
+        // RFC 3161 §2.4.1: certReq true => the TSA certificate MUST be in the token (with its CAs, for validation).
+        return _writer.EncodeSignedData(Oids.TstInfo, tstInfo, signedAttributes, signature, includeCertificates: request.RequestSignerCertificate);
     }
 
     // TSTInfo ::= SEQUENCE { version 1, policy, messageImprint, serialNumber, genTime, accuracy,
@@ -246,15 +195,6 @@ public sealed class TimestampAuthority
         }
     }
 
-    private static void WriteAttribute(AsnWriter w, string oid, Action<AsnWriter> writeValue)
-    {
-        using (w.PushSequence())
-        {
-            w.WriteObjectIdentifier(oid);
-            using (w.PushSetOf()) writeValue(w);
-        }
-    }
-
     // tsa [0] GeneralName, the directoryName [4] choice: both tags explicit because GeneralName and Name are CHOICEs.
     private static byte[] EncodeTsaName(X500DistinguishedName name)
     {
@@ -262,95 +202,6 @@ public sealed class TimestampAuthority
         using (w.PushSequence(new Asn1Tag(TagClass.ContextSpecific, 0, isConstructed: true)))
         {
             w.WriteEncodedValue(EncodeDirectoryName(name));
-        }
-
-        return w.Encode();
-    }
-
-    private static byte[] EncodeIssuerAndSerialNumber(X509Certificate2 certificate)
-    {
-        var w = new AsnWriter(AsnEncodingRules.DER);
-        using (w.PushSequence())
-        {
-            w.WriteEncodedValue(certificate.IssuerName.RawData);
-            w.WriteInteger(certificate.SerialNumberBytes.Span);
-        }
-
-        return w.Encode();
-    }
-
-    // certificates [0] IMPLICIT SET OF Certificate, in DER order.
-    private static byte[] EncodeCertificateSet(IEnumerable<X509Certificate2> certificates)
-    {
-        var w = new AsnWriter(AsnEncodingRules.DER);
-        using (w.PushSetOf(new Asn1Tag(TagClass.ContextSpecific, 0, isConstructed: true)))
-        {
-            foreach (var der in certificates.Select(c => c.RawData).DistinctBy(Convert.ToHexString)) w.WriteEncodedValue(der);
-        }
-
-        return w.Encode();
-    }
-
-    private static byte[] EncodeSignatureAlgorithm(KeyAlgorithm algorithm)
-    {
-        var w = new AsnWriter(AsnEncodingRules.DER);
-        using (w.PushSequence())
-        {
-            if (algorithm == KeyAlgorithm.Rsa)
-            {
-                w.WriteObjectIdentifier(TimestampToken.Sha256WithRsa);
-                w.WriteNull();
-            }
-            else
-            {
-                w.WriteObjectIdentifier(TimestampToken.EcdsaWithSha256);
-            }
-        }
-
-        return w.Encode();
-    }
-
-    // ISignatureKey gives ECDSA values as r||s (IEEE P1363); CMS stores Ecdsa-Sig-Value ::= SEQUENCE { r INTEGER, s INTEGER }.
-    private static byte[] EcdsaP1363ToDer(byte[] p1363)
-    {
-        if (p1363.Length == 0 || p1363.Length % 2 != 0) throw new CryptographicException("The TSA key returned a malformed ECDSA signature.");
-        var half = p1363.Length / 2;
-        var w = new AsnWriter(AsnEncodingRules.DER);
-        using (w.PushSequence())
-        {
-            w.WriteIntegerUnsigned(TrimLeadingZeros(p1363.AsSpan(0, half)));
-            w.WriteIntegerUnsigned(TrimLeadingZeros(p1363.AsSpan(half)));
-        }
-
-        return w.Encode();
-    }
-
-    private static ReadOnlySpan<byte> TrimLeadingZeros(ReadOnlySpan<byte> value)
-    {
-        var i = 0;
-        while (i < value.Length - 1 && value[i] == 0) i++;
-        return value[i..];
-    }
-
-    // SigningCertificateV2 ::= SEQUENCE { certs SEQUENCE OF ESSCertIDv2 } (RFC 5035); the hash
-    // algorithm is SHA-256, the DEFAULT, so DER leaves it out.
-    private static byte[] EncodeSigningCertificateV2(X509Certificate2 certificate)
-    {
-        var w = new AsnWriter(AsnEncodingRules.DER);
-        using (w.PushSequence())
-        using (w.PushSequence())
-        using (w.PushSequence())
-        {
-            w.WriteOctetString(SHA256.HashData(certificate.RawData));
-            using (w.PushSequence()) // IssuerSerial
-            {
-                using (w.PushSequence()) // GeneralNames
-                {
-                    w.WriteEncodedValue(EncodeDirectoryName(certificate.IssuerName));
-                }
-
-                w.WriteInteger(certificate.SerialNumberBytes.Span);
-            }
         }
 
         return w.Encode();

@@ -1,5 +1,5 @@
 using System.Net;
-using Signing.Pades.Verification;
+using Signing.Validation;
 using Signing.Service.Authorization;
 using Signing.Service.Tests;
 using Signing.Testing;

@@ -1,7 +1,7 @@
 using System.Security.Cryptography;
 using NSubstitute;
 using Signing.Core;
-using Signing.Pades.Cms;
+using Signing.Cms;
 using Signing.Service.Tests;
 using Signing.Testing;
 

@@ -1,9 +1,9 @@
 using System.Security.Cryptography;
 using System.Text;
 using Signing.Core;
-using Signing.Pades.PdfSyntax;
-using Signing.Pades.Tests.Support;
-using Signing.Pades.Verification;
+using Signing.PdfSyntax;
+using Signing.Testing.Pades;
+using Signing.Validation;
 using Xunit;
 
 namespace Signing.Pades.Tests;

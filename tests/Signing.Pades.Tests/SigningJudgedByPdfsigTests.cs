@@ -4,9 +4,9 @@ using System.Text.Json;
 using Signing.Core;
 using Signing.Core.Keys;
 using Signing.Pades.Appearance;
-using Signing.Pades.PdfSyntax;
-using Signing.Pades.Tests.Support;
-using Signing.Pades.Verification;
+using Signing.PdfSyntax;
+using Signing.Testing.Pades;
+using Signing.Validation;
 using Signing.Testing;
 
 namespace Signing.Pades.Tests;

@@ -158,7 +158,7 @@ public abstract class IssuanceFlowTests(IssuanceFixture f)
         var draft = await head.GetByteArrayAsync(f.Service.Staff($"/api/heads/me/documents/{id}/pdf"));
         await IssuanceFixture.AssertProblem(await otherHead.GetAsync(f.Service.Staff($"/api/heads/me/documents/{id}/pdf")), 403);
         Assert.Equal(prepared.GetProperty("draftSha256").GetString(), Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(draft)));
-        Signing.Pades.Verification.PreparedSignatureCheck.Check(draft, Convert.FromBase64String(prepared.GetProperty("revision").GetString()!),
+        Signing.Pades.PreparedSignatureCheck.Check(draft, Convert.FromBase64String(prepared.GetProperty("revision").GetString()!),
             prepared.GetProperty("byteRange").EnumerateArray().Select(v => v.GetInt64()).ToArray(),
             Convert.FromBase64String(prepared.GetProperty("hash").GetString()!), f.Backend.HeadCertificate);
         var requestId = prepared.GetProperty("requestId").GetString();

@@ -5,7 +5,7 @@ using Signing.Core.IO;
 using Signing.DevPki;
 using Signing.Pades;
 using Signing.Pades.Appearance;
-using Signing.Pades.Verification;
+using Signing.Validation;
 using Signing.Pdf.Rendering;
 using Signing.Timestamping;
 using Signing.Timestamping.Http;

@@ -10,7 +10,7 @@ using Microsoft.Extensions.Hosting;
 using Signing.Core;
 using Signing.Core.IO;
 using Signing.DevPki;
-using Signing.Pades.Verification;
+using Signing.Validation;
 using Signing.Pkcs11;
 using Signing.Service;
 using Signing.Service.Authentication;

@@ -63,7 +63,7 @@ internal static class SignCommand
                 SignerName = signer.Certificate.GetNameInfo(System.Security.Cryptography.X509Certificates.X509NameType.SimpleName, false),
                 Reason = parse.GetValue(reason),
                 Location = parse.GetValue(location),
-                Scheme = parse.GetValue(pss) ? Pades.Cms.SignatureScheme.RsaPss : null,
+                Scheme = parse.GetValue(pss) ? Cms.SignatureScheme.RsaPss : null,
                 ReserveTimestamp = tsaClient != null,
             };
             var signed = await PadesSigner.SignAsync(pdf, request, signer.Key, tsaClient, TimeProvider.System, ct);

@@ -1,7 +1,7 @@
 using System.CommandLine;
 using System.Security.Cryptography.X509Certificates;
 using Signing.Core;
-using Signing.Pades.Verification;
+using Signing.Validation;
 
 namespace Signing.Cli.Commands;
 

@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
-using Signing.Pades.PdfSyntax;
+using Signing.PdfSyntax;
 
 namespace Signing.Pades.Appearance;
 

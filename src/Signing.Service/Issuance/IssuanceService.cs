@@ -8,8 +8,8 @@ using Signing.Core.Documents;
 using Signing.Core.Timestamps;
 using Signing.Pades;
 using Signing.Pades.Appearance;
-using Signing.Pades.PdfSyntax;
-using Signing.Pades.Verification;
+using Signing.PdfSyntax;
+using Signing.Validation;
 using Signing.Pdf.Rendering;
 using Signing.Service.Api;
 

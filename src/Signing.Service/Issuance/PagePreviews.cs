@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using Signing.Core;
-using Signing.Pades.PdfSyntax;
+using Signing.PdfSyntax;
 
 namespace Signing.Service.Issuance;
 

@@ -1,0 +1,219 @@
+using System.Formats.Asn1;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using Signing.Cms;
+using Signing.PdfSyntax;
+using Signing.Validation.Modifications;
+using Signing.Validation.Steps;
+using Signing.Core.Timestamps;
+using Signing.Timestamping;
+
+namespace Signing.Validation;
+
+/// <summary>
+/// Verifies every signature of a PDF: ByteRange sanity, document digest, signature value,
+/// algorithm strength, signing-certificate-v2 binding, chain to the configured anchors, signature
+/// timestamp, and what changed after each signature (<see cref="SignatureChangePolicy"/>: any change
+/// no rule allows fails the signature). Signature dictionaries are found by parsing the AcroForm of
+/// every revision (never by scanning bytes), so a signature that a later revision hides is still
+/// reported. Revocation is not checked yet (B-LT comes later).
+/// </summary>
+public static class PdfSignatureVerifier
+{
+    /// <summary>The sub-indication of a signature whose document was changed after it in a way the allow-list does not permit (not in ETSI EN 319 102-1's list; see docs/verification-report.md).</summary>
+    public const string DisallowedModification = "DISALLOWED_MODIFICATION";
+
+    public static VerificationReport Verify(byte[] pdf, VerificationPolicy policy)
+    {
+        ArgumentNullException.ThrowIfNull(pdf);
+        ArgumentNullException.ThrowIfNull(policy);
+        var file = PdfFile.Parse(pdf, policy.Limits);
+        var now = policy.ValidationTime ?? DateTimeOffset.UtcNow;
+        var history = RevisionHistory.Read(file);
+        var found = ModificationAnalysis.FindSignatures(file, history);
+        var checks = new List<(ModificationAnalysis.FoundSignature Found, SignatureVerification Result, int CoveredRevision)>();
+        foreach (var f in found.Signatures)
+        {
+            file.CheckTime();
+            var result = VerifyOne(file, f, policy, now, history, out var covered);
+            checks.Add((f, result, covered));
+        }
+
+        // Newest first: whether a later revision is allowed depends on whether the signature that made it passed.
+        var judged = new Dictionary<int, (List<Modification> Findings, List<string> Allowed)>();
+        var final = new SignatureVerification[checks.Count];
+        bool IsPassingSignatureOf(int revision, int objectNumber) => checks.Select((c, i) => (c, i)).Any(x =>
+            x.c.CoveredRevision == revision && x.c.Found.FirstRevision == revision && x.c.Found.SignatureReference?.ObjectNumber == objectNumber
+            && final[x.i] is { Indication: Indication.TOTAL_PASSED });
+        (List<Modification>, List<string>) Judge(int revision)
+        {
+            if (!judged.TryGetValue(revision, out var j))
+            {
+                j = ModificationAnalysis.JudgeRevision(history, found, revision, n => IsPassingSignatureOf(revision, n));
+                judged[revision] = j;
+            }
+
+            return j;
+        }
+
+        foreach (var i in Enumerable.Range(0, checks.Count).OrderByDescending(i => checks[i].CoveredRevision))
+        {
+            file.CheckTime();
+            var (f, result, covered) = checks[i];
+            var findings = new List<Modification>(f.SharedWith);
+            var allowedNotes = new List<string>();
+            if (result.ByteRange.Ok)
+            {
+                var coveredEnd = result.ByteRange.Values[2] + result.ByteRange.Values[3];
+                if (history.RevisionEndingAt(coveredEnd) is null)
+                {
+                    findings.Add(new(covered, null, ModificationKind.UNCOVERED_BYTES, $"the signed range ends at byte {coveredEnd}, not at the end of revision {covered}"));
+                }
+
+                for (var r = covered + 1; r <= history.Count; r++)
+                {
+                    var (rf, ra) = Judge(r);
+                    findings.AddRange(rf);
+                    allowedNotes.AddRange(ra);
+                }
+
+                findings.AddRange(ModificationAnalysis.Structural(history).Where(m => m.Revision > covered));
+            }
+
+            var later = new LaterChanges(
+                Math.Max(0, history.Count - covered),
+                findings.Count > 0 ? LaterChangesAssessment.DISALLOWED_CHANGES : covered < history.Count ? LaterChangesAssessment.SIGNATURES_ONLY : LaterChangesAssessment.NONE,
+                allowedNotes.Concat(findings.Select(m => $"revision {m.Revision}: {m.Detail}")).ToList());
+            var messages = result.Messages.ToList();
+            var outcome = result with { LaterChanges = later, Modifications = findings, Messages = messages };
+            if (findings.Count > 0 && result.Indication != Indication.TOTAL_FAILED)
+            {
+                messages.Add("The document was changed after this signature in ways the allow-list does not permit: what is shown is not what was signed.");
+                outcome = outcome with { Indication = Indication.TOTAL_FAILED, SubIndication = DisallowedModification };
+            }
+
+            if (!f.InLastRevision) messages.Add("This signature's field is no longer in the document's current revision.");
+            final[i] = outcome;
+        }
+
+        var results = final.ToList();
+        var overall = results.Count == 0 ? Indication.INDETERMINATE
+            : results.Any(r => r.Indication == Indication.TOTAL_FAILED) ? Indication.TOTAL_FAILED
+            : results.All(r => r.Indication == Indication.TOTAL_PASSED) ? Indication.TOTAL_PASSED
+            : Indication.INDETERMINATE;
+        var modifications = judged.OrderBy(j => j.Key).SelectMany(j => j.Value.Findings).Concat(ModificationAnalysis.Structural(history)).Concat(found.Signatures.SelectMany(f => f.SharedWith)).Distinct().ToList();
+        return new VerificationReport
+        {
+            FileLength = pdf.LongLength,
+            FileSha256 = Convert.ToHexStringLower(SHA256.HashData(pdf)),
+            Revisions = history.Count,
+            ValidationTime = now,
+            Indication = overall,
+            Signatures = results,
+            Modifications = modifications,
+        };
+    }
+
+    private static SignatureVerification VerifyOne(PdfFile file, ModificationAnalysis.FoundSignature found, VerificationPolicy policy, DateTimeOffset now, RevisionHistory history, out int coveredRevision)
+    {
+        var messages = new List<string>();
+        var name = found.Name;
+        var sig = found.Signature;
+        var noTimestamp = new TimestampCheck(false, false, null, false, null, false, null);
+        var noChanges = new LaterChanges(0, LaterChangesAssessment.NONE, []);
+        coveredRevision = found.FirstRevision;
+        if (sig is null)
+        {
+            return Failed(name, new ByteRangeCheck([], false, "the signature dictionary is missing"), noTimestamp, noChanges, "FORMAT_FAILURE", messages);
+        }
+
+        var subFilter = sig.GetName("SubFilter");
+        var claimed = (sig["M"] as PdfString)?.ToText();
+        var brCheck = ByteRangeValidation.Check(file, found.SignatureEntry, sig, out var br, out var contents);
+        if (brCheck.Ok) coveredRevision = history.RevisionContaining(br[2] + br[3]);
+        var baseResult = new SignatureVerification
+        {
+            FieldName = name,
+            SubFilter = subFilter,
+            ClaimedSigningTime = claimed,
+            ByteRange = brCheck,
+            Timestamp = noTimestamp,
+            Revision = coveredRevision,
+            CoversWholeDocument = brCheck.Ok && br[2] + br[3] == file.Data.LongLength,
+            LaterChanges = noChanges,
+        };
+        if (!brCheck.Ok) return baseResult with { Indication = Indication.TOTAL_FAILED, SubIndication = "FORMAT_FAILURE", Messages = messages };
+        if (subFilter is not ("ETSI.CAdES.detached" or "adbe.pkcs7.detached"))
+        {
+            messages.Add($"SubFilter /{subFilter} is not supported by this verifier.");
+            return baseResult with { Indication = Indication.INDETERMINATE, SubIndication = "FORMAT_FAILURE", Messages = messages };
+        }
+
+        CmsSignature cms;
+        try
+        {
+            cms = CmsSignature.Read(contents!);
+        }
+        catch (CryptographicException)
+        {
+            messages.Add("The /Contents is not a readable CMS SignedData.");
+            return baseResult with { Indication = Indication.TOTAL_FAILED, SubIndication = "FORMAT_FAILURE", Messages = messages };
+        }
+
+        var (signer, digestOk, signatureOk, essOk, weakness) = CmsValidation.Check(file.Data, br, cms, subFilter, messages);
+        var result = baseResult with
+        {
+            SignerSubject = signer?.Subject,
+            SignerIssuer = signer?.Issuer,
+            SignerSerial = signer?.SerialNumber,
+        };
+
+        var timestamp = TimestampValidation.Check(cms, policy);
+        var chain = signer is null ? null : ChainValidation.Check(signer, cms.Certificates, policy.TrustAnchors, now);
+        if (chain is { Trusted: false } && signer is not null && timestamp.Valid && timestamp.Time is { } tsTime
+            && tsTime >= signer.NotBefore && tsTime <= signer.NotAfter)
+        {
+            // The certificate may have expired since; the timestamp proves the signature existed while it was valid.
+            var atTimestamp = ChainValidation.Check(signer, cms.Certificates, policy.TrustAnchors, tsTime);
+            if (atTimestamp.Trusted && now > signer.NotAfter)
+            {
+                chain = atTimestamp with { Status = "valid at the signature timestamp (certificate expired since)" };
+            }
+        }
+
+        messages.Add("Revocation status was not checked (long-term validation comes with B-LT).");
+
+        var (indication, sub) =
+            !digestOk ? (Indication.TOTAL_FAILED, "HASH_FAILURE")
+            : !signatureOk ? (signer is null ? (Indication.INDETERMINATE, "NO_SIGNING_CERTIFICATE_FOUND") : (Indication.TOTAL_FAILED, "SIG_CRYPTO_FAILURE"))
+            : weakness is not null ? (Indication.INDETERMINATE, "CRYPTO_CONSTRAINTS_FAILURE")
+            : !essOk ? (Indication.INDETERMINATE, "NO_SIGNING_CERTIFICATE_FOUND")
+            : chain is not { Trusted: true } ? (Indication.INDETERMINATE, "NO_CERTIFICATE_CHAIN_FOUND")
+            : timestamp.Present && !timestamp.Valid ? (Indication.INDETERMINATE, "SIG_CONSTRAINTS_FAILURE")
+            : (Indication.TOTAL_PASSED, (string?)null);
+
+        return result with
+        {
+            DigestOk = digestOk,
+            SignatureOk = signatureOk,
+            SigningCertificateV2Ok = essOk,
+            Chain = chain,
+            Timestamp = timestamp,
+            PadesLevel = subFilter == "ETSI.CAdES.detached" && essOk ? (timestamp.Valid ? "B-T" : "B-B") : null,
+            Indication = indication,
+            SubIndication = sub,
+            Messages = messages,
+        };
+    }
+
+    private static SignatureVerification Failed(string name, ByteRangeCheck br, TimestampCheck ts, LaterChanges later, string sub, List<string> messages) => new()
+    {
+        FieldName = name,
+        ByteRange = br,
+        Timestamp = ts,
+        LaterChanges = later,
+        Indication = Indication.TOTAL_FAILED,
+        SubIndication = sub,
+        Messages = messages,
+    };
+}
