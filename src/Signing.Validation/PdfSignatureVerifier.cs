@@ -160,7 +160,7 @@ public static class PdfSignatureVerifier
             return baseResult with { Indication = Indication.TOTAL_FAILED, SubIndication = "FORMAT_FAILURE", Messages = messages };
         }
 
-        var (signer, digestOk, signatureOk, essOk, weakness) = CmsValidation.Check(file.Data, br, cms, subFilter, messages);
+        var (signer, digestOk, signatureOk, essOk, signerIdentified, weakness) = CmsValidation.Check(file.Data, br, cms, subFilter, messages);
         var result = baseResult with
         {
             SignerSubject = signer?.Subject,
@@ -187,7 +187,7 @@ public static class PdfSignatureVerifier
             !digestOk ? (Indication.TOTAL_FAILED, "HASH_FAILURE")
             : !signatureOk ? (signer is null ? (Indication.INDETERMINATE, "NO_SIGNING_CERTIFICATE_FOUND") : (Indication.TOTAL_FAILED, "SIG_CRYPTO_FAILURE"))
             : weakness is not null ? (Indication.INDETERMINATE, "CRYPTO_CONSTRAINTS_FAILURE")
-            : !essOk ? (Indication.INDETERMINATE, "NO_SIGNING_CERTIFICATE_FOUND")
+            : !signerIdentified ? (Indication.INDETERMINATE, "NO_SIGNING_CERTIFICATE_FOUND")
             : chain is not { Trusted: true } ? (Indication.INDETERMINATE, "NO_CERTIFICATE_CHAIN_FOUND")
             : timestamp.Present && !timestamp.Valid ? (Indication.INDETERMINATE, "SIG_CONSTRAINTS_FAILURE")
             : (Indication.TOTAL_PASSED, (string?)null);
