@@ -143,6 +143,7 @@ public static class PdfSignatureVerifier
             LaterChanges = noChanges,
         };
         if (!brCheck.Ok) return baseResult with { Indication = Indication.TOTAL_FAILED, SubIndication = "FORMAT_FAILURE", Messages = messages };
+        if (subFilter == "ETSI.RFC3161") return DocumentTimestampValidation.Check(file.Data, br, contents!, policy, now, baseResult, messages);
         if (subFilter is not ("ETSI.CAdES.detached" or "adbe.pkcs7.detached"))
         {
             messages.Add($"SubFilter /{subFilter} is not supported by this verifier.");
