@@ -88,22 +88,36 @@ public static class ForeignPdfs
     /// A copy with one more incremental update that redefines the page's content stream (object 4):
     /// the page then shows other text while every signed byte stays as signed.
     /// </summary>
-    public static byte[] AppendContentChange(byte[] pdf)
+    public static byte[] AppendContentChange(byte[] pdf) =>
+        AppendUpdate(pdf, (4, Stream("BT /F1 20 Tf 72 720 Td (Quyet dinh so 43: changed after signing) Tj ET")));
+
+    /// <summary>A copy with one more incremental update (classic xref section, /Prev to the last one) that (re)defines <paramref name="objects"/>.</summary>
+    public static byte[] AppendUpdate(byte[] pdf, params (int Number, string Body)[] objects)
     {
+        ArgumentNullException.ThrowIfNull(pdf);
+        ArgumentNullException.ThrowIfNull(objects);
         var text = Encoding.Latin1.GetString(pdf);
         var prev = long.Parse(LastMatch(text, @"startxref\s+(\d+)"), CultureInfo.InvariantCulture);
         var size = System.Text.RegularExpressions.Regex.Matches(text, @"/Size\s+(\d+)").Max(m => int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture));
+        size = Math.Max(size, objects.Max(o => o.Number) + 1);
         var root = LastMatch(text, @"/Root\s+(\d+\s+\d+)\s+R");
         var sb = new StringBuilder(text.EndsWith('\n') ? "" : "\n");
-        var objectAt = pdf.Length + sb.Length;
-        sb.Append("4 0 obj\n").Append(Stream("BT /F1 20 Tf 72 720 Td (Quyet dinh so 43: changed after signing) Tj ET")).Append("\nendobj\n");
+        var offsets = new List<(int Number, long Offset)>();
+        foreach (var (number, body) in objects)
+        {
+            offsets.Add((number, pdf.Length + sb.Length));
+            sb.Append(CultureInfo.InvariantCulture, $"{number} 0 obj\n{body}\nendobj\n");
+        }
+
         var xrefAt = pdf.Length + sb.Length;
-        sb.Append("xref\n0 1\n0000000000 65535 f\r\n4 1\n").Append(objectAt.ToString("D10", CultureInfo.InvariantCulture)).Append(" 00000 n\r\n");
+        sb.Append("xref\n0 1\n0000000000 65535 f\r\n");
+        foreach (var (number, offset) in offsets) sb.Append(CultureInfo.InvariantCulture, $"{number} 1\n{offset:D10} 00000 n\r\n");
         sb.Append(CultureInfo.InvariantCulture, $"trailer\n<</Size {size}/Root {root} R/Prev {prev}>>\nstartxref\n{xrefAt}\n%%EOF\n");
         return [.. pdf, .. Encoding.Latin1.GetBytes(sb.ToString())];
     }
 
-    private static string Stream(string content) => $"<</Length {content.Length}>>\nstream\n{content}\nendstream";
+    /// <summary>A stream object's text (dictionary with /Length, the content as Latin-1).</summary>
+    public static string Stream(string content) => $"<</Length {content.Length}>>\nstream\n{content}\nendstream";
 
     private static string LastMatch(string text, string pattern) =>
         System.Text.RegularExpressions.Regex.Matches(text, pattern).LastOrDefault()?.Groups[1].Value
