@@ -7,6 +7,8 @@ ROOT=$PWD
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 
 bash hsm-config/setup.sh
+# The foreign signers' node packages (@signpdf, for the verifier's tests), exactly as package-lock.json pins them.
+(cd tests/foreign-signers && npm ci --no-audit --no-fund --loglevel=error)
 # The storage suite runs against a real PostgreSQL server on loopback, started here.
 bash tests/postgres.sh
 

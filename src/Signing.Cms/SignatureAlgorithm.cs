@@ -1,4 +1,3 @@
-using System.Formats.Asn1;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 
@@ -20,8 +19,11 @@ public enum SignatureScheme
 /// </summary>
 public sealed record SignatureAlgorithm(SignatureScheme Scheme, HashAlgorithmName Hash)
 {
-    /// <summary>SHA-1 or MD5: computable, so that a broken algorithm is told apart from a broken signature.</summary>
-    public bool IsWeak => Hash == HashAlgorithmName.SHA1 || Hash == HashAlgorithmName.MD5;
+    /// <summary>The RSASSA-PSS parameters, for <see cref="SignatureScheme.RsaPss"/>.</summary>
+    public RsaPssParameters? Pss { get; init; }
+
+    /// <summary>SHA-1 or MD5 (also as PSS's mask hash): computable, so that a broken algorithm is told apart from a broken signature.</summary>
+    public bool IsWeak => Hash == HashAlgorithmName.SHA1 || Hash == HashAlgorithmName.MD5 || Pss?.MaskHash == HashAlgorithmName.SHA1;
 
     /// <summary>
     /// Resolves <paramref name="oid"/> (with its <paramref name="parameters"/>) for a SignerInfo whose
@@ -48,13 +50,13 @@ public sealed record SignatureAlgorithm(SignatureScheme Scheme, HashAlgorithmNam
             Oids.EcdsaWithSha384 => Of(SignatureScheme.Ecdsa, HashAlgorithmName.SHA384),
             Oids.EcdsaWithSha512 => Of(SignatureScheme.Ecdsa, HashAlgorithmName.SHA512),
             Oids.EcdsaWithSha1 => Of(SignatureScheme.Ecdsa, HashAlgorithmName.SHA1),
-            Oids.RsaPss => Of(SignatureScheme.RsaPss, PssHash(parameters)),
+            Oids.RsaPss => RsaPssParameters.Read(parameters) is { } pss ? new SignatureAlgorithm(SignatureScheme.RsaPss, pss.Hash) { Pss = pss } : null,
             _ => null,
         };
         if (algorithm is null)
         {
             problem = oid == Oids.RsaPss
-                ? "the RSA-PSS parameters are not supported (MGF1 with the same SHA-2 hash and a salt as long as the hash are)"
+                ? "the RSA-PSS parameters are not readable or not MGF1 with trailer 1"
                 : $"the signature algorithm {oid} with digest {digestAlgorithmOid} is not supported";
         }
 
@@ -63,33 +65,9 @@ public sealed record SignatureAlgorithm(SignatureScheme Scheme, HashAlgorithmNam
 
     /// <summary>True when <paramref name="signature"/> is this algorithm's signature over <paramref name="hash"/> by <paramref name="certificate"/>'s key.</summary>
     public bool Verify(X509Certificate2 certificate, ReadOnlySpan<byte> hash, ReadOnlySpan<byte> signature) =>
-        PublicKeyCache.VerifyHash(certificate, hash, signature, Hash, Scheme);
-
-    // .NET checks PSS with MGF1 over the same hash and a salt as long as the hash; other parameters are refused.
-    private static HashAlgorithmName? PssHash(ReadOnlyMemory<byte>? parameters)
-    {
-        if (parameters is not { } encoded) return null;
-        var context0 = new Asn1Tag(TagClass.ContextSpecific, 0);
-        var context1 = new Asn1Tag(TagClass.ContextSpecific, 1);
-        var context2 = new Asn1Tag(TagClass.ContextSpecific, 2);
-        try
-        {
-            var p = new AsnReader(encoded, AsnEncodingRules.DER).ReadSequence();
-            if (!p.HasData || !p.PeekTag().HasSameClassAndValue(context0)) return null; // default SHA-1
-            if (Digests.FromOid(p.ReadSequence(context0).ReadSequence().ReadObjectIdentifier()) is not { } hash || !Digests.IsSha2(hash)) return null;
-            if (!p.HasData || !p.PeekTag().HasSameClassAndValue(context1)) return null;
-            var mgf = p.ReadSequence(context1).ReadSequence();
-            if (mgf.ReadObjectIdentifier() != Oids.Mgf1 || Digests.FromOid(mgf.ReadSequence().ReadObjectIdentifier()) != hash) return null;
-            if (!p.HasData || !p.PeekTag().HasSameClassAndValue(context2)) return null; // default salt 20
-            if (!p.ReadSequence(context2).TryReadInt32(out var salt) || salt != Digests.Length(hash)) return null;
-            if (p.HasData && (!p.ReadSequence(new Asn1Tag(TagClass.ContextSpecific, 3)).TryReadInt32(out var trailer) || trailer != 1)) return null;
-            return p.HasData ? null : hash;
-        }
-        catch (AsnContentException)
-        {
-            return null;
-        }
-    }
+        Pss is { } pss && !pss.IsDotNetDefault
+            ? pss.Verify(certificate, hash, signature)
+            : PublicKeyCache.VerifyHash(certificate, hash, signature, Hash, Scheme);
 }
 
 /// <summary>Digest algorithm identifiers.</summary>

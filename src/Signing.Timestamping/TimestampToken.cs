@@ -145,7 +145,7 @@ public sealed class TimestampToken
         if (_cms.DigestAlgorithm is not { } digestAlgorithm || !Digests.IsSha2(digestAlgorithm)) return $"the digest algorithm {_cms.DigestAlgorithmOid} is not supported";
         var contentDigest = Digests.Compute(digestAlgorithm, TstInfoDer);
         if (!_cms.MessageDigestMatches(contentDigest)) return "the message-digest attribute does not match the TSTInfo";
-        if (_cms.ResolveSignatureAlgorithm(out var problem) is not { } algorithm || !Digests.IsSha2(algorithm.Hash)) return problem ?? $"the signature algorithm {_cms.SignatureAlgorithmOid} is not supported";
+        if (_cms.ResolveSignatureAlgorithm(out var problem) is not { } algorithm || !Digests.IsSha2(algorithm.Hash) || algorithm.IsWeak) return problem ?? $"the signature algorithm {_cms.SignatureAlgorithmOid} is not supported";
         return _cms.VerifySignatureValue(signer, contentDigest) ? null : "the signature value does not verify with the TSA certificate";
     }
 

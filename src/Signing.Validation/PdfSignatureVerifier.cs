@@ -140,7 +140,7 @@ public static class PdfSignatureVerifier
             LaterChanges = noChanges,
         };
         if (!brCheck.Ok) return baseResult with { Indication = Indication.TOTAL_FAILED, SubIndication = "FORMAT_FAILURE", Messages = messages };
-        if (subFilter == "ETSI.RFC3161") return VerifyDocumentTimestamp(file, baseResult, br, contents!, policy, messages);
+        if (subFilter == "ETSI.RFC3161") return DocumentTimestampValidation.Check(file.Data, br, contents!, policy, baseResult, messages);
         if (subFilter is not ("ETSI.CAdES.detached" or "adbe.pkcs7.detached"))
         {
             messages.Add($"SubFilter /{subFilter} is not supported by this verifier.");
@@ -158,7 +158,7 @@ public static class PdfSignatureVerifier
             return baseResult with { Indication = Indication.TOTAL_FAILED, SubIndication = "FORMAT_FAILURE", Messages = messages };
         }
 
-        var (signer, digestOk, signatureOk, essOk, weakness) = CmsValidation.Check(file.Data, br, cms, subFilter, messages);
+        var (signer, digestOk, signatureOk, essOk, signerIdentified, weakness) = CmsValidation.Check(file.Data, br, cms, subFilter, messages);
         var result = baseResult with
         {
             SignerSubject = signer?.Subject,
@@ -185,7 +185,7 @@ public static class PdfSignatureVerifier
             !digestOk ? (Indication.TOTAL_FAILED, "HASH_FAILURE")
             : !signatureOk ? (signer is null ? (Indication.INDETERMINATE, "NO_SIGNING_CERTIFICATE_FOUND") : (Indication.TOTAL_FAILED, "SIG_CRYPTO_FAILURE"))
             : weakness is not null ? (Indication.INDETERMINATE, "CRYPTO_CONSTRAINTS_FAILURE")
-            : !essOk ? (Indication.INDETERMINATE, "NO_SIGNING_CERTIFICATE_FOUND")
+            : !signerIdentified ? (Indication.INDETERMINATE, "NO_SIGNING_CERTIFICATE_FOUND")
             : chain is not { Trusted: true } ? (Indication.INDETERMINATE, "NO_CERTIFICATE_CHAIN_FOUND")
             : timestamp.Present && !timestamp.Valid ? (Indication.INDETERMINATE, "SIG_CONSTRAINTS_FAILURE")
             : (Indication.TOTAL_PASSED, (string?)null);
@@ -208,32 +208,6 @@ public static class PdfSignatureVerifier
     /// A document timestamp (PAdES B-LTA, ISO 32000-2 12.8.5): the /Contents is an RFC 3161 token
     /// whose imprint is the hash of the ByteRange bytes, by a TSA that chains to the anchors at its time.
     /// </summary>
-    private static SignatureVerification VerifyDocumentTimestamp(PdfFile file, SignatureVerification baseResult, long[] br, byte[] contents, VerificationPolicy policy, List<string> messages)
-    {
-        var (check, outcome) = TimestampValidation.CheckDocumentTimestamp(contents, file.Data, br, policy);
-        if (check.Problem is { } problem) messages.Add("Document timestamp: " + problem + ".");
-        var signatureOk = outcome == TokenOutcome.Checked;
-        var (indication, sub) = outcome switch
-        {
-            TokenOutcome.Unreadable => (Indication.TOTAL_FAILED, "FORMAT_FAILURE"),
-            TokenOutcome.ImprintMismatch => (Indication.TOTAL_FAILED, "HASH_FAILURE"),
-            TokenOutcome.BadSignature => (Indication.TOTAL_FAILED, "SIG_CRYPTO_FAILURE"),
-            _ when !check.TsaChainTrusted => (Indication.INDETERMINATE, "NO_CERTIFICATE_CHAIN_FOUND"),
-            _ when !check.Valid => (Indication.INDETERMINATE, "SIG_CONSTRAINTS_FAILURE"),
-            _ => (Indication.TOTAL_PASSED, (string?)null),
-        };
-        return baseResult with
-        {
-            SignerSubject = check.TsaSubject,
-            DigestOk = check.ImprintOk,
-            SignatureOk = signatureOk,
-            Timestamp = check,
-            Indication = indication,
-            SubIndication = sub,
-            Messages = messages,
-        };
-    }
-
     private static SignatureVerification Failed(string name, ByteRangeCheck br, TimestampCheck ts, LaterChanges later, string sub, List<string> messages) => new()
     {
         FieldName = name,

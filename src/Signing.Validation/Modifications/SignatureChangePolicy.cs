@@ -325,8 +325,9 @@ internal sealed class AddSignedSignatureFieldRule : IAllowedChangeRule
             if ((widget["T"] as PdfString)?.ToText() is not { Length: > 0 } name || existingNames.Contains(name)) continue;
             var timestamp = SignEmptySignatureFieldRule.IsDocumentTimestamp(diff.After, v);
 
-            // A document timestamp states a time, nothing a reader should see: its widget draws nothing.
-            if (timestamp && (widget["AP"] is not null || !HasNoArea(diff.After, widget["Rect"]))) continue;
+            // A document timestamp states a time, nothing a reader should see: its widget has no area,
+            // so whatever appearance it carries (PDFBox writes an empty one) is never drawn.
+            if (timestamp && !HasNoArea(diff.After, widget["Rect"])) continue;
             allowed.SignatureWidgets.Add(num);
             allowed.NewObjectRoots.Add(num);
             allowed.Kinds.Add(timestamp ? AllowedChangeKind.LongTerm : AllowedChangeKind.Signing);
@@ -365,17 +366,31 @@ internal sealed class SignatureFieldListRule : IAllowedChangeRule
     public void Apply(RevisionDiff diff, RevisionContext context, AllowedChanges allowed)
     {
         var catalog = diff.Before.ResolveDictionary(diff.Before.Trailer["Root"]);
-        if (catalog?["AcroForm"] is not PdfReference acroFormRef) return;
-        var oldForm = diff.Before.ResolveDictionary(acroFormRef);
-        if (oldForm is null) return;
-
-        if (diff.Changed.TryGetValue(acroFormRef.ObjectNumber, out var change) && change.After is PdfDictionary newForm)
+        bool OnlyNewSignatureFields(PdfDictionary oldForm, PdfDictionary newForm)
         {
             var keys = RevisionDiff.ChangedKeys(oldForm, newForm);
             var fieldsOk = !keys.Contains("Fields") || SignatureChangePolicy.OnlyAppends(
                 SignatureChangePolicy.ArrayItems(diff.Before, oldForm["Fields"]), SignatureChangePolicy.ArrayItems(diff.After, newForm["Fields"]), allowed.SignatureWidgets);
             var flagsOk = !keys.Contains("SigFlags") || newForm["SigFlags"] is PdfNumber { IsInteger: true } f && f.AsLong() is >= 1 and <= 3;
-            if (keys.IsSubsetOf(["Fields", "SigFlags"]) && fieldsOk && flagsOk) allowed.Explained.Add(acroFormRef.ObjectNumber);
+            return keys.IsSubsetOf(["Fields", "SigFlags"]) && fieldsOk && flagsOk;
+        }
+
+        // PDFBox keeps the AcroForm as a direct dictionary of the catalog: the catalog then changes in /AcroForm alone, under the same rule.
+        if (catalog?["AcroForm"] is PdfDictionary oldDirect && diff.Before.Trailer["Root"] is PdfReference root
+            && diff.Changed.TryGetValue(root.ObjectNumber, out var catalogChange) && catalogChange.Before is PdfDictionary oldCatalog
+            && catalogChange.After is PdfDictionary newCatalog && newCatalog["AcroForm"] is PdfDictionary newDirect
+            && RevisionDiff.ChangedKeys(oldCatalog, newCatalog).IsSubsetOf(["AcroForm"]) && OnlyNewSignatureFields(oldDirect, newDirect))
+        {
+            allowed.Explained.Add(root.ObjectNumber);
+        }
+
+        if (catalog?["AcroForm"] is not PdfReference acroFormRef) return;
+        var oldForm = diff.Before.ResolveDictionary(acroFormRef);
+        if (oldForm is null) return;
+
+        if (diff.Changed.TryGetValue(acroFormRef.ObjectNumber, out var change) && change.After is PdfDictionary newForm && OnlyNewSignatureFields(oldForm, newForm))
+        {
+            allowed.Explained.Add(acroFormRef.ObjectNumber);
         }
 
         // /Fields kept as an indirect array that was rewritten.

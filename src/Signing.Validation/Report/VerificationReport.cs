@@ -57,10 +57,22 @@ public sealed record TimestampCheck(
 
 public sealed record LaterChanges(int LaterRevisions, LaterChangesAssessment Assessment, IReadOnlyList<string> Details);
 
+/// <summary>What a signature field holds: a signature, or an RFC 3161 document timestamp (ETSI.RFC3161).</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<SignatureKind>))]
+public enum SignatureKind
+{
+    SIGNATURE,
+
+    /// <summary>A TimeStampToken over the ByteRange: proves when the covered revision existed and names no signer (the TSA is in <see cref="SignatureVerification.Timestamp"/>).</summary>
+    DOCUMENT_TIMESTAMP,
+}
+
 /// <summary>The verdict on one signature.</summary>
 public sealed record SignatureVerification
 {
     public required string FieldName { get; init; }
+
+    public SignatureKind Kind { get; init; } = SignatureKind.SIGNATURE;
 
     public string? SubFilter { get; init; }
 

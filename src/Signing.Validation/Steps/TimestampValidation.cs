@@ -27,7 +27,7 @@ internal static class TimestampValidation
     /// A document timestamp (ISO 32000-2 12.8.5): <paramref name="token"/> is the /Contents, and its
     /// message imprint must be the hash of the ByteRange bytes.
     /// </summary>
-    public static (TimestampCheck Check, TokenOutcome Outcome) CheckDocumentTimestamp(byte[] token, byte[] data, long[] byteRange, VerificationPolicy policy)
+    public static (TimestampCheck Check, TokenOutcome Outcome, X509Certificate2? Tsa) CheckDocumentTimestamp(byte[] token, byte[] data, long[] byteRange, VerificationPolicy policy)
     {
         // The /Contents placeholder is zero-padded past the token: only its first DER element is the token.
         try
@@ -52,7 +52,7 @@ internal static class TimestampValidation
         }
         catch (CryptographicException)
         {
-            return (new TimestampCheck(true, false, null, false, null, false, "the timestamp token's certificates cannot be read"), TokenOutcome.Unreadable);
+            return (new TimestampCheck(true, false, null, false, null, false, "the timestamp token's certificates cannot be read"), TokenOutcome.Unreadable, null);
         }
     }
 
@@ -68,7 +68,7 @@ internal static class TimestampValidation
         }, cms.Certificates, policy, "the timestamp does not cover this signature value").Check;
     }
 
-    private static (TimestampCheck Check, TokenOutcome Outcome) CheckToken(ReadOnlyMemory<byte> tokenBytes, Func<HashAlgorithmName, byte[]> expectedImprint, IReadOnlyList<X509Certificate2> extraCertificates, VerificationPolicy policy, string imprintProblem)
+    private static (TimestampCheck Check, TokenOutcome Outcome, X509Certificate2? Tsa) CheckToken(ReadOnlyMemory<byte> tokenBytes, Func<HashAlgorithmName, byte[]> expectedImprint, IReadOnlyList<X509Certificate2> extraCertificates, VerificationPolicy policy, string imprintProblem)
     {
         // One read of the token, one signature check (TimestampToken: ESS binding, validity at
         // genTime, critical timeStamping EKU, content-type, message-digest, signature value).
@@ -79,13 +79,13 @@ internal static class TimestampValidation
         }
         catch (TimestampException)
         {
-            return (new TimestampCheck(true, false, null, false, null, false, "the timestamp token cannot be decoded"), TokenOutcome.Unreadable);
+            return (new TimestampCheck(true, false, null, false, null, false, "the timestamp token cannot be decoded"), TokenOutcome.Unreadable, null);
         }
 
         var info = token.Info;
         if (info.HashAlgorithm is not { } alg)
         {
-            return (new TimestampCheck(true, false, info.GenTime, false, null, false, "the timestamp uses an unsupported hash algorithm"), TokenOutcome.Unreadable);
+            return (new TimestampCheck(true, false, info.GenTime, false, null, false, "the timestamp uses an unsupported hash algorithm"), TokenOutcome.Unreadable, null);
         }
 
         var imprintOk = info.MessageImprint.AsSpan().SequenceEqual(expectedImprint(alg));
@@ -94,7 +94,7 @@ internal static class TimestampValidation
         if (!imprintOk || !signatureOk || tsaCert is null)
         {
             return (new TimestampCheck(true, false, info.GenTime, imprintOk, tsaCert?.Subject, false, imprintOk ? "the timestamp token's signature is invalid" : imprintProblem),
-                !imprintOk ? TokenOutcome.ImprintMismatch : TokenOutcome.BadSignature);
+                !imprintOk ? TokenOutcome.ImprintMismatch : TokenOutcome.BadSignature, tsaCert);
         }
 
         var eku = tsaCert.Extensions.OfType<X509EnhancedKeyUsageExtension>().FirstOrDefault();
@@ -102,7 +102,7 @@ internal static class TimestampValidation
         var tokenCerts = token.Certificates.Concat(extraCertificates).ToList();
         var chain = ChainValidation.Check(tsaCert, tokenCerts, policy.TrustAnchors, info.GenTime);
         var problem = !ekuOk ? "the TSA certificate lacks the timeStamping EKU" : !chain.Trusted ? "the TSA certificate is not trusted: " + chain.Status : null;
-        return (new TimestampCheck(true, ekuOk && chain.Trusted, info.GenTime, imprintOk, tsaCert.Subject, chain.Trusted, problem), TokenOutcome.Checked);
+        return (new TimestampCheck(true, ekuOk && chain.Trusted, info.GenTime, imprintOk, tsaCert.Subject, chain.Trusted, problem), TokenOutcome.Checked, tsaCert);
     }
 }
 

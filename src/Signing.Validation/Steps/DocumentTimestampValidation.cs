@@ -1,0 +1,41 @@
+namespace Signing.Validation.Steps;
+
+/// <summary>
+/// The ETSI.RFC3161 path (ISO 32000-2 12.8.5): the /Contents is a TimeStampToken whose message
+/// imprint must be the hash of the ByteRange, checked like every token by <see cref="TimestampValidation"/>
+/// (TSA signature, ESS binding, critical timeStamping EKU, validity at genTime, chain), and the
+/// TSA key must be strong enough. A document timestamp names no signer.
+/// </summary>
+internal static class DocumentTimestampValidation
+{
+    public static SignatureVerification Check(byte[] data, long[] br, byte[] contents, VerificationPolicy policy, SignatureVerification baseResult, List<string> messages)
+    {
+        var (check, outcome, tsa) = TimestampValidation.CheckDocumentTimestamp(contents, data, br, policy);
+        if (check.Time is { } genTime) messages.Add($"A document timestamp: the covered revision existed at {genTime:O}; it names no signer.");
+        var weakness = tsa is null ? null : CmsValidation.KeyWeakness(tsa);
+        var (indication, sub, problem) = outcome switch
+        {
+            TokenOutcome.Unreadable => (Indication.TOTAL_FAILED, "FORMAT_FAILURE", check.Problem),
+            TokenOutcome.ImprintMismatch => (Indication.TOTAL_FAILED, "HASH_FAILURE", check.Problem),
+            TokenOutcome.BadSignature => (Indication.TOTAL_FAILED, "SIG_CRYPTO_FAILURE", check.Problem),
+            _ when weakness is not null => (Indication.INDETERMINATE, "CRYPTO_CONSTRAINTS_FAILURE", weakness),
+            _ when !check.TsaChainTrusted => (Indication.INDETERMINATE, "NO_CERTIFICATE_CHAIN_FOUND", check.Problem),
+            _ when !check.Valid => (Indication.INDETERMINATE, "SIG_CONSTRAINTS_FAILURE", check.Problem),
+            _ => (Indication.TOTAL_PASSED, (string?)null, (string?)null),
+        };
+        if (problem is not null) messages.Add("Document timestamp: " + problem + ".");
+        return baseResult with
+        {
+            Kind = SignatureKind.DOCUMENT_TIMESTAMP,
+            SignerSubject = tsa?.Subject,
+            SignerIssuer = tsa?.Issuer,
+            SignerSerial = tsa?.SerialNumber,
+            DigestOk = check.ImprintOk,
+            SignatureOk = outcome == TokenOutcome.Checked,
+            Timestamp = check with { Valid = check.Valid && indication == Indication.TOTAL_PASSED },
+            Indication = indication,
+            SubIndication = sub,
+            Messages = messages,
+        };
+    }
+}
