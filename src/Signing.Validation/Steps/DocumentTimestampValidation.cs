@@ -17,6 +17,7 @@ internal static class DocumentTimestampValidation
         {
             TokenOutcome.Unreadable => (Indication.TOTAL_FAILED, "FORMAT_FAILURE", check.Problem),
             TokenOutcome.ImprintMismatch => (Indication.TOTAL_FAILED, "HASH_FAILURE", check.Problem),
+            TokenOutcome.BadSignature when tsa is null => (Indication.INDETERMINATE, "NO_SIGNING_CERTIFICATE_FOUND", "the token does not carry the TSA certificate"),
             TokenOutcome.BadSignature => (Indication.TOTAL_FAILED, "SIG_CRYPTO_FAILURE", check.Problem),
             _ when weakness is not null => (Indication.INDETERMINATE, "CRYPTO_CONSTRAINTS_FAILURE", weakness),
             _ when !check.TsaChainTrusted => (Indication.INDETERMINATE, "NO_CERTIFICATE_CHAIN_FOUND", check.Problem),
