@@ -62,7 +62,9 @@ public sealed record PeopleReport(
             : ReportStrings.SignedRevision.Format(s.Revision, report.Revisions, end);
         var who = s.SignerSubject is { } subject ? ReportStrings.Signer.Format(subject) : ReportStrings.SignerUnknown;
         var when = s.Timestamp is { Valid: true, Time: { } time }
-            ? ReportStrings.SignedAt.Format(ReportStrings.VietnamDateTime(time), s.Timestamp.TsaSubject ?? "?")
+            ? new Bilingual(
+                string.Format(CultureInfo.InvariantCulture, ReportStrings.SignedAt.Vi, ReportStrings.VietnamDateTime(time), s.Timestamp.TsaSubject ?? "?"),
+                string.Format(CultureInfo.InvariantCulture, ReportStrings.SignedAt.En, ReportStrings.VietnamDateTimeInEnglish(time), s.Timestamp.TsaSubject ?? "?"))
             : ReportStrings.NoValidTimestamp.Format(s.ClaimedSigningTime ?? "-");
         var outcome = ReportStrings.Outcome.With(s.Indication == Indication.TOTAL_PASSED
             ? ReportStrings.SignaturePassed
@@ -127,10 +129,11 @@ public sealed record PeopleReport(
     public string ToText()
     {
         var sb = new StringBuilder();
-        void Line(Bilingual b, string indent = "")
+        // The English line sits under the Vietnamese one, indented past any bullet.
+        void Line(Bilingual b, string indent = "", string bullet = "")
         {
-            sb.Append(indent).Append(b.Vi).Append('\n');
-            sb.Append(indent).Append("  ").Append(b.En).Append('\n');
+            sb.Append(indent).Append(bullet).Append(b.Vi).Append('\n');
+            sb.Append(indent).Append(' ', bullet.Length + 2).Append(b.En).Append('\n');
         }
 
         Line(ReportStrings.Title);
@@ -146,14 +149,14 @@ public sealed record PeopleReport(
             Line(s.Who, "  ");
             Line(s.When, "  ");
             Line(s.ChangesHeading, "  ");
-            foreach (var c in s.Changes) Line(c, "    - ");
+            foreach (var c in s.Changes) Line(c, "    ", "- ");
         }
 
         if (DocumentFindings.Count > 0)
         {
             sb.Append('\n');
             Line(ReportStrings.DocumentFindings);
-            foreach (var c in DocumentFindings) Line(c, "  - ");
+            foreach (var c in DocumentFindings) Line(c, "  ", "- ");
         }
 
         sb.Append('\n');

@@ -102,6 +102,10 @@ public static class ReportStrings
     public static string VietnamDateTime(DateTimeOffset time) =>
         time.ToOffset(TimeSpan.FromHours(7)).ToString("'ngày' dd 'tháng' MM 'năm' yyyy, HH:mm", CultureInfo.InvariantCulture);
 
+    /// <summary>The same instant for the English line: "1 December 2026, 19:47".</summary>
+    public static string VietnamDateTimeInEnglish(DateTimeOffset time) =>
+        time.ToOffset(TimeSpan.FromHours(7)).ToString("d MMMM yyyy, HH:mm", CultureInfo.InvariantCulture);
+
     public static Bilingual DocumentStatus(string status) => status switch
     {
         "issued" => new("đang có hiệu lực", "issued, in force"),
