@@ -1,12 +1,9 @@
-using System.Formats.Asn1;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using Signing.Cms;
 using Signing.PdfSyntax;
 using Signing.Validation.Modifications;
 using Signing.Validation.Steps;
-using Signing.Core.Timestamps;
-using Signing.Timestamping;
 
 namespace Signing.Validation;
 
