@@ -74,7 +74,7 @@ public static class PublicApi
         app.MapGet("/api/public/verify/{code}", async (string code, IssuanceService s, CancellationToken ct) =>
         {
             var view = await s.FindPublicAsync(code, ct) ?? throw ApiProblemException.NotFound("no issued result has this code");
-            return Results.Ok(Json(view, s.OriginalPath(view.Document.VerificationCode)));
+            return Results.Ok(s.IssuedResultOf(view));
         }).PublicEndpoint();
         // The body is the verification report itself (docs/verification-report.md), the same JSON `signing verify --json` prints.
         app.MapPost("/api/verify", async (HttpRequest request, IssuanceService s, IssuanceRuntime runtime, CancellationToken ct) =>
@@ -113,22 +113,6 @@ public static class PublicApi
         var pdf = buffer.ToArray();
         return LooksLikePdf(pdf) ? (pdf, null, null, StatusCodes.Status200OK) : (null, PublicPageText.NotReadable, "%PDF-", StatusCodes.Status422UnprocessableEntity);
     }
-
-    private static object Json(PublicStatus v, string originalPath) => new
-    {
-        verificationCode = v.Document.VerificationCode,
-        status = v.Document.Status.ToName(),
-        reason = v.Document.EndReason,
-        replacedBy = v.ReplacedByCode,
-        issuingAgency = v.Facts.IssuingAgency,
-        documentType = v.Facts.DocumentType,
-        number = v.Facts.Number,
-        date = v.Facts.Date,
-        issuedUtc = v.IssuedUtc,
-        sha256 = v.Document.PdfSha256,
-        original = originalPath,
-        pages = Enumerable.Range(1, v.PreviewPages).Select(n => $"/v/{v.Document.VerificationCode}/pages/{n}.png").ToArray(),
-    };
 
     private static bool AcceptsHtml(HttpRequest request) =>
         request.GetTypedHeaders().Accept.Any(a => a.MediaType.Equals("text/html", StringComparison.OrdinalIgnoreCase));

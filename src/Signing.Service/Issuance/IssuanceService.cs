@@ -434,7 +434,8 @@ public sealed partial class IssuanceService
     /// <summary>Where the issued original of a code is downloaded: anyone who has the code may, as anyone may see its status.</summary>
     public string OriginalPath(string code) => $"/v/{VerificationCode.Normalize(code)}/original.pdf";
 
-    private IssuedResult IssuedResultOf(PublicStatus v) => new()
+    /// <summary>The public facts of a result: the status JSON, and the registry part of an upload's report.</summary>
+    public IssuedResult IssuedResultOf(PublicStatus v) => new()
     {
         VerificationCode = v.Document.VerificationCode,
         Status = v.Document.Status.ToName(),
@@ -448,6 +449,7 @@ public sealed partial class IssuanceService
         Sha256 = v.Document.PdfSha256!,
         // Beside the page the QR code names ({base}/v/{code}), so a base with a path keeps it.
         OriginalUrl = _runtime.Options.VerificationBaseUrl.AbsoluteUri.TrimEnd('/') + OriginalPath(v.Document.VerificationCode),
+        Pages = Enumerable.Range(1, v.PreviewPages).Select(n => $"/v/{v.Document.VerificationCode}/pages/{n}.png").ToArray(),
     };
 
     [GeneratedRegex("[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{3}", RegexOptions.CultureInvariant)]

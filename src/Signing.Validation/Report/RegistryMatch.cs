@@ -47,6 +47,9 @@ public sealed record IssuedResult
 
     /// <summary>Where anyone with the code downloads the issued original.</summary>
     public required string OriginalUrl { get; init; }
+
+    /// <summary>The page previews of the issued original (paths on the public site).</summary>
+    public IReadOnlyList<string> Pages { get; init; } = [];
 }
 
 /// <summary>The registry part of a report; null in a report made without a registry (the CLI).</summary>

@@ -35,7 +35,7 @@ public sealed class RegistryMatchTests(IssuanceFixture f) : IClassFixture<Issuan
         Assert.Equal(issued, await download.Content.ReadAsByteArrayAsync());
         // The status JSON names the same download.
         var status = await IssuanceFixture.Json(await anonymous.GetAsync(f.Service.Public($"/api/public/verify/{code}")), HttpStatusCode.OK);
-        Assert.Equal(new Uri(original).AbsolutePath, status.GetProperty("original").GetString());
+        Assert.Equal(original, status.GetProperty("originalUrl").GetString());
         // An unknown code has no original, and the staff port does not serve the public download.
         await IssuanceFixture.AssertProblem(await anonymous.GetAsync(f.Service.Public("/v/0000-0000-000/original.pdf")), 404);
     }
