@@ -137,6 +137,8 @@ public static class ReportStrings
         ModificationKind.TRAILING_DATA => new("có dữ liệu lạ sau phần kết của tệp", "unknown data follows the end of the file"),
         ModificationKind.UNCOVERED_BYTES => new("một phần của phiên bản đã ký nằm ngoài vùng ký", "part of the signed revision lies outside the signed range"),
         ModificationKind.REVISION_OUTSIDE_CHAIN => new("có phiên bản nằm ngoài chuỗi cập nhật, các phần mềm đọc có thể hiển thị khác nhau", "a revision lies outside the update chain, readers may show different things"),
+        ModificationKind.DOCMDP_VIOLATION => new("thay đổi mà chữ ký chứng nhận của tài liệu không cho phép", "a change the document's certifying signature forbids"),
+        ModificationKind.LOCKED_FIELD_CHANGED => new("một trường đã bị khóa bởi chữ ký trước đó bị sửa", "a field locked by an earlier signature changed"),
         _ => new(kind.ToString(), kind.ToString()),
     };
 
