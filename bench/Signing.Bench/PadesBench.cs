@@ -31,7 +31,8 @@ internal static class PadesBench
 {
     private const int LargeFileBytes = 50 * 1024 * 1024;
 
-    public static void Run(BenchOptions options)
+    /// <param name="verifyOnly">The `verify` suite: only the head+seal results and <see cref="VerifyBench"/>.</param>
+    public static void Run(BenchOptions options, bool verifyOnly = false)
     {
         var layout = DevLayout.Default();
         if (!File.Exists(layout.SoftHsmConfig)) throw new InvalidOperationException("No dev token: run hsm-config/setup.sh first.");
@@ -68,6 +69,12 @@ internal static class PadesBench
                 ("in-proc", new InProcessTimestampClient(tsa)),
                 ("http", new Rfc3161Client(http, tsaUrl)),
             };
+
+            if (verifyOnly)
+            {
+                VerifyBench.Run(HeadSealResults(OnePageResult(), signers, clients[0].Client, 32), policy, layout.NssDatabase, options.Seconds);
+                return;
+            }
 
             var files = MakeInputs();
             Console.WriteLine($"PAdES B-T signing on SoftHSM2 ({Environment.ProcessorCount} cores, {options.Seconds} s per cell); phases are ms per signature, summed over threads");
@@ -106,7 +113,7 @@ internal static class PadesBench
             Console.WriteLine("ms/sig = wall time per signature per thread; cpu ms = process CPU time per signature (token, TSA and HTTP included: all run in this process);");
             Console.WriteLine("cpu-cap = signatures/s all cores could give at that CPU cost when nothing else runs; ours = wall time but the two token signatures (document key + TSA key).");
             ReportHashing(files, msPerSig);
-            ReportVerification(files[0].Pdf, signers, clients[0].Client, policy, options.Seconds);
+            VerifyBench.Run(HeadSealResults(files[0].Pdf, signers, clients[0].Client, 32), policy, layout.NssDatabase, options.Seconds);
         }
         finally
         {
@@ -138,37 +145,12 @@ internal static class PadesBench
         }
     }
 
-    /// <summary>
-    /// Verifies distinct head+seal results in rotation: each file has its own signatures and
-    /// timestamps, so only what real files share (certificates, chains) can be reused.
-    /// </summary>
-    private static void ReportVerification(byte[] onePage, List<Signer> signers, ITimestampClient client, VerificationPolicy policy, int seconds)
+    /// <summary>Distinct head+seal B-T results of the 1-page input, each with its own signatures and timestamps.</summary>
+    private static List<byte[]> HeadSealResults(byte[] onePage, List<Signer> signers, ITimestampClient client, int count)
     {
-        const int DistinctFiles = 32;
         var head = signers.Single(s => s.Label == "head");
         var seal = signers.Single(s => s.Label == "seal");
-        var files = Enumerable.Range(0, DistinctFiles).Select(_ => SignOnce(SignOnce(onePage, head, client, new Phases()), seal, client, new Phases())).ToArray();
-        foreach (var f in files)
-        {
-            var report = PdfSignatureVerifier.Verify(f, policy);
-            if (report.Indication != Indication.TOTAL_PASSED || report.Signatures.Count != 2) throw new InvalidOperationException($"head+seal result does not verify: {report.ToText()}");
-        }
-
-        var kept = Path.Combine(Path.GetTempPath(), "signing-bench-head-seal.pdf");
-        File.WriteAllBytes(kept, files[0]);
-        Console.WriteLine($"one verified head+seal result kept at {kept}");
-        var next = -1;
-        byte[] NextFile() => files[(Interlocked.Increment(ref next) & int.MaxValue) % DistinctFiles];
-        for (var i = 0; i < 200; i++) PdfSignatureVerifier.Verify(NextFile(), policy);
-        foreach (var threads in new[] { 1, 2 })
-        {
-            var cpuBefore = ProcessCpu();
-            var (count, elapsed, _) = Throughput.Measure(threads, seconds, () => PdfSignatureVerifier.Verify(NextFile(), policy));
-            var cpuMs = (ProcessCpu() - cpuBefore).TotalMilliseconds / count;
-            var rate = count / elapsed;
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"verify head+seal B-T 1-page results ({DistinctFiles} distinct, {files[0].Length / 1024} KiB), {threads} thread(s): {rate:F0} files/s, {threads * 1000 / rate:F3} ms per file per thread, {cpuMs:F3} CPU ms per file (cpu-cap {Environment.ProcessorCount * 1000 / cpuMs:F0} files/s)"));
-        }
+        return Enumerable.Range(0, count).Select(_ => SignOnce(SignOnce(onePage, head, client, new Phases()), seal, client, new Phases())).ToList();
     }
 
     private static byte[] SignOnce(byte[] pdf, Signer signer, ITimestampClient client, Phases phases)
@@ -192,11 +174,17 @@ internal static class PadesBench
     }
 
     /// <summary>The 1-page result (rendered), a 100-page file (pages of the long decision imported by PDFsharp), and the 1-page result with a 50 MB incompressible attachment.</summary>
+    private static readonly RenderOptions InputRendering = new() { Clock = new FixedClock(new DateTimeOffset(2024, 3, 5, 9, 0, 0, TimeSpan.FromHours(7))) };
+
+    /// <summary>The rendered 1-page result (Mẫu 04) every suite here starts from.</summary>
+    private static byte[] OnePageResult() =>
+        ResultRenderer.Render(DecisionJson.Load(Path.Combine(BenchOptions.RepoRoot(), "samples", "decisions", "mau-04-xin-loi.json")), InputRendering).Pdf;
+
     private static List<(string Name, byte[] Pdf)> MakeInputs()
     {
         var root = BenchOptions.RepoRoot();
-        var options = new RenderOptions { Clock = new FixedClock(new DateTimeOffset(2024, 3, 5, 9, 0, 0, TimeSpan.FromHours(7))) };
-        var onePage = ResultRenderer.Render(DecisionJson.Load(Path.Combine(root, "samples", "decisions", "mau-04-xin-loi.json")), options).Pdf;
+        var options = InputRendering;
+        var onePage = OnePageResult();
         var longDecision = ResultRenderer.Render(DecisionJson.Load(Path.Combine(root, "samples", "decisions", "quyet-dinh-dai.json")), options).Pdf;
 
         // Rendering has set PDFsharp's licence hook (PdfSharpRuntime); PDFsharp only builds inputs here.

@@ -14,6 +14,9 @@ switch (suite)
     case "pades":
         PadesBench.Run(options);
         return 0;
+    case "verify":
+        PadesBench.Run(options, verifyOnly: true);
+        return 0;
     case "service":
         ServiceBench.Run(options);
         return 0;
@@ -21,6 +24,6 @@ switch (suite)
         AgentBench.Run(options);
         return 0;
     default:
-        Console.Error.WriteLine($"bench: unknown suite '{suite}' (known: pkcs11, render, pades, service, agent)");
+        Console.Error.WriteLine($"bench: unknown suite '{suite}' (known: pkcs11, render, pades, verify, service, agent)");
         return 2;
 }

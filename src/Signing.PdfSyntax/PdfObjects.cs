@@ -112,9 +112,9 @@ public sealed class PdfString(byte[] bytes) : PdfObject
 
     public override void WriteTo(StringBuilder sb)
     {
-        sb.Append('<');
-        foreach (var b in Bytes) sb.Append(b.ToString("X2", CultureInfo.InvariantCulture));
-        sb.Append('>');
+        // One hex conversion for the whole string: a signature's /Contents is tens of kilobytes, and
+        // the change analysis writes signature dictionaries out to compare them.
+        sb.Append('<').Append(Convert.ToHexString(Bytes)).Append('>');
     }
 }
 

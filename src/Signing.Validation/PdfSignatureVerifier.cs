@@ -94,10 +94,6 @@ public static class PdfSignatureVerifier
         }
 
         var results = final.ToList();
-        var overall = results.Count == 0 ? Indication.INDETERMINATE
-            : results.Any(r => r.Indication == Indication.TOTAL_FAILED) ? Indication.TOTAL_FAILED
-            : results.All(r => r.Indication == Indication.TOTAL_PASSED) ? Indication.TOTAL_PASSED
-            : Indication.INDETERMINATE;
         var modifications = judged.OrderBy(j => j.Key).SelectMany(j => j.Value.Findings).Concat(ModificationAnalysis.Structural(history)).Concat(found.Signatures.SelectMany(f => f.SharedWith)).Distinct().ToList();
         return new VerificationReport
         {
@@ -105,7 +101,7 @@ public static class PdfSignatureVerifier
             FileSha256 = Convert.ToHexStringLower(SHA256.HashData(pdf)),
             Revisions = history.Count,
             ValidationTime = now,
-            Indication = overall,
+            Verdict = Verdicts.Of(results, modifications),
             Signatures = results,
             Modifications = modifications,
         };

@@ -317,8 +317,8 @@ public sealed class SigningJudgedByPdfsigTests
         var json = report.ToJson();
         using var doc = JsonDocument.Parse(json);
         var root = doc.RootElement;
-        Assert.Equal(2, root.GetProperty("schemaVersion").GetInt32());
-        Assert.Equal("TOTAL_PASSED", root.GetProperty("indication").GetString());
+        Assert.Equal(3, root.GetProperty("schemaVersion").GetInt32());
+        Assert.Equal("PASSED", root.GetProperty("verdict").GetString());
         var s = root.GetProperty("signatures")[0];
         foreach (var key in new[] { "fieldName", "signerSubject", "byteRange", "digestOk", "signatureOk", "signingCertificateV2Ok", "chain", "timestamp", "revision", "coversWholeDocument", "laterChanges", "indication", "subIndication", "padesLevel" })
         {

@@ -43,6 +43,13 @@ public sealed class IssuanceBackend
     public byte[] SignAsHead(byte[] hash) =>
         new Pkcs11KeyStore(Session).GetSignatureKey(Pkcs11Uri.For(obj: "head", type: "private")).SignHash(hash, HashAlgorithmName.SHA256, RsaPaddingMode.Pkcs1);
 
+    /// <summary>One more signature by the head after <paramref name="pdf"/>, in a new field and revision: a change the verifier allows.</summary>
+    public byte[] SignAgainAsHead(byte[] pdf) => Signing.Pades.PadesSigner.SignAsync(
+        pdf,
+        new Signing.Pades.SignatureRequest { SignerCertificate = HeadCertificate, Chain = [.. Chain], FieldName = "LaterSignature", Placement = new Signing.Pades.SignaturePlacement(60, 60, 120, 40) },
+        new Pkcs11KeyStore(Session).GetSignatureKey(Pkcs11Uri.For(obj: "head", type: "private")),
+        null).GetAwaiter().GetResult();
+
     public Dictionary<string, string?> Settings(string? dataDirectory = null) => new()
     {
         ["Signing:DataDirectory"] = dataDirectory ?? RepoPaths.NewTempDirectory("service-data"),

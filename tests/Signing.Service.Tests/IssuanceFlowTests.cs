@@ -75,10 +75,10 @@ public abstract class IssuanceFlowTests(IssuanceFixture f)
         Assert.Equal(sha, json.GetProperty("sha256").GetString());
 
         var verdict = await Upload(anonymous, pdf);
-        Assert.Equal("TOTAL_PASSED", verdict.GetProperty("indication").GetString());
+        Assert.Equal("PASSED", verdict.GetProperty("verdict").GetString());
         Assert.Equal("identical", verdict.GetProperty("registry").GetProperty("match").GetString());
-        Assert.Equal(code, verdict.GetProperty("registry").GetProperty("document").GetProperty("verificationCode").GetString());
-        Assert.Equal(2, verdict.GetProperty("report").GetProperty("signatures").GetArrayLength());
+        Assert.Equal(code, verdict.GetProperty("registry").GetProperty("issued").GetProperty("verificationCode").GetString());
+        Assert.Equal(2, verdict.GetProperty("signatures").GetArrayLength());
 
         // Revocation shows publicly, and a retried revoke returns the same state.
         using var admin = f.Client(Roles.Admin);
@@ -90,7 +90,7 @@ public abstract class IssuanceFlowTests(IssuanceFixture f)
         Assert.Contains("data-status=\"revoked\"", page, StringComparison.Ordinal);
         Assert.Contains("Cấp nhầm đối tượng", page, StringComparison.Ordinal);
         var afterRevoke = await Upload(anonymous, pdf);
-        Assert.Equal("revoked", afterRevoke.GetProperty("registry").GetProperty("document").GetProperty("status").GetString());
+        Assert.Equal("revoked", afterRevoke.GetProperty("registry").GetProperty("issued").GetProperty("status").GetString());
     }
 
     [Fact]

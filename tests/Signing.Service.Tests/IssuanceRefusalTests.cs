@@ -104,7 +104,7 @@ public sealed class IssuanceRefusalTests(IssuanceFixture f) : IClassFixture<Issu
             if (response.StatusCode == HttpStatusCode.OK)
             {
                 var json = await IssuanceFixture.Json(response, HttpStatusCode.OK);
-                Assert.NotEqual("TOTAL_PASSED", json.GetProperty("indication").GetString());
+                Assert.NotEqual("PASSED", json.GetProperty("verdict").GetString());
             }
             else
             {

@@ -97,6 +97,66 @@ public sealed class PublicPageBrowserTests(IssuanceFixture f) : IClassFixture<Is
     }
 
     [Fact]
+    public async Task The_upload_form_tells_a_person_who_signed_when_what_changed_and_whether_it_is_the_issued_result()
+    {
+        var (id, code) = await f.IssueAsync("quyet-dinh");
+        using var staff = f.Client(Roles.CounterStaff);
+        var issued = await staff.GetByteArrayAsync(f.Service.Staff($"/api/documents/{id}/pdf"));
+        var dir = Signing.Testing.RepoPaths.NewTempDirectory("browser-upload");
+        var issuedFile = Path.Combine(dir, "issued.pdf");
+        File.WriteAllBytes(issuedFile, issued);
+        var changedFile = Path.Combine(dir, "changed.pdf");
+        File.WriteAllBytes(changedFile, Signing.Testing.Pades.SignedResults.Append(issued, (file, w) =>
+        {
+            var pageRef = Signing.Testing.Pades.SignedResults.FirstPage(file);
+            var dict = file.ResolveDictionary(pageRef)!.CloneShallow();
+            dict["Rotate"] = new Signing.PdfSyntax.PdfNumber(90);
+            w.SetObject(pageRef, dict);
+        }));
+        var (page, problems) = await OpenAsync();
+        await page.GotoAsync(f.Service.Public($"/v/{code}").AbsoluteUri, new() { WaitUntil = WaitUntilState.Load });
+        Assert.Equal(0, await page.Locator("#report").CountAsync());
+        Assert.Equal($"/v/{code}/original.pdf", await page.Locator("#download-original").GetAttributeAsync("href"));
+
+        // The issued file: valid, identical, signed by the head and the seal at the timestamps' times.
+        await page.Locator("input[name=file]").SetInputFilesAsync(issuedFile);
+        await SubmitAsync(page);
+        Assert.Equal("PASSED", await page.Locator("#report").GetAttributeAsync("data-verdict"));
+        Assert.StartsWith("HỢP LỆ", await page.Locator("#verdict").InnerTextAsync(), StringComparison.Ordinal);
+        Assert.Equal("identical", await page.Locator("#registry").GetAttributeAsync("data-match"));
+        Assert.Equal(2, await page.Locator(".signature").CountAsync());
+        var who = await page.Locator(".signature .who").AllInnerTextsAsync();
+        Assert.Contains(who, w => w.Contains("Người ký:", StringComparison.Ordinal) && w.Contains("Signed by:", StringComparison.Ordinal));
+        var when = await page.Locator(".signature .when").AllInnerTextsAsync();
+        Assert.All(when, w => Assert.Matches(@"ngày \d\d tháng \d\d năm \d{4}, \d\d:\d\d \(giờ Việt Nam, UTC\+07:00\)", w));
+        Assert.Contains("Đúng là kết quả đã ban hành", await page.Locator("#registry").InnerTextAsync(), StringComparison.Ordinal);
+
+        // The same bytes with a rotated page after them: not valid, no match, and the original offered.
+        await page.Locator("input[name=file]").SetInputFilesAsync(changedFile);
+        await SubmitAsync(page);
+        Assert.Equal("FAILED", await page.Locator("#report").GetAttributeAsync("data-verdict"));
+        Assert.Equal("none", await page.Locator("#registry").GetAttributeAsync("data-match"));
+        Assert.Contains("Không khớp với kết quả đã ban hành", await page.Locator("#registry").InnerTextAsync(), StringComparison.Ordinal);
+        var changes = await page.Locator(".signature .change").AllInnerTextsAsync();
+        Assert.Contains(changes, c => c.Contains("nội dung hoặc thuộc tính của một trang bị sửa", StringComparison.Ordinal) && c.Contains("/Rotate", StringComparison.Ordinal));
+        var href = await page.Locator("#report-download-original").GetAttributeAsync("href");
+        Assert.Equal($"/v/{code}/original.pdf", href);
+        var fetched = await page.EvaluateAsync<string[]>(
+            "async url => { const r = await fetch(url); const b = new Uint8Array(await r.arrayBuffer()); return [String(r.status), r.headers.get('content-type') ?? '', String(b.length)]; }", href);
+        Assert.Equal(["200", "application/pdf", issued.Length.ToString(System.Globalization.CultureInfo.InvariantCulture)], fetched);
+
+        // Not a PDF: said on the page, as text.
+        var notPdf = Path.Combine(dir, "note.pdf");
+        File.WriteAllText(notPdf, "<b>hello</b>");
+        await page.Locator("input[name=file]").SetInputFilesAsync(notPdf);
+        var refused = await SubmitAsync(page);
+        Assert.Equal(422, refused.Status);
+        Assert.Contains("Không đọc được tệp này", await page.Locator("#upload-error").InnerTextAsync(), StringComparison.Ordinal);
+        Assert.Equal(0, await page.Locator("#report").CountAsync());
+        Assert.True(problems.All(p => p.Contains("422", StringComparison.Ordinal)), string.Join("\n", problems));
+    }
+
+    [Fact]
     public async Task An_unknown_code_gives_a_friendly_404_page()
     {
         var (page, problems) = await OpenAsync();
@@ -118,6 +178,16 @@ public sealed class PublicPageBrowserTests(IssuanceFixture f) : IClassFixture<Is
         var api = await page.GotoAsync(f.Service.Public("/api/public/verify/0000-0000-000").AbsoluteUri);
         Assert.Equal(404, api!.Status);
         Assert.Equal("application/problem+json", api.Headers["content-type"]);
+    }
+
+    /// <summary>Submits the upload form as a person does and waits for the page it answers with.</summary>
+    private static async Task<IResponse> SubmitAsync(IPage page)
+    {
+        var response = await page.RunAndWaitForResponseAsync(
+            () => page.Locator("#upload button[type=submit]").ClickAsync(),
+            r => r.Request.Method == "POST" && r.Request.ResourceType == "document");
+        await page.WaitForLoadStateAsync(LoadState.Load);
+        return response;
     }
 
     /// <summary>A fresh page whose console errors, uncaught exceptions and failed requests are collected.</summary>

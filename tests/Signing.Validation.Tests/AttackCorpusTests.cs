@@ -8,23 +8,6 @@ using Xunit.Abstractions;
 
 namespace Signing.Validation.Tests;
 
-/// <summary>Where the shared corpus of public attack samples is (beside the repository), or null.</summary>
-internal static class AttackCorpus
-{
-    public static string? Directory { get; } = new[] { "../shared/corpus/pdf-attacks", "../../shared/corpus/pdf-attacks" }
-        .Select(p => Path.GetFullPath(Path.Combine(RepoPaths.Root, p)))
-        .FirstOrDefault(System.IO.Directory.Exists);
-}
-
-/// <summary>Skipped, saying why, when the shared attack corpus is not next to the repository.</summary>
-public sealed class AttackCorpusFactAttribute : FactAttribute
-{
-    public AttackCorpusFactAttribute()
-    {
-        if (AttackCorpus.Directory is null) Skip = "the attack corpus ../shared/corpus/pdf-attacks (relative to the repository root) is absent";
-    }
-}
-
 /// <summary>
 /// The 75 public attack samples (EU DSS, iText, RUB-NDS; SOURCES.md): none may crash or hang the
 /// verifier, and every manipulated one must be flagged: refused as unreadable, or with at least one

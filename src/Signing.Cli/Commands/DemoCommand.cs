@@ -56,7 +56,7 @@ internal static class DemoCommand
                 var file = Path.Combine(output, name + ".pdf");
                 AtomicFile.Write(file, sealed_);
                 var report = PdfSignatureVerifier.Verify(sealed_, new VerificationPolicy { TrustAnchors = anchors });
-                if (report.Indication != Indication.TOTAL_PASSED) failures++;
+                if (report.Verdict != Verdict.PASSED) failures++;
                 var levels = string.Join(", ", report.Signatures.Select(s => $"{s.FieldName} {s.PadesLevel} {s.Indication}"));
                 Console.WriteLine($"{file}: code {rendered.VerificationCode}, {rendered.PageCount} page(s), {levels}");
                 if (parse.GetValue(previews) is { } dir) RenderCommand.WritePreviews(file, dir.FullName);

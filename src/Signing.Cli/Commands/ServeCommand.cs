@@ -166,7 +166,7 @@ internal static class ServeCommand
             var report = PdfSignatureVerifier.Verify(pdf, new VerificationPolicy { TrustAnchors = anchors });
             var ok = Status(document) == "issued" && Status(publicView) == "issued"
                 && publicView.GetProperty("sha256").GetString() == sha && Convert.ToHexStringLower(SHA256.HashData(pdf)) == sha
-                && report.Indication == Indication.TOTAL_PASSED && report.Signatures.Count == 2;
+                && report.Verdict == Verdict.PASSED && report.Signatures.Count == 2;
             if (!ok) failures++;
             var levels = string.Join(", ", report.Signatures.Select(s => $"{s.FieldName} {s.PadesLevel} {s.Indication}"));
             Console.WriteLine($"{name}: code {code}, {Status(document)}, {levels}{(ok ? "" : " — NOT VERIFIED")}");

@@ -7,7 +7,8 @@ namespace Signing.Cli.Commands;
 
 /// <summary>
 /// `signing verify file.pdf [--json]`: every signature's integrity, chain, timestamp and coverage.
-/// Exit 0 when every signature passed, 2 when one is indeterminate, 3 when one failed.
+/// The exit code follows the report's verdict: 0 PASSED, 2 INDETERMINATE, 3 FAILED; 1 when the file
+/// is too damaged to read (not a PDF, a read limit hit), which is a one-line error, not a report.
 /// </summary>
 internal static class VerifyCommand
 {
@@ -23,12 +24,7 @@ internal static class VerifyCommand
             var pdf = SignCommand.ReadInput(parse.GetValue(input)!);
             var report = PdfSignatureVerifier.Verify(pdf, new VerificationPolicy { TrustAnchors = TrustAnchors(parse.GetValue(trust)) });
             Console.WriteLine(parse.GetValue(json) ? report.ToJson() : report.ToText());
-            return report.Indication switch
-            {
-                Indication.TOTAL_PASSED => 0,
-                Indication.INDETERMINATE => 2,
-                _ => 3,
-            };
+            return report.Verdict.ExitCode();
         });
         return cmd;
     }

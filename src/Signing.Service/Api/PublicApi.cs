@@ -1,7 +1,7 @@
-using System.Globalization;
 using System.Text;
 using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.RateLimiting;
 using Signing.Core.Documents;
 
@@ -37,10 +37,33 @@ public static class PublicApi
     {
         app.MapGet("/v/{code}", async (string code, HttpRequest request, IssuanceService s, CancellationToken ct) =>
         {
-            if (await s.FindPublicAsync(code, ct) is { } view) return Results.Content(Html(view), "text/html; charset=utf-8");
+            if (await s.FindPublicAsync(code, ct) is { } view) return Page(PublicPages.Status(view, s.OriginalPath(view.Document.VerificationCode)));
             // A person who typed or scanned the code gets a page saying what to check; API clients keep the problem+json.
             if (!AcceptsHtml(request)) throw ApiProblemException.NotFound("no issued result has this code");
-            return Results.Content(NotFoundHtml(code), "text/html; charset=utf-8", statusCode: StatusCodes.Status404NotFound);
+            return Page(PublicPages.NotFound(code), StatusCodes.Status404NotFound);
+        }).PublicEndpoint();
+        // The page's upload form: the same report as POST /api/verify, told for people, with the code of the page.
+        app.MapPost("/v/{code}", async (string code, HttpRequest request, IssuanceService s, IssuanceRuntime runtime, CancellationToken ct) =>
+        {
+            if (await s.FindPublicAsync(code, ct) is not { } view) return Page(PublicPages.NotFound(code), StatusCodes.Status404NotFound);
+            var original = s.OriginalPath(view.Document.VerificationCode);
+            var (pdf, error, detail, status) = await ReadUploadedFormFileAsync(request, runtime.Options.MaxUploadBytes, ct);
+            if (pdf is null) return Page(PublicPages.Status(view, original, error: error, errorDetail: detail), status);
+            try
+            {
+                var result = await s.VerifyUploadAsync(pdf, view.Document.VerificationCode, ct);
+                return Page(PublicPages.Status(view, original, result.Report));
+            }
+            catch (ApiProblemException e) when (e.Status == StatusCodes.Status422UnprocessableEntity)
+            {
+                return Page(PublicPages.Status(view, original, error: PublicPageText.NotReadable, errorDetail: e.Message), e.Status);
+            }
+        }).PublicEndpoint().RequireRateLimiting(UploadRateLimitPolicy);
+        // Anyone who has the code sees its status and previews, so anyone who has it may also download what was issued.
+        app.MapGet("/v/{code}/original.pdf", async (string code, IssuanceService s, CancellationToken ct) =>
+        {
+            var view = await s.FindPublicAsync(code, ct) ?? throw ApiProblemException.NotFound("no issued result has this code");
+            return Results.File(await s.GetPdfAsync(view.Document, ct), "application/pdf", view.Document.VerificationCode + ".pdf");
         }).PublicEndpoint();
         app.MapGet("/v/{code}/pages/{page:int}.png", async (string code, int page, IssuanceService s, CancellationToken ct) =>
         {
@@ -51,86 +74,46 @@ public static class PublicApi
         app.MapGet("/api/public/verify/{code}", async (string code, IssuanceService s, CancellationToken ct) =>
         {
             var view = await s.FindPublicAsync(code, ct) ?? throw ApiProblemException.NotFound("no issued result has this code");
-            return Results.Ok(Json(view));
+            return Results.Ok(s.IssuedResultOf(view));
         }).PublicEndpoint();
+        // The body is the verification report itself (docs/verification-report.md), the same JSON `signing verify --json` prints.
         app.MapPost("/api/verify", async (HttpRequest request, IssuanceService s, IssuanceRuntime runtime, CancellationToken ct) =>
         {
             var pdf = await HttpInput.ReadBodyAsync(request, "application/pdf", runtime.Options.MaxUploadBytes, ct);
-            if (pdf.Length < 8 || !pdf.AsSpan(0, 5).SequenceEqual("%PDF-"u8))
-                throw ApiProblemException.Unprocessable("the file is not a PDF (it does not start with %PDF-)", "file");
+            if (!LooksLikePdf(pdf)) throw ApiProblemException.Unprocessable("the file is not a PDF (it does not start with %PDF-)", "file");
             var code = request.Query["code"].ToString() is { Length: > 0 } c ? c : null;
             var result = await s.VerifyUploadAsync(pdf, code, ct);
-            return Results.Ok(new
-            {
-                indication = result.Report.Indication.ToString(),
-                registry = new { match = result.Match, document = result.Registered is { } r ? Json(r) : null },
-                report = System.Text.Json.JsonDocument.Parse(result.Report.ToJson()).RootElement.Clone(),
-            });
+            return Results.Text(result.Report.ToJson(), "application/json; charset=utf-8");
         }).PublicEndpoint().RequireRateLimiting(UploadRateLimitPolicy);
     }
 
-    // Vietnamese stays readable in the page source; markup characters are still escaped.
-    private static readonly System.Text.Encodings.Web.HtmlEncoder Encoder = System.Text.Encodings.Web.HtmlEncoder.Create(System.Text.Unicode.UnicodeRanges.All);
+    private static bool LooksLikePdf(byte[] pdf) => pdf.Length >= 8 && pdf.AsSpan(0, 5).SequenceEqual("%PDF-"u8);
 
-    private static object Json(PublicStatus v) => new
+    private static IResult Page(string html, int status = StatusCodes.Status200OK) => Results.Content(html, "text/html; charset=utf-8", Encoding.UTF8, status);
+
+    /// <summary>The form's one file, within the upload limit; a refusal is said on the page (a person sent it), not as problem+json.</summary>
+    private static async Task<(byte[]? Pdf, Signing.Validation.Bilingual? Error, string? Detail, int Status)> ReadUploadedFormFileAsync(HttpRequest request, int maxBytes, CancellationToken ct)
     {
-        verificationCode = v.Document.VerificationCode,
-        status = v.Document.Status.ToName(),
-        reason = v.Document.EndReason,
-        replacedBy = v.ReplacedByCode,
-        issuingAgency = v.Facts.IssuingAgency,
-        documentType = v.Facts.DocumentType,
-        number = v.Facts.Number,
-        date = v.Facts.Date,
-        issuedUtc = v.IssuedUtc,
-        sha256 = v.Document.PdfSha256,
-        pages = Enumerable.Range(1, v.PreviewPages).Select(n => $"/v/{v.Document.VerificationCode}/pages/{n}.png").ToArray(),
-    };
+        if (!request.HasFormContentType) return (null, PublicPageText.NoFile, null, StatusCodes.Status400BadRequest);
+        if (request.ContentLength > maxBytes + 64 * 1024) return (null, PublicPageText.TooLarge, null, StatusCodes.Status413PayloadTooLarge);
+        IFormCollection form;
+        try
+        {
+            form = await request.ReadFormAsync(new FormOptions { MultipartBodyLengthLimit = maxBytes + 64 * 1024, ValueCountLimit = 8, KeyLengthLimit = 64 }, ct);
+        }
+        catch (InvalidDataException)
+        {
+            return (null, PublicPageText.TooLarge, null, StatusCodes.Status413PayloadTooLarge);
+        }
 
-    // Without it every browser asks for /favicon.ico, which the public port does not serve (401 and a console error).
-    private const string NoFavicon = "<link rel=\"icon\" href=\"data:,\">";
+        if (form.Files.GetFile("file") is not { Length: > 0 } file) return (null, PublicPageText.NoFile, null, StatusCodes.Status400BadRequest);
+        if (file.Length > maxBytes) return (null, PublicPageText.TooLarge, null, StatusCodes.Status413PayloadTooLarge);
+        using var buffer = new MemoryStream((int)file.Length);
+        await file.CopyToAsync(buffer, ct);
+        var pdf = buffer.ToArray();
+        return LooksLikePdf(pdf) ? (pdf, null, null, StatusCodes.Status200OK) : (null, PublicPageText.NotReadable, "%PDF-", StatusCodes.Status422UnprocessableEntity);
+    }
 
     private static bool AcceptsHtml(HttpRequest request) =>
         request.GetTypedHeaders().Accept.Any(a => a.MediaType.Equals("text/html", StringComparison.OrdinalIgnoreCase));
-
-    private static string NotFoundHtml(string code)
-    {
-        var typed = Encoder.Encode(code);
-        return "<!DOCTYPE html><html lang=\"vi\"><head><meta charset=\"utf-8\">" + NoFavicon + "<title>Không tìm thấy kết quả</title></head><body>"
-            + "<h1 id=\"not-found\">Không tìm thấy kết quả (not found)</h1>"
-            + "<p>Mã tra cứu <code id=\"code\">" + typed + "</code> không khớp với kết quả nào đã ban hành.</p>"
-            + "<p>Hãy kiểm tra lại mã in trên văn bản (dạng XXXX-XXXX-XXX) hoặc quét lại mã QR; nếu vẫn không thấy, liên hệ cơ quan đã cấp văn bản.</p>"
-            + "</body></html>";
-    }
-
-    private static string Html(PublicStatus v)
-    {
-        static string E(string? s) => Encoder.Encode(s ?? "");
-        var (label, colour) = v.Document.Status switch
-        {
-            DocumentStatus.Issued => ("Đang có hiệu lực (issued)", "#0a6b2d"),
-            DocumentStatus.Revoked => ("Đã bị thu hồi (revoked)", "#a40000"),
-            _ => ("Đã được thay thế (superseded)", "#8a5a00"),
-        };
-        var issued = v.IssuedUtc?.ToOffset(TimeSpan.FromHours(7)).ToString("HH:mm:ss dd/MM/yyyy '+07:00'", CultureInfo.InvariantCulture);
-        var sb = new StringBuilder();
-        sb.Append("<!DOCTYPE html><html lang=\"vi\"><head><meta charset=\"utf-8\">").Append(NoFavicon).Append("<title>Tra cứu kết quả ").Append(E(v.Document.VerificationCode)).Append("</title></head><body>");
-        sb.Append("<h1>").Append(E(v.Facts.DocumentType)).Append(" số ").Append(E(v.Facts.Number)).Append("</h1>");
-        sb.Append("<p id=\"status\" data-status=\"").Append(E(v.Document.Status.ToName())).Append("\" style=\"color:").Append(colour).Append("\"><strong>").Append(E(label)).Append("</strong></p>");
-        if (v.Document.EndReason != null) sb.Append("<p id=\"reason\">Lý do: ").Append(E(v.Document.EndReason)).Append("</p>");
-        if (v.ReplacedByCode != null) sb.Append("<p>Thay thế bởi: <a href=\"/v/").Append(E(v.ReplacedByCode)).Append("\">").Append(E(v.ReplacedByCode)).Append("</a></p>");
-        sb.Append("<dl><dt>Cơ quan ban hành</dt><dd id=\"agency\">").Append(E(v.Facts.IssuingAgency)).Append("</dd>");
-        sb.Append("<dt>Ngày văn bản</dt><dd>").Append(E(v.Facts.Date)).Append("</dd>");
-        sb.Append("<dt>Thời điểm ban hành</dt><dd>").Append(E(issued)).Append("</dd>");
-        sb.Append("<dt>Mã tra cứu</dt><dd>").Append(E(v.Document.VerificationCode)).Append("</dd>");
-        sb.Append("<dt>SHA-256</dt><dd id=\"sha256\"><code>").Append(E(v.Document.PdfSha256)).Append("</code></dd></dl>");
-        for (var n = 1; n <= v.PreviewPages; n++)
-        {
-            var src = $"/v/{v.Document.VerificationCode}/pages/{n}.png";
-            sb.Append("<p><a href=\"").Append(E(src)).Append("\"><img src=\"").Append(E(src)).Append("\" alt=\"Trang ").Append(n).Append("\"></a></p>");
-        }
-        sb.Append("</body></html>");
-        return sb.ToString();
-    }
-
 }

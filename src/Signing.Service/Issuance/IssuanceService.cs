@@ -25,7 +25,8 @@ public sealed record PublicStatus(DocumentRecord Document, DocumentFacts Facts, 
 public sealed record PreparedDraft(string PdfSha256, int Length);
 
 /// <summary>An uploaded file's verdict plus how it matches the registry.</summary>
-public sealed record UploadVerification(VerificationReport Report, string Match, PublicStatus? Registered);
+/// <summary>An upload's report (its <see cref="VerificationReport.Registry"/> filled in) and the registered result it was compared with.</summary>
+public sealed record UploadVerification(VerificationReport Report, PublicStatus? Registered);
 
 /// <summary>
 /// The issuance use cases over the registry, the renderer, the PAdES signer, the seal key and the
@@ -382,10 +383,11 @@ public sealed partial class IssuanceService
     }
 
     /// <summary>
-    /// Verifies an uploaded PDF with read limits, then looks for the registered result it claims
-    /// to be: by <paramref name="code"/> when given, else by verification codes found in the file
-    /// (the renderer writes the code into the uncompressed XMP metadata). Match: "identical" (same
-    /// bytes as issued), "extends" (the issued file is a prefix: later incremental updates), or "none".
+    /// Verifies an uploaded PDF with read limits, then compares it with the registered result it
+    /// claims to be: by <paramref name="code"/> when given, else by verification codes found in the
+    /// file (the renderer writes the code into the uncompressed XMP metadata). The match rule is
+    /// <see cref="RegistryMatch.Compare"/>; a file that names a registered code but does not match
+    /// still reports that result, so the page can offer its original for download.
     /// </summary>
     public async Task<UploadVerification> VerifyUploadAsync(byte[] pdf, string? code, CancellationToken ct)
     {
@@ -412,18 +414,43 @@ public sealed partial class IssuanceService
         }
 
         var candidates = code != null ? [code] : CodesIn(pdf);
+        (PublicStatus View, IssuedResult Issued)? named = null;
         foreach (var candidate in candidates)
         {
             var view = await FindPublicAsync(candidate, ct).ConfigureAwait(false);
             if (view?.Document.PdfSha256 is not { } sha) continue;
             var issued = await _runtime.Storage.Blobs.GetAsync(sha, ct).ConfigureAwait(false);
-            var match = pdf.AsSpan().SequenceEqual(issued) ? "identical"
-                : pdf.Length > issued.Length && pdf.AsSpan(0, issued.Length).SequenceEqual(issued) ? "extends"
-                : "none";
-            if (match != "none" || code != null) return new UploadVerification(report, match, view);
+            var result = IssuedResultOf(view);
+            var match = RegistryMatch.Compare(pdf, issued, report);
+            if (match != RegistryMatchKind.None) return new UploadVerification(report with { Registry = new RegistryMatch(match, result) }, view);
+            named ??= (view, result);
         }
-        return new UploadVerification(report, "none", null);
+
+        return named is { } n
+            ? new UploadVerification(report with { Registry = new RegistryMatch(RegistryMatchKind.None, n.Issued) }, n.View)
+            : new UploadVerification(report with { Registry = new RegistryMatch(RegistryMatchKind.None, null) }, null);
     }
+
+    /// <summary>Where the issued original of a code is downloaded: anyone who has the code may, as anyone may see its status.</summary>
+    public string OriginalPath(string code) => $"/v/{VerificationCode.Normalize(code)}/original.pdf";
+
+    /// <summary>The public facts of a result: the status JSON, and the registry part of an upload's report.</summary>
+    public IssuedResult IssuedResultOf(PublicStatus v) => new()
+    {
+        VerificationCode = v.Document.VerificationCode,
+        Status = v.Document.Status.ToName(),
+        Reason = v.Document.EndReason,
+        ReplacedBy = v.ReplacedByCode,
+        IssuingAgency = v.Facts.IssuingAgency,
+        DocumentType = v.Facts.DocumentType,
+        Number = v.Facts.Number,
+        Date = v.Facts.Date,
+        IssuedUtc = v.IssuedUtc,
+        Sha256 = v.Document.PdfSha256!,
+        // Beside the page the QR code names ({base}/v/{code}), so a base with a path keeps it.
+        OriginalUrl = _runtime.Options.VerificationBaseUrl.AbsoluteUri.TrimEnd('/') + OriginalPath(v.Document.VerificationCode),
+        Pages = Enumerable.Range(1, v.PreviewPages).Select(n => $"/v/{v.Document.VerificationCode}/pages/{n}.png").ToArray(),
+    };
 
     [GeneratedRegex("[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{3}", RegexOptions.CultureInvariant)]
     private static partial Regex CodePattern();

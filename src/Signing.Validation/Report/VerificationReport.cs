@@ -121,7 +121,9 @@ public sealed record SignatureVerification
 /// <summary>The verdict on a file: one entry per signature plus the file facts. See docs/verification-report.md.</summary>
 public sealed record VerificationReport
 {
-    public int SchemaVersion { get; init; } = 2;
+    public const int CurrentSchemaVersion = 3;
+
+    public int SchemaVersion { get; init; } = CurrentSchemaVersion;
 
     public required long FileLength { get; init; }
 
@@ -131,13 +133,25 @@ public sealed record VerificationReport
 
     public required DateTimeOffset ValidationTime { get; init; }
 
-    /// <summary>TOTAL_PASSED only when there is at least one signature and all passed.</summary>
-    public required Indication Indication { get; init; }
+    /// <summary>The document's answer (<see cref="Verdicts.Of"/>); `signing verify` exits by it.</summary>
+    public required Verdict Verdict { get; init; }
+
+    /// <summary>The verdict in ETSI words, for callers written before <see cref="Verdict"/>; not serialized, so the JSON has one answer.</summary>
+    [JsonIgnore]
+    public Indication Indication => Verdict switch
+    {
+        Verdict.PASSED => Indication.TOTAL_PASSED,
+        Verdict.FAILED => Indication.TOTAL_FAILED,
+        _ => Indication.INDETERMINATE,
+    };
 
     public required IReadOnlyList<SignatureVerification> Signatures { get; init; }
 
     /// <summary>Every disallowed change found in the file's later revisions and revision structure, oldest revision first.</summary>
     public IReadOnlyList<Modification> Modifications { get; init; } = [];
+
+    /// <summary>The registry comparison, when the verifier ran with a registry (the service); null otherwise.</summary>
+    public RegistryMatch? Registry { get; init; }
 
     private static readonly JsonSerializerOptions JsonOptions = new()
     {
@@ -147,17 +161,23 @@ public sealed record VerificationReport
         Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
     };
 
+    /// <summary>The machine report: the one serialization the CLI's --json and the service's API share.</summary>
     public string ToJson() => JsonSerializer.Serialize(this, JsonOptions);
 
     public static VerificationReport FromJson(string json) =>
         JsonSerializer.Deserialize<VerificationReport>(json, JsonOptions) ?? throw new JsonException("empty report");
 
-    public string ToText()
+    /// <summary>The report for people (Vietnamese first, with English), then the technical details.</summary>
+    public string ToText() => PeopleReport.From(this).ToText() + "\n" + TechnicalText();
+
+    private string TechnicalText()
     {
         var sb = new StringBuilder();
         var inv = CultureInfo.InvariantCulture;
+        sb.Append(inv, $"{ReportStrings.TechnicalDetails.Vi} ({ReportStrings.TechnicalDetails.En})\n");
         sb.Append(inv, $"File: {FileLength} bytes, SHA-256 {FileSha256}, {Revisions} revision(s)\n");
-        sb.Append(inv, $"Result: {Indication} ({Signatures.Count} signature(s), validated at {ValidationTime:yyyy-MM-dd HH:mm:ss zzz})\n");
+        sb.Append(inv, $"Verdict: {Verdict} ({Signatures.Count} signature(s), {Modifications.Count} disallowed modification(s), validated at {ValidationTime:yyyy-MM-dd HH:mm:ss zzz})\n");
+        foreach (var m in Modifications) sb.Append(inv, $"  Modification: revision {m.Revision}{(m.ObjectNumber is { } o ? $", object {o}" : "")}: {m.Kind}: {m.Detail}\n");
         var i = 0;
         foreach (var s in Signatures)
         {

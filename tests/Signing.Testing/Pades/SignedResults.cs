@@ -1,5 +1,6 @@
 using Xunit;
 using Signing.Pades;
+using Signing.Core.Timestamps;
 using System.Formats.Asn1;
 using System.Globalization;
 using System.Security.Cryptography;
@@ -26,12 +27,17 @@ public static class SignedResults
     /// <summary>Head-signed, then sealed in a later incremental update (3 revisions): what we issue.</summary>
     public static byte[] HeadThenSeal => HeadThenSealLazy.Value.Sealed;
 
-    public static (byte[] Headed, byte[] Sealed) MakeHeadThenSeal(byte[] input)
+    private static readonly Lazy<byte[]> TimestampedLazy = new(() => MakeHeadThenSeal(TestPdfs.Classic, new OpenSslTimestampClient(TestPki.Shared)).Sealed);
+
+    /// <summary>As <see cref="HeadThenSeal"/>, each signature with an RFC 3161 timestamp from the test TSA (B-T).</summary>
+    public static byte[] HeadThenSealTimestamped => TimestampedLazy.Value;
+
+    public static (byte[] Headed, byte[] Sealed) MakeHeadThenSeal(byte[] input, ITimestampClient? tsa = null)
     {
         var pki = TestPki.Shared;
-        var headed = PadesSigner.SignAsync(input, pki.RequestFor(pki.Head) with { FieldName = "Head", Placement = new SignaturePlacement(340, 120, 180, 80) }, pki.Head.Key, null)
+        var headed = PadesSigner.SignAsync(input, pki.RequestFor(pki.Head) with { FieldName = "Head", Placement = new SignaturePlacement(340, 120, 180, 80) }, pki.Head.Key, tsa)
             .GetAwaiter().GetResult();
-        var sealedPdf = PadesSigner.SignAsync(headed, SealRequest(pki), pki.Seal.Key, null).GetAwaiter().GetResult();
+        var sealedPdf = PadesSigner.SignAsync(headed, SealRequest(pki), pki.Seal.Key, tsa).GetAwaiter().GetResult();
         return (headed, sealedPdf);
     }
 
