@@ -8,14 +8,19 @@ using Signing.Timestamping;
 
 namespace Signing.Validation.Steps;
 
-/// <summary>Timestamp step: the signature timestamp token covers this signature value and is valid with its own TSA chain.</summary>
+/// <summary>
+/// Timestamp step: the signature timestamp token covers this signature value and is valid with its
+/// own TSA chain, to the policy's timestamp anchors, at its genTime. Only such a token is a proof of
+/// existence for the signature.
+/// </summary>
 internal static class TimestampValidation
 {
-    public static TimestampCheck Check(CmsSignature cms, VerificationPolicy policy)
+    /// <summary>Checks the token; <paramref name="validationTime"/> is when the TSA's own key strength is judged (nothing proves the token older).</summary>
+    public static TimestampCheck Check(CmsSignature cms, VerificationPolicy policy, DateTimeOffset validationTime)
     {
         try
         {
-            return CheckToken(cms, policy);
+            return CheckToken(cms, policy, validationTime);
         }
         catch (CryptographicException)
         {
@@ -24,7 +29,7 @@ internal static class TimestampValidation
         }
     }
 
-    private static TimestampCheck CheckToken(CmsSignature cms, VerificationPolicy policy)
+    private static TimestampCheck CheckToken(CmsSignature cms, VerificationPolicy policy, DateTimeOffset validationTime)
     {
         var attr = cms.Unsigned(Oids.SignatureTimeStampToken);
         if (attr is null || attr.Values.Count == 0) return new TimestampCheck(false, false, null, false, null, false, null);
@@ -58,10 +63,13 @@ internal static class TimestampValidation
         }
 
         var eku = tsaCert.Extensions.OfType<X509EnhancedKeyUsageExtension>().FirstOrDefault();
-        var ekuOk = eku is not null && eku.EnhancedKeyUsages.Cast<Oid>().Any(o => o.Value == Oids.TimeStampingEku);
+        var ekuOk = eku is { Critical: true } && eku.EnhancedKeyUsages.Cast<Oid>().Any(o => o.Value == Oids.TimeStampingEku);
         var tokenCerts = token.Certificates.Concat(cms.Certificates).ToList();
-        var chain = ChainValidation.Check(tsaCert, tokenCerts, policy.TrustAnchors, info.GenTime);
-        var problem = !ekuOk ? "the TSA certificate lacks the timeStamping EKU" : !chain.Trusted ? "the TSA certificate is not trusted: " + chain.Status : null;
-        return new TimestampCheck(true, ekuOk && chain.Trusted, info.GenTime, imprintOk, tsaCert.Subject, chain.Trusted, problem);
+        var chain = ChainValidation.Check(tsaCert, tokenCerts, policy.TimestampTrustAnchors, info.GenTime, atIsProofOfExistence: true).Check;
+        var weak = policy.Crypto.CheckKey(tsaCert, validationTime, "the TSA certificate");
+        var problem = !ekuOk ? "the TSA certificate lacks the critical timeStamping EKU"
+            : !chain.Trusted ? "the TSA certificate is not trusted for timestamps at the token's time: " + chain.Status
+            : weak?.Message;
+        return new TimestampCheck(true, problem is null, info.GenTime, imprintOk, tsaCert.Subject, chain.Trusted, problem);
     }
 }
