@@ -173,8 +173,8 @@ public static class PdfSignatureVerifier
         var timestamp = TimestampValidation.Check(cms, policy, now);
         var proven = timestamp is { Valid: true, Time: { } genTime } && genTime <= now;
         var bestTime = proven ? timestamp.Time!.Value : now;
-        // The file exists now, so a validation time not before now is itself a proof of existence.
-        var atIsProofOfExistence = proven || now >= DateTimeOffset.UtcNow;
+        // The file exists now, so validating now (or later) is itself a proof of existence; a past validation time is not.
+        var atIsProofOfExistence = proven || policy.ValidationTime is null || now >= DateTimeOffset.UtcNow;
         var chain = signer is null ? null : ChainValidation.Check(signer, cms.Certificates, policy.SignatureTrustAnchors, bestTime, atIsProofOfExistence, policy.SignerKeyUsage.Problem);
         var crypto = signer is null ? null : CryptoConstraintsValidation.Check(cms, signer, chain?.Path ?? [], policy.Crypto, bestTime);
         if (crypto is not null) messages.Add(crypto.Message);

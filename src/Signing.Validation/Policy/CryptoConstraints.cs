@@ -73,7 +73,7 @@ public sealed record CryptoConstraints(IReadOnlyList<DigestRule> Digests, IReadO
         }
 
         var fitting = PublicKeys.Where(r => string.Equals(r.Algorithm, algorithm, StringComparison.OrdinalIgnoreCase) && bits >= r.MinBits).ToList();
-        var keyText = $"{what} has a {bits}-bit {algorithm} key ({bits} bits)";
+        var keyText = $"{what} has an {algorithm} key of {bits} bits";
         if (fitting.Count == 0)
         {
             var minimum = PublicKeys.Where(r => string.Equals(r.Algorithm, algorithm, StringComparison.OrdinalIgnoreCase)).Select(r => (int?)r.MinBits).Min();
