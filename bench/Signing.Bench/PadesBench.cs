@@ -1,7 +1,5 @@
-using System.Buffers.Binary;
 using System.Diagnostics;
 using System.Globalization;
-using System.IO.Compression;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using Microsoft.AspNetCore.Builder;
@@ -241,14 +239,14 @@ internal static class PadesBench
                 FieldName = "HeadSignature",
                 Reason = "Phê duyệt kết quả",
                 Placement = new SignaturePlacement(340, 120, 180, 80),
-                Appearance = new SignatureAppearance { SignatureImagePng = BenchImages.Signature, ShowSigningTime = false },
+                Appearance = new SignatureAppearance { SignatureImagePng = DevSamples.SignatureImage, ShowSigningTime = false },
             }
             : request with
             {
                 FieldName = "AgencySeal",
                 Reason = "Đóng dấu cơ quan",
                 Placement = new SignaturePlacement(300, 100, 230, 110),
-                Appearance = new SignatureAppearance { SignatureImagePng = BenchImages.Signature, SealImagePng = BenchImages.Seal, AgencyName = "Ủy ban nhân dân tỉnh Lâm Đồng" },
+                Appearance = new SignatureAppearance { SignatureImagePng = DevSamples.SignatureImage, SealImagePng = DevSamples.SealImage, AgencyName = "Ủy ban nhân dân tỉnh Lâm Đồng" },
             };
     }
 
@@ -336,81 +334,5 @@ internal static class PadesBench
     private sealed class FixedClock(DateTimeOffset now) : TimeProvider
     {
         public override DateTimeOffset GetUtcNow() => now.ToUniversalTime();
-    }
-}
-
-/// <summary>Transparent RGBA PNGs drawn in code for the appearances: a blue signature stroke and a red seal ring (25.4 mm).</summary>
-internal static class BenchImages
-{
-    public static byte[] Signature { get; } = Png(400, 150, null, (x, y) =>
-        Math.Abs(y - (75 + (40 * Math.Sin(x / 25.0)))) < 4 ? (10, 20, 160, 255) : (0, 0, 0, 0));
-
-    public static byte[] Seal { get; } = Png(300, 300, 11811, (x, y) =>
-    {
-        var d = Math.Sqrt(((x - 150) * (x - 150)) + ((y - 150) * (y - 150)));
-        return d is > 120 and < 145 || d < 20 ? (220, 0, 0, 255) : (0, 0, 0, 0);
-    });
-
-    private static byte[] Png(int w, int h, uint? pixelsPerMetre, Func<int, int, (int R, int G, int B, int A)> pixel)
-    {
-        var raw = new byte[(1 + (4 * w)) * h];
-        for (var y = 0; y < h; y++)
-        {
-            for (var x = 0; x < w; x++)
-            {
-                var (r, g, b, a) = pixel(x, y);
-                var o = (y * (1 + (4 * w))) + 1 + (4 * x);
-                (raw[o], raw[o + 1], raw[o + 2], raw[o + 3]) = ((byte)r, (byte)g, (byte)b, (byte)a);
-            }
-        }
-
-        using var ms = new MemoryStream();
-        ms.Write([0x89, (byte)'P', (byte)'N', (byte)'G', 13, 10, 26, 10]);
-        var header = new byte[13];
-        BinaryPrimitives.WriteInt32BigEndian(header, w);
-        BinaryPrimitives.WriteInt32BigEndian(header.AsSpan(4), h);
-        header[8] = 8; // bit depth
-        header[9] = 6; // RGBA
-        Chunk(ms, "IHDR", header);
-        if (pixelsPerMetre is { } ppm)
-        {
-            var phys = new byte[9];
-            BinaryPrimitives.WriteUInt32BigEndian(phys, ppm);
-            BinaryPrimitives.WriteUInt32BigEndian(phys.AsSpan(4), ppm);
-            phys[8] = 1; // metres
-            Chunk(ms, "pHYs", phys);
-        }
-
-        using (var z = new MemoryStream())
-        {
-            using (var zs = new ZLibStream(z, CompressionLevel.Fastest, leaveOpen: true)) zs.Write(raw);
-            Chunk(ms, "IDAT", z.ToArray());
-        }
-
-        Chunk(ms, "IEND", []);
-        return ms.ToArray();
-    }
-
-    private static void Chunk(Stream s, string type, byte[] data)
-    {
-        var typeAndData = System.Text.Encoding.ASCII.GetBytes(type).Concat(data).ToArray();
-        Span<byte> word = stackalloc byte[4];
-        BinaryPrimitives.WriteInt32BigEndian(word, data.Length);
-        s.Write(word);
-        s.Write(typeAndData);
-        BinaryPrimitives.WriteUInt32BigEndian(word, Crc32(typeAndData));
-        s.Write(word);
-    }
-
-    private static uint Crc32(byte[] data)
-    {
-        var crc = 0xFFFFFFFFu;
-        foreach (var b in data)
-        {
-            crc ^= b;
-            for (var k = 0; k < 8; k++) crc = (crc & 1) != 0 ? 0xEDB88320u ^ (crc >> 1) : crc >> 1;
-        }
-
-        return ~crc;
     }
 }

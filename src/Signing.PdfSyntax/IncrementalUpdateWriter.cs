@@ -79,8 +79,7 @@ public sealed class IncrementalUpdateWriter
         foreach (var (num, body) in _bodies)
         {
             objectOffsets[num] = updateStart + ms.Position;
-            var gen = _original.Xref.TryGetValue(num, out var e) && !e.InObjectStream && e.StreamObjectNumber >= 0 ? e.Generation : 0;
-            ms.Write(Ascii($"{num} {gen} obj\n"));
+            ms.Write(Ascii($"{num} {GenerationOf(num)} obj\n"));
             bodyOffsets[num] = updateStart + ms.Position;
             ms.Write(body);
             ms.Write("\nendobj\n"u8);
@@ -107,7 +106,7 @@ public sealed class IncrementalUpdateWriter
             {
                 rows.WriteByte(1);
                 for (var i = width - 1; i >= 0; i--) rows.WriteByte((byte)(off >> (8 * i)));
-                var gen = _original.Xref.TryGetValue(num, out var e) && !e.InObjectStream && e.StreamObjectNumber >= 0 ? e.Generation : 0;
+                var gen = GenerationOf(num);
                 rows.WriteByte((byte)(gen >> 8));
                 rows.WriteByte((byte)gen);
             }
@@ -129,16 +128,8 @@ public sealed class IncrementalUpdateWriter
         else
         {
             xrefOffset = updateStart + ms.Position;
-            var sb = new StringBuilder("xref\n");
-            foreach (var (start, count) in Runs(objectOffsets.Keys))
-            {
-                sb.Append(CultureInfo.InvariantCulture, $"{start} {count}\n");
-                for (var n = start; n < start + count; n++)
-                {
-                    var gen = _original.Xref.TryGetValue(n, out var e) && !e.InObjectStream && e.StreamObjectNumber >= 0 ? e.Generation : 0;
-                    sb.Append(CultureInfo.InvariantCulture, $"{objectOffsets[n]:D10} {gen:D5} n\r\n");
-                }
-            }
+            var sb = new StringBuilder();
+            XrefTable.AppendUpdate(sb, objectOffsets, GenerationOf);
 
             trailer["Size"] = new PdfNumber(size);
             trailer["Root"] = root;
@@ -156,6 +147,10 @@ public sealed class IncrementalUpdateWriter
         ms.GetBuffer().AsSpan(0, (int)ms.Length).CopyTo(bytes.AsSpan((int)updateStart));
         return new Output(bytes, bodyOffsets);
     }
+
+    // A replaced object keeps its generation; a new one has 0.
+    private int GenerationOf(int number) =>
+        _original.Xref.TryGetValue(number, out var e) && !e.InObjectStream && e.StreamObjectNumber >= 0 ? e.Generation : 0;
 
     private PdfArray BuildId(byte[]? newDocumentId)
     {
@@ -178,33 +173,13 @@ public sealed class IncrementalUpdateWriter
     private static PdfArray IndexArray(IEnumerable<int> numbers)
     {
         var arr = new PdfArray();
-        foreach (var (s, c) in Runs(numbers))
+        foreach (var (s, c) in XrefTable.Runs(numbers))
         {
             arr.Items.Add(new PdfNumber(s));
             arr.Items.Add(new PdfNumber(c));
         }
 
         return arr;
-    }
-
-    private static IEnumerable<(int Start, int Count)> Runs(IEnumerable<int> sorted)
-    {
-        int? start = null;
-        var count = 0;
-        foreach (var n in sorted)
-        {
-            if (start is { } s && n == s + count)
-            {
-                count++;
-                continue;
-            }
-
-            if (start is { } s2) yield return (s2, count);
-            start = n;
-            count = 1;
-        }
-
-        if (start is { } s3) yield return (s3, count);
     }
 
     private static byte[] Ascii(string s) => Encoding.ASCII.GetBytes(s);

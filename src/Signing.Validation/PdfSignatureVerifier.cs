@@ -1,4 +1,3 @@
-using System.Formats.Asn1;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using Signing.Cms;
@@ -6,8 +5,6 @@ using Signing.PdfSyntax;
 using Signing.Validation.Modifications;
 using Signing.Validation.Policy;
 using Signing.Validation.Steps;
-using Signing.Core.Timestamps;
-using Signing.Timestamping;
 
 namespace Signing.Validation;
 

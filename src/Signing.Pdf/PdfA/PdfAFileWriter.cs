@@ -243,12 +243,7 @@ internal static partial class PdfAFileWriter
         {
             var xref = _position;
             var sb = new StringBuilder(20 * _offsets.Length + 200);
-            sb.Append(CultureInfo.InvariantCulture, $"xref\n0 {_offsets.Length}\n0000000000 65535 f \n");
-            for (var n = 1; n < _offsets.Length; n++)
-            {
-                if (_offsets[n] == 0) throw new InvalidOperationException($"object {n} was numbered but not written");
-                sb.Append(_offsets[n].ToString("0000000000", CultureInfo.InvariantCulture)).Append(" 00000 n \n");
-            }
+            Signing.PdfSyntax.XrefTable.AppendComplete(sb, _offsets.Length, n => _offsets[n] != 0 ? _offsets[n] : throw new InvalidOperationException($"object {n} was numbered but not written"));
 
             sb.Append(CultureInfo.InvariantCulture, $"trailer\n<</Size {_offsets.Length}{trailerEntries}>>\nstartxref\n{xref}\n%%EOF\n");
             Raw(sb.ToString());

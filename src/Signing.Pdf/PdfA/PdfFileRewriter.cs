@@ -3,6 +3,8 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.RegularExpressions;
 
+using Signing.PdfSyntax;
+
 namespace Signing.Pdf.PdfA;
 
 /// <summary>
@@ -31,29 +33,18 @@ internal static partial class PdfFileRewriter
 
     public sealed record ParsedFile(byte[] Header, List<PdfObject> Objects, string Trailer, int Size);
 
+    /// <summary>Splits the file into its objects' bytes, found through the one PDF reader's cross-reference table.</summary>
     public static ParsedFile Parse(byte[] pdf)
     {
-        var tail = Latin1.GetString(pdf, Math.Max(0, pdf.Length - 64), Math.Min(64, pdf.Length));
-        var sx = StartXref().Match(tail);
-        if (!sx.Success) throw new InvalidOperationException("PDFsharp output has no startxref");
-        var xrefOffset = int.Parse(sx.Groups[1].Value, CultureInfo.InvariantCulture);
+        var parsed = PdfFile.Parse(pdf);
+        if (parsed.Sections is not [{ IsStream: false }]) throw new InvalidOperationException("PDFsharp output is not one revision with a classic xref table");
+        var xrefOffset = (int)parsed.StartXref;
         var rest = Latin1.GetString(pdf, xrefOffset, pdf.Length - xrefOffset);
         var trailerAt = rest.IndexOf("trailer", StringComparison.Ordinal);
         var startxrefAt = rest.LastIndexOf("startxref", StringComparison.Ordinal);
-        if (!rest.StartsWith("xref", StringComparison.Ordinal) || trailerAt < 0) throw new InvalidOperationException("PDFsharp output has no classic xref table");
+        if (trailerAt < 0 || startxrefAt < trailerAt) throw new InvalidOperationException("PDFsharp output has no trailer");
 
-        var entries = new List<(int Number, int Offset)>();
-        var lines = rest[4..trailerAt].Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-        var number = 0;
-        foreach (var line in lines)
-        {
-            var parts = line.Split(' ');
-            if (parts.Length == 2) { number = int.Parse(parts[0], CultureInfo.InvariantCulture); continue; }
-            if (parts.Length == 3 && parts[2] == "n") entries.Add((number, int.Parse(parts[0], CultureInfo.InvariantCulture)));
-            number++;
-        }
-
-        entries.Sort((a, b) => a.Offset.CompareTo(b.Offset));
+        var entries = parsed.Xref.Where(e => e.Value.IsInUse).Select(e => (Number: e.Key, Offset: (int)e.Value.Offset)).OrderBy(e => e.Offset).ToList();
         var objects = new List<PdfObject>(entries.Count);
         for (var i = 0; i < entries.Count; i++)
         {
@@ -62,7 +53,7 @@ internal static partial class PdfFileRewriter
         }
 
         var header = pdf[..(entries.Count > 0 ? entries[0].Offset : xrefOffset)];
-        return new ParsedFile(header, objects, rest[trailerAt..startxrefAt], number);
+        return new ParsedFile(header, objects, rest[trailerAt..startxrefAt], parsed.Size);
     }
 
     public static byte[] Write(ParsedFile file)
@@ -78,14 +69,7 @@ internal static partial class PdfFileRewriter
 
         var xref = ms.Position;
         var sb = new StringBuilder();
-        sb.Append(CultureInfo.InvariantCulture, $"xref\n0 {file.Size}\n");
-        for (var n = 0; n < file.Size; n++)
-        {
-            sb.Append(offsets.TryGetValue(n, out var off)
-                ? string.Create(CultureInfo.InvariantCulture, $"{off:0000000000} 00000 n \n")
-                : n == 0 ? "0000000000 65535 f \n" : "0000000000 00000 f \n");
-        }
-
+        XrefTable.AppendComplete(sb, file.Size, n => offsets.TryGetValue(n, out var offset) ? offset : null);
         sb.Append(file.Trailer);
         sb.Append(CultureInfo.InvariantCulture, $"startxref\n{xref}\n%%EOF\n");
         ms.Write(Latin1.GetBytes(sb.ToString()));
@@ -154,9 +138,6 @@ internal static partial class PdfFileRewriter
             file.Objects[i] = file.Objects[i] with { Bytes = Latin1.GetBytes(text.Replace(entry, "", StringComparison.Ordinal)) };
         }
     }
-
-    [GeneratedRegex(@"startxref\s+(\d+)\s+%%EOF")]
-    private static partial Regex StartXref();
 
     [GeneratedRegex(@"/([A-Z]{6})\+([A-Za-z0-9#,\-]+)")]
     private static partial Regex SubsetTag();

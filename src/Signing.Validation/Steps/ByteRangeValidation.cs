@@ -1,9 +1,4 @@
-using System.Formats.Asn1;
-using System.Security.Cryptography;
-using System.Security.Cryptography.X509Certificates;
-using Signing.Cms;
 using Signing.PdfSyntax;
-using Signing.Timestamping;
 
 namespace Signing.Validation.Steps;
 

@@ -1,9 +1,7 @@
-using System.Formats.Asn1;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using Signing.Cms;
 using Signing.Core.Timestamps;
-using Signing.PdfSyntax;
 using Signing.Timestamping;
 
 namespace Signing.Validation.Steps;
