@@ -9,15 +9,8 @@ namespace Signing.Validation.Tests.Steps;
 /// certificate's validity at the best signature time (the timestamp's genTime when a valid one
 /// exists, else the validation time; never /M), each with its ETSI EN 319 102-1 sub-indication.
 /// </summary>
-public sealed class ChainValidationTests
+public sealed class ChainValidationTests : SignedFileChecks
 {
-    private static readonly TestPki Pki = TestPki.Shared;
-    private static readonly DateTimeOffset Now = DateTimeOffset.UtcNow;
-
-    private static VerificationPolicy DefaultPolicy => new() { TrustAnchors = Pki.TrustAnchors };
-
-    private static SignatureVerification VerifyOnly(byte[] pdf, VerificationPolicy policy) => Assert.Single(PdfSignatureVerifier.Verify(pdf, policy).Signatures);
-
     [Fact]
     public void Our_head_signature_with_a_timestamp_passes_the_default_policy()
     {

@@ -10,15 +10,8 @@ namespace Signing.Validation.Tests.Steps;
 /// policy never meets is CRYPTO_CONSTRAINTS_FAILURE; one that stopped being acceptable before the
 /// best signature time, with nothing proving the signature older, is CRYPTO_CONSTRAINTS_FAILURE_NO_POE.
 /// </summary>
-public sealed class CryptoConstraintsValidationTests
+public sealed class CryptoConstraintsValidationTests : SignedFileChecks
 {
-    private static readonly TestPki Pki = TestPki.Shared;
-    private static readonly DateTimeOffset Now = DateTimeOffset.UtcNow;
-
-    private static VerificationPolicy DefaultPolicy => new() { TrustAnchors = Pki.TrustAnchors };
-
-    private static SignatureVerification VerifyOnly(byte[] pdf, VerificationPolicy policy) => Assert.Single(PdfSignatureVerifier.Verify(pdf, policy).Signatures);
-
     [Fact]
     public void Sha1_under_a_policy_that_never_accepts_it_is_indeterminate_crypto_constraints_failure()
     {
