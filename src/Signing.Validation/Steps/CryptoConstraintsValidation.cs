@@ -18,11 +18,8 @@ internal static class CryptoConstraintsValidation
         if (cms.DigestAlgorithm is { } digest) findings.Add(constraints.CheckDigest(digest, at, "The signature"));
         if (cms.ResolveSignatureAlgorithm(out _) is { } algorithm && algorithm.Hash != cms.DigestAlgorithm) findings.Add(constraints.CheckDigest(algorithm.Hash, at, "The signature value"));
         findings.Add(constraints.CheckKey(signer, at, "The signer's certificate"));
-        foreach (var certificate in path)
-        {
-            if (ReferenceEquals(certificate, signer)) continue;
-            findings.Add(constraints.CheckKey(certificate, at, $"The CA certificate '{certificate.Subject}'"));
-        }
+        // The path starts with the signer's certificate (judged above); the rest are its CAs.
+        foreach (var certificate in path.Skip(1)) findings.Add(constraints.CheckKey(certificate, at, $"The CA certificate '{certificate.Subject}'"));
 
         // A self-signed anchor's own signature proves nothing (it is trusted as configured), so it is not judged.
         foreach (var certificate in path.Where(c => c.SubjectName.RawData.AsSpan().SequenceEqual(c.IssuerName.RawData) is false))
