@@ -54,10 +54,11 @@ internal static class TimestampValidation
         h.AppendData(cms.SignatureValue);
         var imprintOk = info.MessageImprint.AsSpan().SequenceEqual(h.GetHashAndReset());
         var tsaCert = token.FindSignerCertificate(cms.Certificates);
-        var signatureOk = tsaCert is not null && token.CheckSigner(tsaCert) is null;
-        if (!imprintOk || !signatureOk || tsaCert is null)
+        // CheckSigner also judges the TSA certificate (validity at genTime, critical timeStamping EKU): say which check failed.
+        var signerProblem = tsaCert is null ? "the TSA certificate is not in the token" : token.CheckSigner(tsaCert);
+        if (!imprintOk || signerProblem is not null || tsaCert is null)
         {
-            return new TimestampCheck(true, false, info.GenTime, imprintOk, tsaCert?.Subject, false, imprintOk ? "the timestamp token's signature is invalid" : "the timestamp does not cover this signature value");
+            return new TimestampCheck(true, false, info.GenTime, imprintOk, tsaCert?.Subject, false, imprintOk ? "the timestamp token is not acceptable: " + signerProblem : "the timestamp does not cover this signature value");
         }
 
         var eku = tsaCert.Extensions.OfType<X509EnhancedKeyUsageExtension>().FirstOrDefault();

@@ -104,6 +104,14 @@ public sealed class TestPki : IDisposable
     public TestSigner IssueSigner(string subject, DateTimeOffset notBefore, DateTimeOffset notAfter, X509KeyUsageFlags keyUsage) =>
         NewSigner(subject, SoftwareSignatureKey.CreateRsa(2048, "software:odd"), _issuingWithKey, notBefore, notAfter, keyUsage);
 
+    /// <summary>Issues <paramref name="request"/> from the issuing CA as it stands, e.g. a TSA certificate that breaks a rule.</summary>
+    public X509Certificate2 IssueCertificate(CertificateRequest request, DateTimeOffset notBefore, DateTimeOffset notAfter)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        request.CertificateExtensions.Add(X509AuthorityKeyIdentifierExtension.CreateFromCertificate(Issuing, true, false));
+        return request.Create(_issuingWithKey.SubjectName, X509SignatureGenerator.CreateForRSA(_issuingWithKey.GetRSAPrivateKey()!, RSASignaturePadding.Pkcs1), notBefore, notAfter, Serial());
+    }
+
     private static CertificateRequest CaRequest(string subject, RSA key)
     {
         var req = new CertificateRequest(subject, key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);

@@ -39,6 +39,21 @@ public sealed class TimestampValidationTests
     }
 
     [Fact]
+    public void A_tsa_certificate_whose_timestamping_eku_is_not_critical_is_indeterminate_sig_constraints_failure()
+    {
+        using var tsa = new NonCompliantTsa(Pki);
+
+        var s = Assert.Single(PdfSignatureVerifier.Verify(SignedResults.SignedBy(Pki.Head, tsa), new VerificationPolicy { TrustAnchors = Pki.TrustAnchors }).Signatures);
+
+        Assert.True(s.Timestamp.Present);
+        Assert.True(s.Timestamp.ImprintOk);
+        Assert.False(s.Timestamp.Valid);
+        Assert.True(s.Timestamp.Problem?.Contains("critical timeStamping", StringComparison.Ordinal), s.Timestamp.Problem);
+        Assert.Equal(Indication.INDETERMINATE, s.Indication);
+        Assert.Equal("SIG_CONSTRAINTS_FAILURE", s.SubIndication);
+    }
+
+    [Fact]
     public void An_untrusted_timestamp_is_no_proof_of_existence_for_an_expired_certificate()
     {
         // Three years on the head's certificate has expired; the token would prove the signature older, but its TSA is not trusted.
