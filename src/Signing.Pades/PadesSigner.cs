@@ -9,6 +9,7 @@ using Signing.Pades.Appearance;
 using Signing.Cms;
 using Signing.PdfSyntax;
 using Signing.Validation;
+using Signing.Validation.Modifications;
 using Signing.Timestamping;
 
 namespace Signing.Pades;
@@ -103,7 +104,11 @@ public static class PadesSigner
         var existingNames = FieldNames(file, fields);
         var fieldName = request.FieldName ?? NextFreeName(existingNames);
         if (fieldName.Length == 0 || fieldName.Contains('.', StringComparison.Ordinal)) throw new SigningException("The signature field name must be non-empty and contain no '.'.");
+        // What earlier signatures permit comes first: a refused document gets no update at all.
+        var permissions = ModificationPermissions.Read(file);
+        permissions.CheckMayAddSignature(fieldName);
         if (existingNames.Contains(fieldName)) throw new SigningException($"The PDF already has a field named '{fieldName}'; choose another name.");
+        var certify = permissions.Signed.Count == 0 ? request.CertifyIfFirst : null;
 
         var sigRef = writer.Allocate();
         var widgetRef = writer.Allocate();
@@ -126,6 +131,9 @@ public static class PadesSigner
             ["P"] = pageRef,
             ["Rect"] = PdfArray.OfNumbers(rect.X, rect.Y, rect.X + rect.W, rect.Y + rect.H),
             ["AP"] = new PdfDictionary { ["N"] = appearanceRef },
+
+            // FieldMDP: once signed, this field itself must not change (ISO 32000-2 12.7.5.5).
+            ["Lock"] = OwnFieldLock(fieldName),
         };
         writer.SetObject(widgetRef, widget);
 
@@ -137,6 +145,7 @@ public static class PadesSigner
         fields.Items.Add(widgetRef);
         acroForm["Fields"] = fields;
         acroForm["SigFlags"] = new PdfNumber(3); // SignaturesExist | AppendOnly
+        var catalogChanged = false;
         if (acroFormRef is not null)
         {
             writer.SetObject(acroFormRef, acroForm);
@@ -146,8 +155,19 @@ public static class PadesSigner
             var newAcroFormRef = writer.Allocate();
             writer.SetObject(newAcroFormRef, acroForm);
             catalog["AcroForm"] = newAcroFormRef;
-            writer.SetObject(catalogRef, catalog);
+            catalogChanged = true;
         }
+
+        if (certify is not null)
+        {
+            // The catalog names the certification signature (ISO 32000-2 12.8.6, /Perms /DocMDP).
+            var perms = file.ResolveDictionary(catalog["Perms"])?.CloneShallow() ?? new PdfDictionary();
+            perms["DocMDP"] = sigRef;
+            catalog["Perms"] = perms;
+            catalogChanged = true;
+        }
+
+        if (catalogChanged) writer.SetObject(catalogRef, catalog);
 
         // The signature dictionary, with fixed-width placeholders filled in after layout.
         var certificates = new List<X509Certificate2> { signer };
@@ -162,6 +182,7 @@ public static class PadesSigner
         if (request.Reason is { Length: > 0 } reason) sigDict.Append("/Reason ").Append(PdfString.FromText(reason));
         if (request.Location is { Length: > 0 } location) sigDict.Append("/Location ").Append(PdfString.FromText(location));
         if (request.ContactInfo is { Length: > 0 } contact) sigDict.Append("/ContactInfo ").Append(PdfString.FromText(contact));
+        sigDict.Append("/Reference ").Append(TransformReferences(certify, fieldName, catalogRef));
         sigDict.Append(">>");
         var sigBody = sigDict.ToString();
         writer.SetRawObject(sigRef, Encoding.ASCII.GetBytes(sigBody));
@@ -261,6 +282,43 @@ public static class PadesSigner
         var sign = off < TimeSpan.Zero ? '-' : '+';
         off = off.Duration();
         return string.Create(CultureInfo.InvariantCulture, $"D:{t:yyyyMMddHHmmss}{sign}{off.Hours:D2}'{off.Minutes:D2}'");
+    }
+
+    private static PdfDictionary OwnFieldLock(string fieldName) => new()
+    {
+        ["Type"] = new PdfName("SigFieldLock"),
+        ["Action"] = new PdfName("Include"),
+        ["Fields"] = new PdfArray([PdfString.FromText(fieldName)]),
+    };
+
+    /// <summary>
+    /// The signature's /Reference (ISO 32000-2 Table 256): a DocMDP reference when it certifies,
+    /// and a FieldMDP reference repeating the field's own lock, whose /Data is the catalog.
+    /// </summary>
+    private static PdfArray TransformReferences(DocMdpPermission? certify, string fieldName, PdfReference catalogRef)
+    {
+        var references = new PdfArray();
+        if (certify is { } level)
+        {
+            references.Items.Add(new PdfDictionary
+            {
+                ["Type"] = new PdfName("SigRef"),
+                ["TransformMethod"] = new PdfName("DocMDP"),
+                ["TransformParams"] = new PdfDictionary { ["Type"] = new PdfName("TransformParams"), ["P"] = new PdfNumber((int)level), ["V"] = new PdfName("1.2") },
+            });
+        }
+
+        var fieldParams = OwnFieldLock(fieldName);
+        fieldParams["Type"] = new PdfName("TransformParams");
+        fieldParams["V"] = new PdfName("1.2");
+        references.Items.Add(new PdfDictionary
+        {
+            ["Type"] = new PdfName("SigRef"),
+            ["TransformMethod"] = new PdfName("FieldMDP"),
+            ["TransformParams"] = fieldParams,
+            ["Data"] = catalogRef,
+        });
+        return references;
     }
 
     private static SignatureScheme DefaultScheme(X509Certificate2 cert) =>

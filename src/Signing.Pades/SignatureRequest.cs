@@ -1,6 +1,7 @@
 using System.Security.Cryptography.X509Certificates;
 using Signing.Pades.Appearance;
 using Signing.Cms;
+using Signing.Validation.Modifications;
 
 namespace Signing.Pades;
 
@@ -45,6 +46,13 @@ public sealed record SignatureRequest
 
     /// <summary>False when the signature will never carry a timestamp (PAdES B-B only).</summary>
     public bool ReserveTimestamp { get; init; } = true;
+
+    /// <summary>
+    /// When the document has no signature yet, this one certifies it with this DocMDP level
+    /// (our results: the head certifies with P=2 so that the seal may still sign). Null: never
+    /// certify. A document that already has a signature is never certified again.
+    /// </summary>
+    public DocMdpPermission? CertifyIfFirst { get; init; } = DocMdpPermission.FormFillingAndSigning;
 
     /// <summary>Room for revocation data carried inside the CMS (kept 0 until B-LT lands; DSS data goes to a later revision).</summary>
     public int RevocationReserveBytes { get; init; }

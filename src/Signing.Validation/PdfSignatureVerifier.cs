@@ -141,6 +141,7 @@ public static class PdfSignatureVerifier
             LaterChanges = noChanges,
         };
         if (!brCheck.Ok) return baseResult with { Indication = Indication.TOTAL_FAILED, SubIndication = "FORMAT_FAILURE", Messages = messages };
+        if (subFilter == "ETSI.RFC3161") return VerifyDocumentTimestamp(file, baseResult, br, contents!, policy, now, messages);
         if (subFilter is not ("ETSI.CAdES.detached" or "adbe.pkcs7.detached"))
         {
             messages.Add($"SubFilter /{subFilter} is not supported by this verifier.");
@@ -195,6 +196,36 @@ public static class PdfSignatureVerifier
             Chain = chain?.Check,
             Timestamp = timestamp,
             PadesLevel = subFilter == "ETSI.CAdES.detached" && essOk ? (timestamp.Valid ? "B-T" : "B-B") : null,
+            Indication = indication,
+            SubIndication = sub,
+            Messages = messages,
+        };
+    }
+
+    /// <summary>
+    /// A document timestamp (PAdES B-LTA, ISO 32000-2 12.8.5): the /Contents is an RFC 3161 token
+    /// whose imprint is the hash of the ByteRange bytes, by a TSA that chains to the anchors at its time.
+    /// </summary>
+    private static SignatureVerification VerifyDocumentTimestamp(PdfFile file, SignatureVerification baseResult, long[] br, byte[] contents, VerificationPolicy policy, DateTimeOffset now, List<string> messages)
+    {
+        var (check, outcome) = TimestampValidation.CheckDocumentTimestamp(contents, file.Data, br, policy, now);
+        if (check.Problem is { } problem) messages.Add("Document timestamp: " + problem + ".");
+        var signatureOk = outcome == TokenOutcome.Checked;
+        var (indication, sub) = outcome switch
+        {
+            TokenOutcome.Unreadable => (Indication.TOTAL_FAILED, "FORMAT_FAILURE"),
+            TokenOutcome.ImprintMismatch => (Indication.TOTAL_FAILED, "HASH_FAILURE"),
+            TokenOutcome.BadSignature => (Indication.TOTAL_FAILED, "SIG_CRYPTO_FAILURE"),
+            _ when !check.TsaChainTrusted => (Indication.INDETERMINATE, "NO_CERTIFICATE_CHAIN_FOUND"),
+            _ when !check.Valid => (Indication.INDETERMINATE, "SIG_CONSTRAINTS_FAILURE"),
+            _ => (Indication.TOTAL_PASSED, (string?)null),
+        };
+        return baseResult with
+        {
+            SignerSubject = check.TsaSubject,
+            DigestOk = check.ImprintOk,
+            SignatureOk = signatureOk,
+            Timestamp = check,
             Indication = indication,
             SubIndication = sub,
             Messages = messages,

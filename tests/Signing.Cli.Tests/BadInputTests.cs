@@ -45,6 +45,18 @@ public sealed class BadInputTests(Workspace ws) : IClassFixture<Workspace>
     }
 
     [Fact]
+    public void A_document_certified_with_no_changes_allowed()
+    {
+        var certified = ws.PathOf("certified-p1.pdf");
+        var first = Cli.Run("sign", ws.Unsigned, "-o", certified, "--key", Head, "--no-timestamp", "--certify", "1");
+        Assert.True(first.ExitCode == 0, first.All);
+
+        var output = ws.PathOf("certified-p1-signed-again.pdf");
+        Cli.AssertOneLineError(Cli.Run("sign", certified, "-o", output, "--key", Head, "--no-timestamp", "--field", "Second"), 1, "with no changes allowed (DocMDP P=1); it cannot be signed again");
+        Assert.False(File.Exists(output));
+    }
+
+    [Fact]
     public void Malformed_key_uri()
     {
         Cli.AssertOneLineError(Cli.Run("sign", ws.Unsigned, "-o", ws.PathOf("x.pdf"), "--key", "token=signing-dev"), 1, "Invalid PKCS#11 URI");

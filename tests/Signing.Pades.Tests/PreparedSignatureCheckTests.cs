@@ -105,4 +105,40 @@ public class PreparedSignatureCheckTests
         Assert.ThrowsAny<SigningException>(() => PreparedSignatureCheck.Check(draft, "garbage"u8.ToArray(), prepared.ByteRange, prepared.ToBeSignedHash, Pki.Head.Certificate));
         Assert.ThrowsAny<SigningException>(() => PreparedSignatureCheck.Check(draft, [], prepared.ByteRange, prepared.ToBeSignedHash, Pki.Head.Certificate));
     }
+
+    [Fact]
+    public void A_certifying_first_signature_passes_and_its_revision_names_it_in_perms()
+    {
+        var (draft, revision, prepared) = Prepare();
+        var file = PdfFile.Parse(prepared.PreparedPdf);
+        Assert.NotNull(file.ResolveDictionary(file.ResolveDictionary(file.Trailer["Root"])!["Perms"])!["DocMDP"]);
+        PreparedSignatureCheck.Check(draft, revision, prepared.ByteRange, prepared.ToBeSignedHash, Pki.Head.Certificate);
+    }
+
+    [Fact]
+    public void The_seal_prepared_after_a_certifying_head_passes()
+    {
+        var headed = SignedResults.Headed;
+        var prepared = PadesSigner.Prepare(headed, SignedResults.SealRequest(Pki));
+        PreparedSignatureCheck.Check(headed, prepared.PreparedPdf[headed.Length..], prepared.ByteRange, prepared.ToBeSignedHash, Pki.Seal.Certificate);
+    }
+
+    [Fact]
+    public void A_first_revision_whose_perms_names_another_object_is_refused()
+    {
+        // /Perms /DocMDP must name the new signature itself; here it names the widget.
+        var (draft, revision, prepared) = Prepare();
+        var file = PdfFile.Parse(prepared.PreparedPdf);
+        var perms = file.ResolveDictionary(file.ResolveDictionary(file.Trailer["Root"])!["Perms"])!;
+        var sig = (PdfReference)perms["DocMDP"]!;
+        var widget = new PdfReference(sig.ObjectNumber + 1, 0);
+        Assert.Equal(sig.ToString().Length, widget.ToString().Length);
+        var text = Encoding.Latin1.GetString(revision);
+        var at = text.IndexOf("/DocMDP " + sig, StringComparison.Ordinal);
+        Assert.True(at >= 0);
+        var tampered = (byte[])revision.Clone();
+        Encoding.ASCII.GetBytes("/DocMDP " + widget).CopyTo(tampered, at);
+        var e = Assert.ThrowsAny<SigningException>(() => PreparedSignatureCheck.Check(draft, tampered, prepared.ByteRange, prepared.ToBeSignedHash, Pki.Head.Certificate));
+        Assert.Contains("beyond adding a signature", e.Message);
+    }
 }

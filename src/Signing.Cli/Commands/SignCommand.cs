@@ -4,6 +4,7 @@ using Signing.Core;
 using Signing.Core.IO;
 using Signing.Pades;
 using Signing.Pades.Appearance;
+using Signing.Validation.Modifications;
 
 namespace Signing.Cli.Commands;
 
@@ -33,10 +34,16 @@ internal static class SignCommand
         var tsa = new Option<string?>("--tsa") { Description = "RFC 3161 TSA URL (default: the built-in dev TSA, in process)." };
         var noTimestamp = new Option<bool>("--no-timestamp") { Description = "Make a PAdES B-B signature without a timestamp." };
         var pss = new Option<bool>("--pss") { Description = "RSA-PSS instead of PKCS#1 v1.5 (RSA keys)." };
+        var certify = new Option<string>("--certify")
+        {
+            Description = "DocMDP level the first signature of a document certifies with: 1 (no changes), 2 (form filling and signing), 3 (also annotations) or none.",
+            DefaultValueFactory = _ => "2",
+        };
+        certify.AcceptOnlyFromAmong("1", "2", "3", "none");
 
         var cmd = new Command("sign", "Sign a PDF with a PKCS#11 key: PAdES (ETSI.CAdES.detached), B-T by default.");
         cmd.Arguments.Add(input);
-        foreach (var o in new Option[] { output, key, module, pin, cert, chain, image, seal, agency, rect, page, reason, location, field, tsa, noTimestamp, pss }) cmd.Options.Add(o);
+        foreach (var o in new Option[] { output, key, module, pin, cert, chain, image, seal, agency, rect, page, reason, location, field, tsa, noTimestamp, pss, certify }) cmd.Options.Add(o);
         cmd.SetAction(async (parse, ct) =>
         {
             var pdf = ReadInput(parse.GetValue(input)!);
@@ -65,6 +72,7 @@ internal static class SignCommand
                 Location = parse.GetValue(location),
                 Scheme = parse.GetValue(pss) ? Cms.SignatureScheme.RsaPss : null,
                 ReserveTimestamp = tsaClient != null,
+                CertifyIfFirst = parse.GetValue(certify) is "none" ? null : (DocMdpPermission)int.Parse(parse.GetValue(certify)!, CultureInfo.InvariantCulture),
             };
             var signed = await PadesSigner.SignAsync(pdf, request, signer.Key, tsaClient, TimeProvider.System, ct);
             var outFile = parse.GetValue(output)!.FullName;

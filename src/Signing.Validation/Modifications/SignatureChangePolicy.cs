@@ -17,21 +17,48 @@ internal sealed class AllowedChanges
     /// <summary>Signature fields of the earlier revision that got their signature in this revision.</summary>
     public HashSet<int> SignedFields { get; } = [];
 
+    /// <summary>New annotations (not widgets) this revision may show on their page, when the certification permits annotations.</summary>
+    public HashSet<int> Annotations { get; } = [];
+
+    /// <summary>Catalog entries whose change a rule accounts for (/DSS, /Metadata); the catalog rule allows a catalog that changed in these only.</summary>
+    public HashSet<string> CatalogKeys { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>What kinds of allowed change the revision made; DocMDP permits some kinds only.</summary>
+    public HashSet<AllowedChangeKind> Kinds { get; } = [];
+
     /// <summary>One line per allowed change, for the report.</summary>
     public List<string> Notes { get; } = [];
 }
 
+/// <summary>The kinds of allowed change, as DocMDP names them (ISO 32000-2 Table 257).</summary>
+internal enum AllowedChangeKind
+{
+    /// <summary>A DSS, a document timestamp, or the metadata such an update rewrites: no change at any /P.</summary>
+    LongTerm,
+
+    /// <summary>A new signature (P=2 and 3).</summary>
+    Signing,
+
+    /// <summary>Annotations created or changed (P=3 only).</summary>
+    Annotation,
+}
+
+/// <summary>
+/// What a rule may ask about the revision it judges: whether an object is a signature dictionary
+/// that covers exactly this revision and itself passed validation, and what the signatures of the
+/// revision before permit (certification level, field locks).
+/// </summary>
+internal sealed record RevisionContext(Func<int, bool> IsPassingSignature, ModificationPermissions Permissions);
+
 /// <summary>
 /// One allowed kind of change after a signature. A rule looks at a <see cref="RevisionDiff"/> and
 /// marks what it allows in <see cref="AllowedChanges"/>; it never removes a finding.
-/// <paramref name="isPassingSignature"/> says whether an object is a signature dictionary that
-/// covers exactly this revision and itself passed validation.
 /// </summary>
 internal interface IAllowedChangeRule
 {
     string Name { get; }
 
-    void Apply(RevisionDiff diff, Func<int, bool> isPassingSignature, AllowedChanges allowed);
+    void Apply(RevisionDiff diff, RevisionContext context, AllowedChanges allowed);
 }
 
 /// <summary>
@@ -41,28 +68,38 @@ internal interface IAllowedChangeRule
 /// </summary>
 internal sealed class SignatureChangePolicy(IReadOnlyList<IAllowedChangeRule> rules)
 {
+    // Order matters: the field list and page rules use the widgets and annotations the rules before
+    // them accepted, and the long-term catalog rule asks whether the revision is a long-term update.
     public static SignatureChangePolicy Default { get; } = new(
     [
         new SignEmptySignatureFieldRule(),
         new AddSignedSignatureFieldRule(),
+        new AnnotationRule(),
         new SignatureFieldListRule(),
         new PageSignatureWidgetRule(),
+        new DssRule(),
+        new LongTermMetadataRule(),
+        new LongTermCatalogRule(),
     ]);
 
     /// <summary>
     /// For the signer's check of a prepared revision on an unsigned draft: also lets the catalog
-    /// gain its first AcroForm. Never used by the verifier: a document with a signature has one.
+    /// gain its first AcroForm and, when the signature certifies, /Perms naming it. Never used by
+    /// the verifier: a document with a signature has an AcroForm, and only a first signature certifies.
     /// </summary>
-    public static SignatureChangePolicy ForFirstSignature { get; } = new([.. Default.Rules, new FirstAcroFormRule()]);
+    public static SignatureChangePolicy ForFirstSignature { get; } = new([.. Default.Rules.Where(r => r is not LongTermCatalogRule), new FirstSignatureCatalogRule()]);
 
     public IReadOnlyList<IAllowedChangeRule> Rules { get; } = rules;
 
     public (List<Modification> Findings, List<string> Allowed) Judge(RevisionDiff diff, Func<int, bool> isPassingSignature)
     {
+        var permissions = ReadPermissions(diff.Before);
+        var context = new RevisionContext(isPassingSignature, permissions);
         var allowed = new AllowedChanges();
-        foreach (var rule in Rules) rule.Apply(diff, isPassingSignature, allowed);
+        foreach (var rule in Rules) rule.Apply(diff, context, allowed);
 
         var findings = new List<Modification>(diff.Findings);
+        findings.AddRange(MdpFindings(diff, permissions, allowed));
         var catalog = (diff.Before.Trailer["Root"] as PdfReference)?.ObjectNumber;
         var acroForm = (diff.Before.ResolveDictionary(diff.Before.Trailer["Root"])?["AcroForm"] as PdfReference)?.ObjectNumber;
         var pages = PageNumbers(diff.Before);
@@ -88,6 +125,48 @@ internal sealed class SignatureChangePolicy(IReadOnlyList<IAllowedChangeRule> ru
         }
 
         return (findings, allowed.Notes);
+    }
+
+    private static ModificationPermissions ReadPermissions(PdfFile before)
+    {
+        try
+        {
+            return ModificationPermissions.Read(before);
+        }
+        catch (PdfFormatException)
+        {
+            // Unreadable permissions are treated as the strictest: nothing may change.
+            before.CheckTime();
+            return ModificationPermissions.NothingAllowed;
+        }
+    }
+
+    /// <summary>
+    /// What DocMDP and FieldMDP forbid among the changes the rules allowed: at P=1 anything but a
+    /// long-term update (ISO 32000-2 Table 257), and any change to a field a signature locked.
+    /// (Annotations are allowed only at P=3 by <see cref="AnnotationRule"/> itself.)
+    /// </summary>
+    private static IEnumerable<Modification> MdpFindings(RevisionDiff diff, ModificationPermissions permissions, AllowedChanges allowed)
+    {
+        if (permissions.Strictest == DocMdpPermission.NoChanges && allowed.Kinds.Any(k => k != AllowedChangeKind.LongTerm))
+        {
+            var by = permissions.Certification == DocMdpPermission.NoChanges
+                ? $"the certification by '{permissions.Certifier!.Name}' (DocMDP P=1)"
+                : $"the field lock of '{permissions.Locks.First(l => l.Lock.Permission == DocMdpPermission.NoChanges).By.Name}' (P=1)";
+            yield return new(diff.Revision, null, ModificationKind.DOCMDP_VIOLATION, $"revision {diff.Revision} makes changes ({string.Join(", ", allowed.Kinds.Where(k => k != AllowedChangeKind.LongTerm).Order())}) that {by} forbids");
+        }
+
+        if (permissions.Locks.Count == 0) yield break;
+        var names = ModificationPermissions.FieldNames(diff.Before);
+        foreach (var (num, _) in diff.Changed.OrderBy(c => c.Key))
+        {
+            if (!names.TryGetValue(num, out var name)) continue;
+            foreach (var (by, fieldLock) in permissions.Locks.Where(l => l.Lock.Locks(name)))
+            {
+                yield return new(diff.Revision, num, ModificationKind.LOCKED_FIELD_CHANGED, $"the field '{name}' (object {num}) changed, which the signature '{by.Name}' locks (FieldMDP)");
+                break;
+            }
+        }
     }
 
     internal static HashSet<int> PageNumbers(PdfFile file)
@@ -177,16 +256,17 @@ internal sealed class SignEmptySignatureFieldRule : IAllowedChangeRule
 {
     public string Name => "sign an existing empty signature field";
 
-    public void Apply(RevisionDiff diff, Func<int, bool> isPassingSignature, AllowedChanges allowed)
+    public void Apply(RevisionDiff diff, RevisionContext context, AllowedChanges allowed)
     {
         foreach (var (num, (before, after)) in diff.Changed)
         {
             if (before is not PdfDictionary oldField || after is not PdfDictionary newField) continue;
             if (!IsSignatureField(diff.Before, oldField) || oldField["V"] is not null) continue;
-            if (newField["V"] is not PdfReference v || !diff.Added.ContainsKey(v.ObjectNumber) || !isPassingSignature(v.ObjectNumber)) continue;
+            if (newField["V"] is not PdfReference v || !diff.Added.ContainsKey(v.ObjectNumber) || !context.IsPassingSignature(v.ObjectNumber)) continue;
             if (!RevisionDiff.ChangedKeys(oldField, newField).IsSubsetOf(["V", "AP"])) continue;
             allowed.Explained.Add(num);
             allowed.SignedFields.Add(num);
+            allowed.Kinds.Add(IsDocumentTimestamp(diff.After, v) ? AllowedChangeKind.LongTerm : AllowedChangeKind.Signing);
             allowed.NewObjectRoots.Add(v.ObjectNumber);
             allowed.NewObjectRoots.UnionWith(SignatureChangePolicy.AppearanceReferences(diff.After, newField["AP"]));
             allowed.Notes.Add($"revision {diff.Revision}: signature field {num} was signed (rule: {Name})");
@@ -201,6 +281,10 @@ internal sealed class SignEmptySignatureFieldRule : IAllowedChangeRule
             allowed.NewObjectRoots.UnionWith(SignatureChangePolicy.AppearanceReferences(diff.After, newWidget["AP"]));
         }
     }
+
+    /// <summary>A signature dictionary that is a document timestamp (ISO 32000-2 12.8.5).</summary>
+    internal static bool IsDocumentTimestamp(PdfFile file, PdfReference signature) =>
+        file.ResolveDictionary(signature) is { } d && (d.GetName("Type") == "DocTimeStamp" || d.GetName("SubFilter") == "ETSI.RFC3161");
 
     private static bool IsSignatureField(PdfFile file, PdfDictionary field)
     {
@@ -230,20 +314,31 @@ internal sealed class AddSignedSignatureFieldRule : IAllowedChangeRule
 
     public string Name => "add a signature field with its signature";
 
-    public void Apply(RevisionDiff diff, Func<int, bool> isPassingSignature, AllowedChanges allowed)
+    public void Apply(RevisionDiff diff, RevisionContext context, AllowedChanges allowed)
     {
         var existingNames = ExistingFieldNames(diff.Before);
         foreach (var (num, value) in diff.Added)
         {
             if (value is not PdfDictionary widget || widget.GetName("FT") != "Sig" || widget.GetName("Subtype") != "Widget") continue;
-            if (widget["V"] is not PdfReference v || !diff.Added.ContainsKey(v.ObjectNumber) || !isPassingSignature(v.ObjectNumber)) continue;
+            if (widget["V"] is not PdfReference v || !diff.Added.ContainsKey(v.ObjectNumber) || !context.IsPassingSignature(v.ObjectNumber)) continue;
             if (!widget.Entries.All(e => WidgetKeys.Contains(e.Key))) continue;
             if ((widget["T"] as PdfString)?.ToText() is not { Length: > 0 } name || existingNames.Contains(name)) continue;
+            var timestamp = SignEmptySignatureFieldRule.IsDocumentTimestamp(diff.After, v);
+
+            // A document timestamp states a time, nothing a reader should see: its widget draws nothing.
+            if (timestamp && (widget["AP"] is not null || !HasNoArea(diff.After, widget["Rect"]))) continue;
             allowed.SignatureWidgets.Add(num);
             allowed.NewObjectRoots.Add(num);
-            allowed.Notes.Add($"revision {diff.Revision}: signature field '{name}' (object {num}) was added with its signature (rule: {Name})");
+            allowed.Kinds.Add(timestamp ? AllowedChangeKind.LongTerm : AllowedChangeKind.Signing);
+            allowed.Notes.Add(timestamp
+                ? $"revision {diff.Revision}: document timestamp '{name}' (object {num}) was added in an invisible field (rule: {Name})"
+                : $"revision {diff.Revision}: signature field '{name}' (object {num}) was added with its signature (rule: {Name})");
         }
     }
+
+    private static bool HasNoArea(PdfFile file, PdfObject? rect) =>
+        file.Resolve(rect) is PdfArray { Items.Count: 4 } a && a.Items.Select(i => (file.Resolve(i) as PdfNumber)?.AsDouble()).ToArray() is [{ } x1, { } y1, { } x2, { } y2]
+        && (x1 == x2 || y1 == y2);
 
     private static HashSet<string> ExistingFieldNames(PdfFile file)
     {
@@ -267,7 +362,7 @@ internal sealed class SignatureFieldListRule : IAllowedChangeRule
 {
     public string Name => "list new signature fields in the AcroForm";
 
-    public void Apply(RevisionDiff diff, Func<int, bool> isPassingSignature, AllowedChanges allowed)
+    public void Apply(RevisionDiff diff, RevisionContext context, AllowedChanges allowed)
     {
         var catalog = diff.Before.ResolveDictionary(diff.Before.Trailer["Root"]);
         if (catalog?["AcroForm"] is not PdfReference acroFormRef) return;
@@ -293,18 +388,19 @@ internal sealed class SignatureFieldListRule : IAllowedChangeRule
     }
 }
 
-/// <summary>A page of the earlier revision may gain, at the end of its /Annots, the new signature widgets that belong to it; nothing else of the page may change.</summary>
+/// <summary>A page of the earlier revision may gain, at the end of its /Annots, the new signature widgets (and, at P=3, annotations) that belong to it; nothing else of the page may change.</summary>
 internal sealed class PageSignatureWidgetRule : IAllowedChangeRule
 {
     public string Name => "show new signature widgets on their page";
 
-    public void Apply(RevisionDiff diff, Func<int, bool> isPassingSignature, AllowedChanges allowed)
+    public void Apply(RevisionDiff diff, RevisionContext context, AllowedChanges allowed)
     {
-        if (allowed.SignatureWidgets.Count == 0) return;
+        if (allowed.SignatureWidgets.Count == 0 && allowed.Annotations.Count == 0) return;
         var pages = SignatureChangePolicy.PageNumbers(diff.Before);
         foreach (var page in pages)
         {
-            var widgetsOfPage = allowed.SignatureWidgets.Where(w => diff.Added[w] is PdfDictionary d && (d["P"] is null || (d["P"] is PdfReference p && p.ObjectNumber == page))).ToHashSet();
+            var widgetsOfPage = allowed.SignatureWidgets.Concat(allowed.Annotations)
+                .Where(w => diff.Added[w] is PdfDictionary d && (d["P"] is null || (d["P"] is PdfReference p && p.ObjectNumber == page))).ToHashSet();
             if (diff.Changed.TryGetValue(page, out var change) && change.Before is PdfDictionary oldPage && change.After is PdfDictionary newPage)
             {
                 var keys = RevisionDiff.ChangedKeys(oldPage, newPage);
@@ -323,26 +419,5 @@ internal sealed class PageSignatureWidgetRule : IAllowedChangeRule
                 allowed.Explained.Add(annotsRef.ObjectNumber);
             }
         }
-    }
-}
-
-/// <summary>
-/// A catalog that had no AcroForm may gain one that lists only the new signature widgets (and
-/// /SigFlags): how the first signature of an unsigned draft is added.
-/// </summary>
-internal sealed class FirstAcroFormRule : IAllowedChangeRule
-{
-    public string Name => "create the AcroForm for the first signature";
-
-    public void Apply(RevisionDiff diff, Func<int, bool> isPassingSignature, AllowedChanges allowed)
-    {
-        if (diff.Before.Trailer["Root"] is not PdfReference root || !diff.Changed.TryGetValue(root.ObjectNumber, out var change)) return;
-        if (change.Before is not PdfDictionary oldCatalog || change.After is not PdfDictionary newCatalog || oldCatalog["AcroForm"] is not null) return;
-        if (!RevisionDiff.ChangedKeys(oldCatalog, newCatalog).IsSubsetOf(["AcroForm"])) return;
-        if (newCatalog["AcroForm"] is not PdfReference formRef || !diff.Added.TryGetValue(formRef.ObjectNumber, out var formObject) || formObject is not PdfDictionary form) return;
-        if (!form.Entries.All(e => e.Key is "Fields" or "SigFlags")) return;
-        if (!SignatureChangePolicy.OnlyAppends([], SignatureChangePolicy.ArrayItems(diff.After, form["Fields"]), allowed.SignatureWidgets)) return;
-        allowed.Explained.Add(root.ObjectNumber);
-        allowed.NewObjectRoots.Add(formRef.ObjectNumber);
     }
 }

@@ -65,6 +65,12 @@ public enum ModificationKind
 
     /// <summary>A revision that the cross-reference chain skips (its startxref is not part of the /Prev chain).</summary>
     REVISION_OUTSIDE_CHAIN,
+
+    /// <summary>A change that the allow-list would accept but the document's certification (DocMDP /P, or a signed field lock's /P) forbids, e.g. a signature after P=1.</summary>
+    DOCMDP_VIOLATION,
+
+    /// <summary>A field that a signature of an earlier revision locks (FieldMDP) changed.</summary>
+    LOCKED_FIELD_CHANGED,
 }
 
 /// <summary>One disallowed change: the revision it was made in (1-based), the object (when one is to blame), its kind and a short description.</summary>

@@ -1,3 +1,4 @@
+using System.Formats.Asn1;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using Signing.Cms;
@@ -27,48 +28,98 @@ internal static class TimestampValidation
         }
     }
 
+    /// <summary>
+    /// A document timestamp (ISO 32000-2 12.8.5): <paramref name="token"/> is the /Contents, and its
+    /// message imprint must be the hash of the ByteRange bytes.
+    /// </summary>
+    public static (TimestampCheck Check, TokenOutcome Outcome) CheckDocumentTimestamp(byte[] token, byte[] data, long[] byteRange, VerificationPolicy policy, DateTimeOffset validationTime)
+    {
+        // The /Contents placeholder is zero-padded past the token: only its first DER element is the token.
+        try
+        {
+            AsnDecoder.ReadEncodedValue(token, AsnEncodingRules.BER, out _, out _, out var consumed);
+            token = token[..consumed];
+        }
+        catch (AsnContentException)
+        {
+            // Left whole: the token check reports it unreadable.
+        }
+
+        try
+        {
+            return CheckToken(token, alg =>
+            {
+                using var h = IncrementalHash.CreateHash(alg);
+                h.AppendData(data, 0, (int)byteRange[1]);
+                h.AppendData(data, (int)byteRange[2], (int)byteRange[3]);
+                return h.GetHashAndReset();
+            }, [], policy, validationTime, "the timestamp does not cover the signed bytes");
+        }
+        catch (CryptographicException)
+        {
+            return (new TimestampCheck(true, false, null, false, null, false, "the timestamp token's certificates cannot be read"), TokenOutcome.Unreadable);
+        }
+    }
+
     private static TimestampCheck CheckToken(CmsSignature cms, VerificationPolicy policy, DateTimeOffset validationTime)
     {
         var attr = cms.Unsigned(Oids.SignatureTimeStampToken);
         if (attr is null || attr.Values.Count == 0) return new TimestampCheck(false, false, null, false, null, false, null);
+        return CheckToken(attr.Values[0], alg =>
+        {
+            using var h = IncrementalHash.CreateHash(alg);
+            h.AppendData(cms.SignatureValue);
+            return h.GetHashAndReset();
+        }, cms.Certificates, policy, validationTime, "the timestamp does not cover this signature value").Check;
+    }
 
+    private static (TimestampCheck Check, TokenOutcome Outcome) CheckToken(ReadOnlyMemory<byte> tokenBytes, Func<HashAlgorithmName, byte[]> expectedImprint, IReadOnlyList<X509Certificate2> extraCertificates, VerificationPolicy policy, DateTimeOffset validationTime, string imprintProblem)
+    {
         // One read of the token, one signature check (TimestampToken: ESS binding, validity at
         // genTime, critical timeStamping EKU, content-type, message-digest, signature value).
         TimestampToken token;
         try
         {
-            token = TimestampToken.Read(attr.Values[0]);
+            token = TimestampToken.Read(tokenBytes);
         }
         catch (TimestampException)
         {
-            return new TimestampCheck(true, false, null, false, null, false, "the timestamp token cannot be decoded");
+            return (new TimestampCheck(true, false, null, false, null, false, "the timestamp token cannot be decoded"), TokenOutcome.Unreadable);
         }
 
         var info = token.Info;
         if (info.HashAlgorithm is not { } alg)
         {
-            return new TimestampCheck(true, false, info.GenTime, false, null, false, "the timestamp uses an unsupported hash algorithm");
+            return (new TimestampCheck(true, false, info.GenTime, false, null, false, "the timestamp uses an unsupported hash algorithm"), TokenOutcome.Unreadable);
         }
 
-        using var h = IncrementalHash.CreateHash(alg);
-        h.AppendData(cms.SignatureValue);
-        var imprintOk = info.MessageImprint.AsSpan().SequenceEqual(h.GetHashAndReset());
-        var tsaCert = token.FindSignerCertificate(cms.Certificates);
+        var imprintOk = info.MessageImprint.AsSpan().SequenceEqual(expectedImprint(alg));
+        var tsaCert = token.FindSignerCertificate(extraCertificates);
         // CheckSigner also judges the TSA certificate (validity at genTime, critical timeStamping EKU): say which check failed.
         var signerProblem = tsaCert is null ? "the TSA certificate is not in the token" : token.CheckSigner(tsaCert);
         if (!imprintOk || signerProblem is not null || tsaCert is null)
         {
-            return new TimestampCheck(true, false, info.GenTime, imprintOk, tsaCert?.Subject, false, imprintOk ? "the timestamp token is not acceptable: " + signerProblem : "the timestamp does not cover this signature value");
+            return (new TimestampCheck(true, false, info.GenTime, imprintOk, tsaCert?.Subject, false, imprintOk ? "the timestamp token is not acceptable: " + signerProblem : imprintProblem),
+                !imprintOk ? TokenOutcome.ImprintMismatch : TokenOutcome.BadSignature);
         }
 
         var eku = tsaCert.Extensions.OfType<X509EnhancedKeyUsageExtension>().FirstOrDefault();
         var ekuOk = eku is { Critical: true } && eku.EnhancedKeyUsages.Cast<Oid>().Any(o => o.Value == Oids.TimeStampingEku);
-        var tokenCerts = token.Certificates.Concat(cms.Certificates).ToList();
+        var tokenCerts = token.Certificates.Concat(extraCertificates).ToList();
         var chain = ChainValidation.Check(tsaCert, tokenCerts, policy.TimestampTrustAnchors, info.GenTime, atIsProofOfExistence: true).Check;
         var weak = policy.Crypto.CheckKey(tsaCert, validationTime, "the TSA certificate");
         var problem = !ekuOk ? "the TSA certificate lacks the critical timeStamping EKU"
             : !chain.Trusted ? "the TSA certificate is not trusted for timestamps at the token's time: " + chain.Status
             : weak?.Message;
-        return new TimestampCheck(true, problem is null, info.GenTime, imprintOk, tsaCert.Subject, chain.Trusted, problem);
+        return (new TimestampCheck(true, problem is null, info.GenTime, imprintOk, tsaCert.Subject, chain.Trusted, problem), TokenOutcome.Checked);
     }
+}
+
+/// <summary>How far a timestamp token's check got: unreadable, wrong imprint, bad signature, or checked (then see Valid).</summary>
+internal enum TokenOutcome
+{
+    Unreadable,
+    ImprintMismatch,
+    BadSignature,
+    Checked,
 }

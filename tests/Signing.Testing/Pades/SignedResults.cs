@@ -61,6 +61,48 @@ public static class SignedResults
 
     public static PdfReference FirstPage(PdfFile file) => file.GetPageReferences()[0];
 
+    /// <summary>
+    /// Adds an empty (unsigned) signature field named <paramref name="name"/> on page 1, to the
+    /// AcroForm (made when missing), optionally with a /Lock dictionary.
+    /// </summary>
+    public static PdfReference AddEmptySignatureField(PdfFile file, IncrementalUpdateWriter w, string name, PdfDictionary? fieldLock = null)
+    {
+        var pageRef = FirstPage(file);
+        var page = file.ResolveDictionary(pageRef)!.CloneShallow();
+        var widget = w.Allocate();
+        var field = new PdfDictionary
+        {
+            ["Type"] = new PdfName("Annot"),
+            ["Subtype"] = new PdfName("Widget"),
+            ["FT"] = new PdfName("Sig"),
+            ["T"] = PdfString.FromText(name),
+            ["F"] = new PdfNumber(132),
+            ["P"] = pageRef,
+            ["Rect"] = PdfArray.OfNumbers(300, 100, 530, 210),
+        };
+        if (fieldLock is not null) field["Lock"] = fieldLock;
+        w.SetObject(widget, field);
+        page["Annots"] = new PdfArray([.. file.Resolve(page["Annots"]) is PdfArray a ? a.Items : [], widget]);
+        w.SetObject(pageRef, page);
+        var rootRef = (PdfReference)file.Trailer["Root"]!;
+        var catalog = file.ResolveDictionary(rootRef)!.CloneShallow();
+        if (catalog["AcroForm"] is PdfReference formRef)
+        {
+            var form = file.ResolveDictionary(formRef)!.CloneShallow();
+            form["Fields"] = new PdfArray([.. ((PdfArray)file.Resolve(form["Fields"])!).Items, widget]);
+            w.SetObject(formRef, form);
+        }
+        else
+        {
+            var form = w.Allocate();
+            w.SetObject(form, new PdfDictionary { ["Fields"] = new PdfArray([widget]), ["SigFlags"] = new PdfNumber(3) });
+            catalog["AcroForm"] = form;
+            w.SetObject(rootRef, catalog);
+        }
+
+        return widget;
+    }
+
     /// <summary>The field object of the signature field named <paramref name="name"/>.</summary>
     public static PdfReference FieldNamed(PdfFile file, string name)
     {
@@ -145,18 +187,61 @@ public static class SignedResults
         fieldDict["V"] = sigRef;
         alsoChange?.Invoke(fieldDict);
         writer.SetObject(field, fieldDict);
-        var output = writer.Write();
-        var bytes = output.Bytes;
-        var start = output.BodyOffsets[sigRef.ObjectNumber];
-        var contentsStart = start + body.IndexOf("/Contents <", StringComparison.Ordinal) + "/Contents ".Length;
-        var contentsEnd = contentsStart + (capacity * 2) + 2;
-        long[] range = [0, contentsStart, contentsEnd, bytes.LongLength - contentsEnd];
-        var rangeText = string.Create(CultureInfo.InvariantCulture, $"[0 {range[1]} {range[2]} {range[3]}]").PadRight(ByteRangePlaceholder.Length);
-        Encoding.ASCII.GetBytes(rangeText).CopyTo(bytes, start + body.IndexOf("/ByteRange ", StringComparison.Ordinal) + "/ByteRange ".Length);
+        var (bytes, range) = PlaceByteRange(writer.Write(), sigRef, body);
+        var contentsStart = range[1];
         var attributes = CadesSignedData.EncodeSignedAttributes(Oids.Data, PadesSigner.HashByteRange(bytes, range), signer.Certificate);
         var value = signer.Key.SignHash(SHA256.HashData(attributes), HashAlgorithmName.SHA256);
         var cms = new CadesSignedData(signer.Certificate, [signer.Certificate, pki.Issuing, pki.Root], SignatureScheme.RsaPkcs1).EncodeSignedData(Oids.Data, null, attributes, value);
         Encoding.ASCII.GetBytes(Convert.ToHexString(cms)).CopyTo(bytes, contentsStart + 1);
+        return bytes;
+    }
+
+    /// <summary>The width of <see cref="PlaceByteRange"/>'s placeholder, for signature bodies written by hand.</summary>
+    public const string ByteRangePlaceholderText = ByteRangePlaceholder;
+
+    /// <summary>
+    /// In a written update whose signature object <paramref name="sigRef"/> has the raw
+    /// <paramref name="body"/> (a /ByteRange placeholder, then a zero /Contents), writes the honest
+    /// ByteRange; returns the bytes and the range (range[1] is where the /Contents hex string starts).
+    /// </summary>
+    public static (byte[] Bytes, long[] Range) PlaceByteRange(IncrementalUpdateWriter.Output output, PdfReference sigRef, string body)
+    {
+        var bytes = output.Bytes;
+        var start = output.BodyOffsets[sigRef.ObjectNumber];
+        var contentsStart = start + body.IndexOf("/Contents <", StringComparison.Ordinal) + "/Contents ".Length;
+        var contentsEnd = body.IndexOf('>', (int)(contentsStart - start)) + start + 1;
+        long[] range = [0, contentsStart, contentsEnd, bytes.LongLength - contentsEnd];
+        var rangeText = string.Create(CultureInfo.InvariantCulture, $"[0 {range[1]} {range[2]} {range[3]}]").PadRight(ByteRangePlaceholder.Length);
+        Encoding.ASCII.GetBytes(rangeText).CopyTo(bytes, start + body.IndexOf("/ByteRange ", StringComparison.Ordinal) + "/ByteRange ".Length);
+        return (bytes, range);
+    }
+
+    /// <summary>Where the prepared signature's /ByteRange array is written (its text is padded to a fixed width).</summary>
+    public static (int At, int Width) ByteRangeText(PreparedSignature prepared)
+    {
+        var text = Encoding.Latin1.GetString(prepared.PreparedPdf);
+        var at = text.LastIndexOf("/ByteRange ", (int)prepared.ByteRange[1], StringComparison.Ordinal) + "/ByteRange ".Length;
+        return (at, text.IndexOf("/Contents", at, StringComparison.Ordinal) - at);
+    }
+
+    /// <summary>
+    /// Writes <paramref name="byteRangeText"/> in place of the prepared /ByteRange (same width), then
+    /// signs honestly over <paramref name="signedRange"/> with <paramref name="signer"/> and puts the
+    /// CMS at the start of the prepared /Contents gap: a signature whose value is valid for the bytes
+    /// it names, whatever they are.
+    /// </summary>
+    public static byte[] SignOver(PreparedSignature prepared, TestSigner signer, string byteRangeText, long[] signedRange)
+    {
+        var bytes = (byte[])prepared.PreparedPdf.Clone();
+        var (at, width) = ByteRangeText(prepared);
+        Assert.True(byteRangeText.Length <= width, "the new /ByteRange must fit the old one's width");
+        Encoding.ASCII.GetBytes(byteRangeText.PadRight(width)).CopyTo(bytes, at);
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        for (var i = 0; i + 1 < signedRange.Length; i += 2) hash.AppendData(bytes, (int)signedRange[i], (int)signedRange[i + 1]);
+        var attributes = CadesSignedData.EncodeSignedAttributes(Oids.Data, hash.GetHashAndReset(), signer.Certificate);
+        var value = signer.Key.SignHash(SHA256.HashData(attributes), HashAlgorithmName.SHA256);
+        var cms = new CadesSignedData(signer.Certificate, [signer.Certificate, TestPki.Shared.Issuing, TestPki.Shared.Root], SignatureScheme.RsaPkcs1).EncodeSignedData(Oids.Data, null, attributes, value);
+        Encoding.ASCII.GetBytes(Convert.ToHexString(cms)).CopyTo(bytes, prepared.ByteRange[1] + 1);
         return bytes;
     }
 

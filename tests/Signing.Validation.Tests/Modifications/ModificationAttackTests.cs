@@ -290,29 +290,7 @@ public sealed class ModificationAttackTests
     public async Task Signing_an_empty_signature_field_that_existed_when_the_head_signed_passes_but_changing_the_field_more_does_not()
     {
         // SignEmptySignatureFieldRule: /V and /AP may change, nothing else of the field.
-        var withEmptyField = SignedResults.Append(TestPdfs.Classic, (file, w) =>
-        {
-            var pageRef = SignedResults.FirstPage(file);
-            var page = file.ResolveDictionary(pageRef)!.CloneShallow();
-            var widget = w.Allocate();
-            w.SetObject(widget, new PdfDictionary
-            {
-                ["Type"] = new PdfName("Annot"),
-                ["Subtype"] = new PdfName("Widget"),
-                ["FT"] = new PdfName("Sig"),
-                ["T"] = PdfString.FromText("Later"),
-                ["F"] = new PdfNumber(132),
-                ["P"] = pageRef,
-                ["Rect"] = PdfArray.OfNumbers(300, 100, 530, 210),
-            });
-            page["Annots"] = new PdfArray([widget]);
-            w.SetObject(pageRef, page);
-            var form = w.Allocate();
-            w.SetObject(form, new PdfDictionary { ["Fields"] = new PdfArray([widget]), ["SigFlags"] = new PdfNumber(3) });
-            var catalog = file.ResolveDictionary(file.Trailer["Root"])!.CloneShallow();
-            catalog["AcroForm"] = form;
-            w.SetObject((PdfReference)file.Trailer["Root"]!, catalog);
-        });
+        var withEmptyField = SignedResults.Append(TestPdfs.Classic, (file, w) => SignedResults.AddEmptySignatureField(file, w, "Later"));
         var headed = await PadesSigner.SignAsync(withEmptyField, Pki.RequestFor(Pki.Head) with { FieldName = "Head" }, Pki.Head.Key, null);
         var later = SignedResults.FieldNamed(PdfFile.Parse(headed), "Later");
 
