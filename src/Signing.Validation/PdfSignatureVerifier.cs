@@ -3,6 +3,7 @@ using System.Security.Cryptography.X509Certificates;
 using Signing.Cms;
 using Signing.PdfSyntax;
 using Signing.Validation.Modifications;
+using Signing.Validation.Policy;
 using Signing.Validation.Steps;
 
 namespace Signing.Validation;
@@ -136,7 +137,7 @@ public static class PdfSignatureVerifier
             LaterChanges = noChanges,
         };
         if (!brCheck.Ok) return baseResult with { Indication = Indication.TOTAL_FAILED, SubIndication = "FORMAT_FAILURE", Messages = messages };
-        if (subFilter == "ETSI.RFC3161") return DocumentTimestampValidation.Check(file.Data, br, contents!, policy, baseResult, messages);
+        if (subFilter == "ETSI.RFC3161") return DocumentTimestampValidation.Check(file.Data, br, contents!, policy, now, baseResult, messages);
         if (subFilter is not ("ETSI.CAdES.detached" or "adbe.pkcs7.detached"))
         {
             messages.Add($"SubFilter /{subFilter} is not supported by this verifier.");
@@ -154,7 +155,7 @@ public static class PdfSignatureVerifier
             return baseResult with { Indication = Indication.TOTAL_FAILED, SubIndication = "FORMAT_FAILURE", Messages = messages };
         }
 
-        var (signer, digestOk, signatureOk, essOk, signerIdentified, weakness) = CmsValidation.Check(file.Data, br, cms, subFilter, messages);
+        var (signer, digestOk, signatureOk, essOk, signerIdentified) = CmsValidation.Check(file.Data, br, cms, subFilter, messages);
         var result = baseResult with
         {
             SignerSubject = signer?.Subject,
@@ -162,28 +163,25 @@ public static class PdfSignatureVerifier
             SignerSerial = signer?.SerialNumber,
         };
 
-        var timestamp = TimestampValidation.Check(cms, policy);
-        var chain = signer is null ? null : ChainValidation.Check(signer, cms.Certificates, policy.TrustAnchors, now);
-        if (chain is { Trusted: false } && signer is not null && timestamp.Valid && timestamp.Time is { } tsTime
-            && tsTime >= signer.NotBefore && tsTime <= signer.NotAfter)
-        {
-            // The certificate may have expired since; the timestamp proves the signature existed while it was valid.
-            var atTimestamp = ChainValidation.Check(signer, cms.Certificates, policy.TrustAnchors, tsTime);
-            if (atTimestamp.Trusted && now > signer.NotAfter)
-            {
-                chain = atTimestamp with { Status = "valid at the signature timestamp (certificate expired since)" };
-            }
-        }
-
+        // Best signature time: a valid signature timestamp's genTime, else the validation time; never /M, which anyone can write.
+        var timestamp = TimestampValidation.Check(cms, policy, now);
+        var proven = timestamp is { Valid: true, Time: { } genTime } && genTime <= now;
+        var bestTime = proven ? timestamp.Time!.Value : now;
+        // The file exists now, so validating now (or later) is itself a proof of existence; a past validation time is not.
+        var atIsProofOfExistence = proven || policy.ValidationTime is null || now >= DateTimeOffset.UtcNow;
+        var chain = signer is null ? null : ChainValidation.Check(signer, cms.Certificates, policy.SignatureTrustAnchors, bestTime, atIsProofOfExistence, policy.SignerKeyUsage.Problem);
+        var crypto = signer is null ? null : CryptoConstraintsValidation.Check(cms, signer, chain?.Path ?? [], policy.Crypto, bestTime);
+        if (crypto is not null) messages.Add(crypto.Message);
+        if (chain is { Passed: false }) messages.Add($"Certificate validation at {bestTime:yyyy-MM-dd HH:mm:ss zzz}{(proven ? " (the signature timestamp)" : "")}: {chain.Check.Status}.");
         messages.Add("Revocation status was not checked (long-term validation comes with B-LT).");
 
         var (indication, sub) =
             !digestOk ? (Indication.TOTAL_FAILED, "HASH_FAILURE")
             : !signatureOk ? (signer is null ? (Indication.INDETERMINATE, "NO_SIGNING_CERTIFICATE_FOUND") : (Indication.TOTAL_FAILED, "SIG_CRYPTO_FAILURE"))
-            : weakness is not null ? (Indication.INDETERMINATE, "CRYPTO_CONSTRAINTS_FAILURE")
+            : crypto is not null ? (Indication.INDETERMINATE, crypto.SubIndication)
             : !signerIdentified ? (Indication.INDETERMINATE, "NO_SIGNING_CERTIFICATE_FOUND")
-            : chain is not { Trusted: true } ? (Indication.INDETERMINATE, "NO_CERTIFICATE_CHAIN_FOUND")
-            : timestamp.Present && !timestamp.Valid ? (Indication.INDETERMINATE, "SIG_CONSTRAINTS_FAILURE")
+            : chain is not { Passed: true } ? (chain?.Indication ?? Indication.INDETERMINATE, chain?.SubIndication ?? SubIndications.NoCertificateChainFound)
+            : timestamp.Present && !timestamp.Valid ? (Indication.INDETERMINATE, SubIndications.SigConstraintsFailure)
             : (Indication.TOTAL_PASSED, (string?)null);
 
         return result with
@@ -191,7 +189,7 @@ public static class PdfSignatureVerifier
             DigestOk = digestOk,
             SignatureOk = signatureOk,
             SigningCertificateV2Ok = essOk,
-            Chain = chain,
+            Chain = chain?.Check,
             Timestamp = timestamp,
             PadesLevel = subFilter == "ETSI.CAdES.detached" && essOk ? (timestamp.Valid ? "B-T" : "B-B") : null,
             Indication = indication,

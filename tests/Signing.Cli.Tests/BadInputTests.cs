@@ -9,6 +9,16 @@ public sealed class BadInputTests(Workspace ws) : IClassFixture<Workspace>
     private const string Head = "pkcs11:token=signing-dev;object=head;type=private";
 
     [Fact]
+    public void Bad_policy_file()
+    {
+        var policy = ws.PathOf("bad-policy.json");
+        File.WriteAllText(policy, """{ "DigestAlgorithms": [ { "Algorithm": "SHA1", "Until": "someday" } ] }""");
+        var r = Cli.Run("verify", ws.Unsigned, "--policy", policy, "--json");
+        Cli.AssertOneLineError(r, 1, $"policy file {policy}: DigestAlgorithms:0:Until 'someday' is not a date");
+        Assert.Equal("", r.StdOut);
+    }
+
+    [Fact]
     public void Wrong_pin()
     {
         var output = ws.PathOf("wrong-pin.pdf");

@@ -9,6 +9,26 @@ public sealed class SignAndVerifyTests(Workspace ws) : IClassFixture<Workspace>
     private const string Head = "pkcs11:token=signing-dev;object=head;type=private";
     private const string Seal = "pkcs11:token=signing-dev;object=seal;type=private";
 
+    [Fact]
+    public void Verify_applies_a_policy_file()
+    {
+        var head = ws.PathOf("policy-head.pdf");
+        var r = Cli.Run("sign", ws.Unsigned, "-o", head, "--key", Head);
+        Assert.True(r.ExitCode == 0, r.All);
+        var root = Path.Combine(Cli.DevHome, "pki", "root-ca.pem");
+        var anchorsOnly = ws.PathOf("anchors.json");
+        File.WriteAllText(anchorsOnly, $$"""{ "SignatureTrustAnchors": [ "{{root}}" ], "TimestampTrustAnchors": [ "{{root}}" ] }""");
+        var rsa3072 = ws.PathOf("rsa3072.json");
+        File.WriteAllText(rsa3072, """{ "PublicKeys": [ { "Algorithm": "RSA", "MinBits": 3072 }, { "Algorithm": "EC", "MinBits": 256 } ] }""");
+
+        var passed = Cli.Run("verify", head, "--policy", anchorsOnly);
+        var weak = Cli.Run("verify", head, "--policy", rsa3072, "--json");
+
+        Assert.True(passed.ExitCode == 0, passed.All);
+        Assert.True(weak.ExitCode == 2, weak.All);
+        Assert.Contains("\"subIndication\": \"CRYPTO_CONSTRAINTS_FAILURE\"", weak.StdOut, StringComparison.Ordinal);
+    }
+
     private static string NssDb => "sql:" + Path.Combine(Cli.DevHome, "nssdb");
 
     [Fact]

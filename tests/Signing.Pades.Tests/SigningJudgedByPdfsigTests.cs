@@ -180,7 +180,7 @@ public sealed class SigningJudgedByPdfsigTests
         Assert.True(only.DigestOk && only.SignatureOk);
         Assert.True(only.Timestamp.Present && only.Timestamp.ImprintOk);
         Assert.False(only.Timestamp.Valid);
-        Assert.Equal("the timestamp token's signature is invalid", only.Timestamp.Problem);
+        Assert.Equal("the timestamp token is not acceptable: the signature value does not verify with the TSA certificate", only.Timestamp.Problem);
         Assert.Equal(Indication.INDETERMINATE, only.Indication);
         Assert.Equal("SIG_CONSTRAINTS_FAILURE", only.SubIndication);
 

@@ -4,7 +4,7 @@ namespace Signing.Service.Tests;
 
 /// <summary>
 /// The service checks at start what its first request would otherwise find missing, and refuses
-/// with one line naming it: the bundled fonts, pdftoppm, the TSA (token, key and storage refusals
+/// with one line naming it: the bundled fonts, pdftoppm, the TSA, the validation policy (token, key and storage refusals
 /// are in <see cref="IssuanceRefusalTests"/>). Run as a real process, as an operator meets it.
 /// </summary>
 public sealed class StartupRefusalTests : IDisposable
@@ -51,6 +51,17 @@ public sealed class StartupRefusalTests : IDisposable
         var (exitCode, output) = await ServiceProcess.RunToExitAsync(settings, _data, AppContext.BaseDirectory, TimeSpan.FromSeconds(60));
 
         AssertRefused(exitCode, output, "Signing:Tsa: the TSA (http://127.0.0.1:1/tsa) does not answer with a valid timestamp");
+    }
+
+    [Fact]
+    public async Task With_a_bad_validation_policy_it_refuses_to_start_naming_the_key()
+    {
+        var settings = Settings();
+        settings["Signing:Validation:SignerKeyUsage:0"] = "keyEncipherment";
+
+        var (exitCode, output) = await ServiceProcess.RunToExitAsync(settings, _data, AppContext.BaseDirectory, TimeSpan.FromSeconds(60));
+
+        AssertRefused(exitCode, output, "Signing:Validation: SignerKeyUsage:0 'keyEncipherment' is not nonRepudiation or digitalSignature");
     }
 
     private Dictionary<string, string?> Settings()

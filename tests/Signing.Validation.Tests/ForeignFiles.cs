@@ -9,8 +9,11 @@ public sealed record ExpectedVerdict(Indication Indication, string? SubIndicatio
 {
     public static readonly ExpectedVerdict Passed = new(Indication.TOTAL_PASSED);
 
-    /// <summary>SHA-1 or a short key: not a broken signature, but one the policy will not rely on.</summary>
-    public static readonly ExpectedVerdict TooWeak = new(Indication.INDETERMINATE, "CRYPTO_CONSTRAINTS_FAILURE");
+    /// <summary>
+    /// SHA-1 or a 1024-bit key signed today: not a broken signature, but one the default policy
+    /// accepts only before a date long past, and nothing proves it older (_NO_POE).
+    /// </summary>
+    public static readonly ExpectedVerdict TooWeak = new(Indication.INDETERMINATE, "CRYPTO_CONSTRAINTS_FAILURE_NO_POE");
 
     public override string ToString() => SubIndication is null ? Indication.ToString() : $"{Indication}/{SubIndication}";
 }

@@ -98,7 +98,7 @@ public sealed class HostileInputTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void A_genuine_sha1_signature_is_indeterminate_crypto_constraints_failure()
+    public void A_genuine_sha1_signature_today_is_indeterminate_crypto_constraints_failure_no_poe()
     {
         using var key = RSA.Create(2048);
         var cert = SignedResults.SelfSigned(key, "CN=SHA-1 signer");
@@ -108,12 +108,13 @@ public sealed class HostileInputTests(ITestOutputHelper output)
         Assert.True(s.DigestOk, "the SHA-1 digest itself matches");
         Assert.True(s.SignatureOk, "the SHA-1 signature value itself verifies");
         Assert.Equal(Indication.INDETERMINATE, s.Indication);
-        Assert.Equal("CRYPTO_CONSTRAINTS_FAILURE", s.SubIndication);
+        // The default policy accepts SHA-1 only before 2010, and nothing proves this signature that old.
+        Assert.Equal("CRYPTO_CONSTRAINTS_FAILURE_NO_POE", s.SubIndication);
         Assert.Contains(s.Messages, m => m.Contains("broken digest algorithm", StringComparison.Ordinal));
     }
 
     [Fact]
-    public void A_1024_bit_rsa_signature_is_indeterminate_crypto_constraints_failure()
+    public void A_1024_bit_rsa_signature_today_is_indeterminate_crypto_constraints_failure_no_poe()
     {
         using var key = RSA.Create(1024);
         var cert = SignedResults.SelfSigned(key, "CN=Short key signer");
@@ -122,7 +123,8 @@ public sealed class HostileInputTests(ITestOutputHelper output)
         var s = Assert.Single(PdfSignatureVerifier.Verify(signed, Policy).Signatures);
         Assert.True(s.DigestOk && s.SignatureOk);
         Assert.Equal(Indication.INDETERMINATE, s.Indication);
-        Assert.Equal("CRYPTO_CONSTRAINTS_FAILURE", s.SubIndication);
+        // The default policy accepts RSA-1024 only before 2014.
+        Assert.Equal("CRYPTO_CONSTRAINTS_FAILURE_NO_POE", s.SubIndication);
         Assert.Contains(s.Messages, m => m.Contains("1024 bits", StringComparison.Ordinal));
     }
 

@@ -49,6 +49,16 @@ public sealed record IssuanceOptions
     /// <summary>Signing:TrustAnchors:N — PEM root certificates for head enrolment and for verification.</summary>
     public required IReadOnlyList<string> TrustAnchorFiles { get; init; }
 
+    /// <summary>
+    /// Signing:Validation — the validation policy as flat entries (anchors per purpose, signer key
+    /// usage, dated crypto constraints); read by <see cref="Signing.Validation.Policy.ValidationPolicyReader"/>
+    /// at startup, with <see cref="TrustAnchorFiles"/> as the default anchors. Empty: the built-in default.
+    /// </summary>
+    public IReadOnlyList<KeyValuePair<string, string?>> ValidationPolicyEntries { get; init; } = [];
+
+    /// <summary>The directory relative paths in the configuration are resolved against.</summary>
+    public string ContentRoot { get; init; } = Directory.GetCurrentDirectory();
+
     /// <summary>Signing:Intermediates:N — PEM CA certificates used to build chains.</summary>
     public IReadOnlyList<string> IntermediateFiles { get; init; } = [];
 
@@ -132,6 +142,8 @@ public sealed record IssuanceOptions
             TsaChainFile = File(s, "Tsa:ChainFile", contentRoot),
             TrustAnchorFiles = anchors,
             IntermediateFiles = List(s, "Intermediates", contentRoot),
+            ValidationPolicyEntries = s.GetSection("Validation").AsEnumerable(makePathsRelative: true).ToList(),
+            ContentRoot = contentRoot,
             VerificationBaseUrl = baseUrl,
             PrepareLifetime = Duration(s, "Heads:PrepareLifetime", TimeSpan.FromMinutes(5)),
             HeadSignatureImageFile = File(s, "Heads:SignatureImage", contentRoot),

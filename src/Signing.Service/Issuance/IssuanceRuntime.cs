@@ -9,6 +9,8 @@ using Signing.Fonts;
 using Signing.Pkcs11;
 using Signing.Storage;
 using Signing.Timestamping;
+using Signing.Validation;
+using Signing.Validation.Policy;
 
 namespace Signing.Service.Issuance;
 
@@ -25,7 +27,7 @@ public sealed class IssuanceRuntime : IAsyncDisposable
 
     private IssuanceRuntime(IssuanceOptions options, string pdftoppm, DocumentStorage storage, List<Pkcs11Token> tokens, Pkcs11SignatureKey sealKey,
         X509Certificate2 sealCertificate, IReadOnlyList<X509Certificate2> sealChain, ITimestampClient tsa, string tsaDescription,
-        X509Certificate2Collection anchors, X509Certificate2Collection intermediates)
+        X509Certificate2Collection anchors, X509Certificate2Collection intermediates, VerificationPolicy policy)
     {
         Options = options;
         Pdftoppm = pdftoppm;
@@ -38,6 +40,7 @@ public sealed class IssuanceRuntime : IAsyncDisposable
         TsaDescription = tsaDescription;
         TrustAnchors = anchors;
         Intermediates = intermediates;
+        VerificationPolicy = policy;
         SealImage = options.SealImageFile is { } seal ? ReadFile(seal, "Seal:Image") : null;
         HeadSignatureImage = options.HeadSignatureImageFile is { } head ? ReadFile(head, "Heads:SignatureImage") : null;
     }
@@ -68,6 +71,9 @@ public sealed class IssuanceRuntime : IAsyncDisposable
 
     public X509Certificate2Collection Intermediates { get; }
 
+    /// <summary>How uploads are verified (Signing:Validation); its read limits are set per upload.</summary>
+    public VerificationPolicy VerificationPolicy { get; }
+
     public byte[]? SealImage { get; }
 
     public byte[]? HeadSignatureImage { get; }
@@ -81,6 +87,7 @@ public sealed class IssuanceRuntime : IAsyncDisposable
         var pdftoppm = Step("Previews:Pdftoppm", () => ExecutablePath.Find(options.Pdftoppm, "poppler-utils"));
         var anchors = LoadPemFiles(options.TrustAnchorFiles, "TrustAnchors");
         var intermediates = LoadPemFiles(options.IntermediateFiles, "Intermediates");
+        var policy = ValidationPolicyReader.Read(options.ValidationPolicyEntries, options.ContentRoot, anchors, "Signing:Validation");
 
         DocumentStorage storage;
         try
@@ -140,7 +147,7 @@ public sealed class IssuanceRuntime : IAsyncDisposable
                 tsaDescription = "built-in";
             }
 
-            var runtime = new IssuanceRuntime(options, pdftoppm, storage, tokens, sealKey, sealCert, sealChain, tsa, tsaDescription, anchors, intermediates);
+            var runtime = new IssuanceRuntime(options, pdftoppm, storage, tokens, sealKey, sealCert, sealChain, tsa, tsaDescription, anchors, intermediates, policy);
             try
             {
                 await runtime.ProbeTimestampAsync(cancellationToken).ConfigureAwait(false);

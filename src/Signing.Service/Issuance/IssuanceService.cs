@@ -395,9 +395,8 @@ public sealed partial class IssuanceService
         VerificationReport report;
         try
         {
-            report = PdfSignatureVerifier.Verify(pdf, new VerificationPolicy
+            report = PdfSignatureVerifier.Verify(pdf, _runtime.VerificationPolicy with
             {
-                TrustAnchors = _runtime.TrustAnchors,
                 Limits = new PdfReadLimits
                 {
                     MaxFileBytes = _runtime.Options.MaxUploadBytes,

@@ -7,18 +7,6 @@ using Signing.PdfSyntax;
 
 namespace Signing.Validation;
 
-/// <summary>What to trust and when to validate.</summary>
-public sealed record VerificationPolicy
-{
-    /// <summary>Trust anchors (roots); the product ships none but the dev root in development.</summary>
-    public required X509Certificate2Collection TrustAnchors { get; init; }
-
-    /// <summary>The time to validate certificates at; default: now.</summary>
-    public DateTimeOffset? ValidationTime { get; init; }
-
-    public PdfReadLimits Limits { get; init; } = PdfReadLimits.Default;
-}
-
 /// <summary>ETSI EN 319 102-1 main indications.</summary>
 [JsonConverter(typeof(JsonStringEnumConverter<Indication>))]
 public enum Indication

@@ -3,23 +3,24 @@ namespace Signing.Validation.Steps;
 /// <summary>
 /// The ETSI.RFC3161 path (ISO 32000-2 12.8.5): the /Contents is a TimeStampToken whose message
 /// imprint must be the hash of the ByteRange, checked like every token by <see cref="TimestampValidation"/>
-/// (TSA signature, ESS binding, critical timeStamping EKU, validity at genTime, chain), and the
-/// TSA key must be strong enough. A document timestamp names no signer.
+/// (TSA signature, ESS binding, critical timeStamping EKU, validity at genTime, chain to the
+/// timestamp anchors), and the TSA key must meet the policy's crypto constraints. A document timestamp names no signer.
 /// </summary>
 internal static class DocumentTimestampValidation
 {
-    public static SignatureVerification Check(byte[] data, long[] br, byte[] contents, VerificationPolicy policy, SignatureVerification baseResult, List<string> messages)
+    public static SignatureVerification Check(byte[] data, long[] br, byte[] contents, VerificationPolicy policy, DateTimeOffset now, SignatureVerification baseResult, List<string> messages)
     {
-        var (check, outcome, tsa) = TimestampValidation.CheckDocumentTimestamp(contents, data, br, policy);
+        var (check, outcome, tsa) = TimestampValidation.CheckDocumentTimestamp(contents, data, br, policy, now);
         if (check.Time is { } genTime) messages.Add($"A document timestamp: the covered revision existed at {genTime:O}; it names no signer.");
-        var weakness = tsa is null ? null : CmsValidation.KeyWeakness(tsa);
+        // Only a later archive timestamp could prove the TSA key existed earlier: it is judged now.
+        var weakness = tsa is null ? null : policy.Crypto.CheckKey(tsa, now, "the TSA certificate");
         var (indication, sub, problem) = outcome switch
         {
             TokenOutcome.Unreadable => (Indication.TOTAL_FAILED, "FORMAT_FAILURE", check.Problem),
             TokenOutcome.ImprintMismatch => (Indication.TOTAL_FAILED, "HASH_FAILURE", check.Problem),
             TokenOutcome.BadSignature when tsa is null => (Indication.INDETERMINATE, "NO_SIGNING_CERTIFICATE_FOUND", "the token does not carry the TSA certificate"),
             TokenOutcome.BadSignature => (Indication.TOTAL_FAILED, "SIG_CRYPTO_FAILURE", check.Problem),
-            _ when weakness is not null => (Indication.INDETERMINATE, "CRYPTO_CONSTRAINTS_FAILURE", weakness),
+            _ when weakness is not null => (Indication.INDETERMINATE, weakness.SubIndication, weakness.Message),
             _ when !check.TsaChainTrusted => (Indication.INDETERMINATE, "NO_CERTIFICATE_CHAIN_FOUND", check.Problem),
             _ when !check.Valid => (Indication.INDETERMINATE, "SIG_CONSTRAINTS_FAILURE", check.Problem),
             _ => (Indication.TOTAL_PASSED, (string?)null, (string?)null),

@@ -7,14 +7,19 @@ using Signing.Timestamping;
 
 namespace Signing.Validation.Steps;
 
-/// <summary>Timestamp step: the signature timestamp token covers this signature value and is valid with its own TSA chain.</summary>
+/// <summary>
+/// Timestamp step: the signature timestamp token covers this signature value and is valid with its
+/// own TSA chain, to the policy's timestamp anchors, at its genTime. Only such a token is a proof of
+/// existence for the signature.
+/// </summary>
 internal static class TimestampValidation
 {
-    public static TimestampCheck Check(CmsSignature cms, VerificationPolicy policy)
+    /// <summary>Checks the token; <paramref name="validationTime"/> is when the TSA's own key strength is judged (nothing proves the token older).</summary>
+    public static TimestampCheck Check(CmsSignature cms, VerificationPolicy policy, DateTimeOffset validationTime)
     {
         try
         {
-            return CheckToken(cms, policy);
+            return CheckToken(cms, policy, validationTime);
         }
         catch (CryptographicException)
         {
@@ -27,7 +32,7 @@ internal static class TimestampValidation
     /// A document timestamp (ISO 32000-2 12.8.5): <paramref name="token"/> is the /Contents, and its
     /// message imprint must be the hash of the ByteRange bytes.
     /// </summary>
-    public static (TimestampCheck Check, TokenOutcome Outcome, X509Certificate2? Tsa) CheckDocumentTimestamp(byte[] token, byte[] data, long[] byteRange, VerificationPolicy policy)
+    public static (TimestampCheck Check, TokenOutcome Outcome, X509Certificate2? Tsa) CheckDocumentTimestamp(byte[] token, byte[] data, long[] byteRange, VerificationPolicy policy, DateTimeOffset validationTime)
     {
         // The /Contents placeholder is zero-padded past the token: only its first DER element is the token.
         try
@@ -48,7 +53,7 @@ internal static class TimestampValidation
                 h.AppendData(data, 0, (int)byteRange[1]);
                 h.AppendData(data, (int)byteRange[2], (int)byteRange[3]);
                 return h.GetHashAndReset();
-            }, [], policy, "the timestamp does not cover the signed bytes");
+            }, [], policy, validationTime, "the timestamp does not cover the signed bytes");
         }
         catch (CryptographicException)
         {
@@ -56,7 +61,7 @@ internal static class TimestampValidation
         }
     }
 
-    private static TimestampCheck CheckToken(CmsSignature cms, VerificationPolicy policy)
+    private static TimestampCheck CheckToken(CmsSignature cms, VerificationPolicy policy, DateTimeOffset validationTime)
     {
         var attr = cms.Unsigned(Oids.SignatureTimeStampToken);
         if (attr is null || attr.Values.Count == 0) return new TimestampCheck(false, false, null, false, null, false, null);
@@ -65,10 +70,10 @@ internal static class TimestampValidation
             using var h = IncrementalHash.CreateHash(alg);
             h.AppendData(cms.SignatureValue);
             return h.GetHashAndReset();
-        }, cms.Certificates, policy, "the timestamp does not cover this signature value").Check;
+        }, cms.Certificates, policy, validationTime, "the timestamp does not cover this signature value").Check;
     }
 
-    private static (TimestampCheck Check, TokenOutcome Outcome, X509Certificate2? Tsa) CheckToken(ReadOnlyMemory<byte> tokenBytes, Func<HashAlgorithmName, byte[]> expectedImprint, IReadOnlyList<X509Certificate2> extraCertificates, VerificationPolicy policy, string imprintProblem)
+    private static (TimestampCheck Check, TokenOutcome Outcome, X509Certificate2? Tsa) CheckToken(ReadOnlyMemory<byte> tokenBytes, Func<HashAlgorithmName, byte[]> expectedImprint, IReadOnlyList<X509Certificate2> extraCertificates, VerificationPolicy policy, DateTimeOffset validationTime, string imprintProblem)
     {
         // One read of the token, one signature check (TimestampToken: ESS binding, validity at
         // genTime, critical timeStamping EKU, content-type, message-digest, signature value).
@@ -90,19 +95,23 @@ internal static class TimestampValidation
 
         var imprintOk = info.MessageImprint.AsSpan().SequenceEqual(expectedImprint(alg));
         var tsaCert = token.FindSignerCertificate(extraCertificates);
-        var signatureOk = tsaCert is not null && token.CheckSigner(tsaCert) is null;
-        if (!imprintOk || !signatureOk || tsaCert is null)
+        // CheckSigner also judges the TSA certificate (validity at genTime, critical timeStamping EKU): say which check failed.
+        var signerProblem = tsaCert is null ? "the TSA certificate is not in the token" : token.CheckSigner(tsaCert);
+        if (!imprintOk || signerProblem is not null || tsaCert is null)
         {
-            return (new TimestampCheck(true, false, info.GenTime, imprintOk, tsaCert?.Subject, false, imprintOk ? "the timestamp token's signature is invalid" : imprintProblem),
+            return (new TimestampCheck(true, false, info.GenTime, imprintOk, tsaCert?.Subject, false, imprintOk ? "the timestamp token is not acceptable: " + signerProblem : imprintProblem),
                 !imprintOk ? TokenOutcome.ImprintMismatch : TokenOutcome.BadSignature, tsaCert);
         }
 
         var eku = tsaCert.Extensions.OfType<X509EnhancedKeyUsageExtension>().FirstOrDefault();
-        var ekuOk = eku is not null && eku.EnhancedKeyUsages.Cast<Oid>().Any(o => o.Value == Oids.TimeStampingEku);
+        var ekuOk = eku is { Critical: true } && eku.EnhancedKeyUsages.Cast<Oid>().Any(o => o.Value == Oids.TimeStampingEku);
         var tokenCerts = token.Certificates.Concat(extraCertificates).ToList();
-        var chain = ChainValidation.Check(tsaCert, tokenCerts, policy.TrustAnchors, info.GenTime);
-        var problem = !ekuOk ? "the TSA certificate lacks the timeStamping EKU" : !chain.Trusted ? "the TSA certificate is not trusted: " + chain.Status : null;
-        return (new TimestampCheck(true, ekuOk && chain.Trusted, info.GenTime, imprintOk, tsaCert.Subject, chain.Trusted, problem), TokenOutcome.Checked, tsaCert);
+        var chain = ChainValidation.Check(tsaCert, tokenCerts, policy.TimestampTrustAnchors, info.GenTime, atIsProofOfExistence: true).Check;
+        var weak = policy.Crypto.CheckKey(tsaCert, validationTime, "the TSA certificate");
+        var problem = !ekuOk ? "the TSA certificate lacks the critical timeStamping EKU"
+            : !chain.Trusted ? "the TSA certificate is not trusted for timestamps at the token's time: " + chain.Status
+            : weak?.Message;
+        return (new TimestampCheck(true, problem is null, info.GenTime, imprintOk, tsaCert.Subject, chain.Trusted, problem), TokenOutcome.Checked, tsaCert);
     }
 }
 

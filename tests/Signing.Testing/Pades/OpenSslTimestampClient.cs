@@ -14,15 +14,23 @@ namespace Signing.Testing.Pades;
 public sealed class OpenSslTimestampClient : ITimestampClient
 {
     private static readonly Lock SerialLock = new();
-    private readonly TestPki _pki;
     private readonly string _directory;
+    private readonly string _signerCertificate;
     private readonly string _signerKey;
+    private readonly string _chain;
 
     public OpenSslTimestampClient(TestPki pki, string? signerKeyOverride = null)
+        : this(Path.Combine(pki.Directory, "tsa"), pki.TsaPem, signerKeyOverride ?? pki.TsaKeyPem, pki.ChainPem)
     {
-        _pki = pki;
-        _signerKey = signerKeyOverride ?? pki.TsaKeyPem;
-        _directory = Path.Combine(pki.Directory, "tsa");
+    }
+
+    /// <summary>A TSA with its own certificate, key and chain files (PEM), e.g. one under a root of its own.</summary>
+    public OpenSslTimestampClient(string directory, string signerCertificatePem, string signerKeyPem, string chainPem)
+    {
+        _signerCertificate = signerCertificatePem;
+        _signerKey = signerKeyPem;
+        _chain = chainPem;
+        _directory = directory;
         Directory.CreateDirectory(_directory);
         var serial = Path.Combine(_directory, "serial");
         lock (SerialLock)
@@ -62,7 +70,7 @@ public sealed class OpenSslTimestampClient : ITimestampClient
         lock (SerialLock)
         {
             result = ExternalTool.Run("openssl", "ts", "-reply", "-config", ConfigPath, "-queryfile", query,
-                "-signer", _pki.TsaPem, "-inkey", _signerKey, "-chain", _pki.ChainPem, "-out", reply);
+                "-signer", _signerCertificate, "-inkey", _signerKey, "-chain", _chain, "-out", reply);
         }
 
         if (result.ExitCode != 0 || !File.Exists(reply)) throw new TimestampException("The test TSA (openssl ts -reply) failed: " + result.StdErr.Split('\n')[0]);

@@ -49,6 +49,13 @@ public static class SignedResults
         Appearance = new SignatureAppearance { SealImagePng = TestImages.RedSeal(), AgencyName = "Ủy ban nhân dân tỉnh Lâm Đồng" },
     };
 
+    /// <summary>The classic input signed once by <paramref name="signer"/> into a field "Sig", timestamped when <paramref name="tsa"/> is given.</summary>
+    public static byte[] SignedBy(TestSigner signer, Signing.Core.Timestamps.ITimestampClient? tsa)
+    {
+        var pki = TestPki.Shared;
+        return PadesSigner.SignAsync(TestPdfs.Classic, pki.RequestFor(signer) with { FieldName = "Sig" }, signer.Key, tsa).GetAwaiter().GetResult();
+    }
+
     /// <summary>Appends one incremental update made by <paramref name="edit"/> with our <see cref="IncrementalUpdateWriter"/>.</summary>
     public static byte[] Append(byte[] pdf, Action<PdfFile, IncrementalUpdateWriter> edit)
     {

@@ -17,7 +17,9 @@ public sealed record TestSigner(X509Certificate2 Certificate, SoftwareSignatureK
 /// </summary>
 public sealed class TestPki : IDisposable
 {
+    private const X509KeyUsageFlags SignerUsage = X509KeyUsageFlags.DigitalSignature | X509KeyUsageFlags.NonRepudiation;
     private static readonly Lazy<TestPki> SharedLazy = new(() => new TestPki());
+    private readonly X509Certificate2 _issuingWithKey;
 
     public static TestPki Shared => SharedLazy.Value;
 
@@ -32,10 +34,11 @@ public sealed class TestPki : IDisposable
         issuingReq.CertificateExtensions.Add(X509AuthorityKeyIdentifierExtension.CreateFromCertificate(Root, true, false));
         Issuing = issuingReq.Create(Root, now.AddDays(-1), now.AddYears(5), Serial());
 
-        using var issuingWithKey = Issuing.CopyWithPrivateKey(issuingKey);
-        Head = NewSigner("CN=Nguyễn Văn A, O=UBND Tỉnh Lâm Đồng, C=VN", SoftwareSignatureKey.CreateRsa(2048, "software:head"), issuingWithKey, now);
-        Seal = NewSigner("CN=UBND Tỉnh Lâm Đồng, O=UBND Tỉnh Lâm Đồng, C=VN", SoftwareSignatureKey.CreateRsa(3072, "software:seal"), issuingWithKey, now);
-        Ecdsa = NewSigner("CN=Trần Thị B, O=Sở Tư pháp, C=VN", SoftwareSignatureKey.CreateEcdsa(KeyAlgorithm.EcdsaP256, "software:ec"), issuingWithKey, now);
+        _issuingWithKey = Issuing.CopyWithPrivateKey(issuingKey);
+        var issuingWithKey = _issuingWithKey;
+        Head = NewSigner("CN=Nguyễn Văn A, O=UBND Tỉnh Lâm Đồng, C=VN", SoftwareSignatureKey.CreateRsa(2048, "software:head"), issuingWithKey, now.AddDays(-1), now.AddYears(2), SignerUsage);
+        Seal = NewSigner("CN=UBND Tỉnh Lâm Đồng, O=UBND Tỉnh Lâm Đồng, C=VN", SoftwareSignatureKey.CreateRsa(3072, "software:seal"), issuingWithKey, now.AddDays(-1), now.AddYears(2), SignerUsage);
+        Ecdsa = NewSigner("CN=Trần Thị B, O=Sở Tư pháp, C=VN", SoftwareSignatureKey.CreateEcdsa(KeyAlgorithm.EcdsaP256, "software:ec"), issuingWithKey, now.AddDays(-1), now.AddYears(2), SignerUsage);
 
         TsaKey = RSA.Create(2048);
         var tsaReq = new CertificateRequest("CN=Signing Test TSA, O=Signing Tests, C=VN", TsaKey, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
@@ -94,6 +97,21 @@ public sealed class TestPki : IDisposable
         TimestampReserveBytes = PlaceholderSizing.TimestampReserveFor([Tsa, Issuing]),
     };
 
+    /// <summary>
+    /// An RSA-2048 signer from the issuing CA with the validity and key usage a test needs: expired,
+    /// not yet valid, or without the usage a policy requires (not nested in the CA's validity on purpose).
+    /// </summary>
+    public TestSigner IssueSigner(string subject, DateTimeOffset notBefore, DateTimeOffset notAfter, X509KeyUsageFlags keyUsage) =>
+        NewSigner(subject, SoftwareSignatureKey.CreateRsa(2048, "software:odd"), _issuingWithKey, notBefore, notAfter, keyUsage);
+
+    /// <summary>Issues <paramref name="request"/> from the issuing CA as it stands, e.g. a TSA certificate that breaks a rule.</summary>
+    public X509Certificate2 IssueCertificate(CertificateRequest request, DateTimeOffset notBefore, DateTimeOffset notAfter)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        request.CertificateExtensions.Add(X509AuthorityKeyIdentifierExtension.CreateFromCertificate(Issuing, true, false));
+        return request.Create(_issuingWithKey.SubjectName, X509SignatureGenerator.CreateForRSA(_issuingWithKey.GetRSAPrivateKey()!, RSASignaturePadding.Pkcs1), notBefore, notAfter, Serial());
+    }
+
     private static CertificateRequest CaRequest(string subject, RSA key)
     {
         var req = new CertificateRequest(subject, key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
@@ -103,16 +121,16 @@ public sealed class TestPki : IDisposable
         return req;
     }
 
-    private static TestSigner NewSigner(string subject, SoftwareSignatureKey key, X509Certificate2 issuer, DateTimeOffset now)
+    private static TestSigner NewSigner(string subject, SoftwareSignatureKey key, X509Certificate2 issuer, DateTimeOffset notBefore, DateTimeOffset notAfter, X509KeyUsageFlags keyUsage)
     {
         var publicKey = PublicKey.CreateFromSubjectPublicKeyInfo(key.ExportSubjectPublicKeyInfo(), out _);
         var req = new CertificateRequest(new X500DistinguishedName(subject), publicKey, HashAlgorithmName.SHA256);
         req.CertificateExtensions.Add(new X509BasicConstraintsExtension(false, false, 0, true));
-        req.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.DigitalSignature | X509KeyUsageFlags.NonRepudiation, true));
+        req.CertificateExtensions.Add(new X509KeyUsageExtension(keyUsage, true));
         req.CertificateExtensions.Add(new X509SubjectKeyIdentifierExtension(publicKey, false));
         req.CertificateExtensions.Add(X509AuthorityKeyIdentifierExtension.CreateFromCertificate(issuer, true, false));
         var generator = X509SignatureGenerator.CreateForRSA(issuer.GetRSAPrivateKey()!, RSASignaturePadding.Pkcs1);
-        var cert = req.Create(issuer.SubjectName, generator, now.AddDays(-1), now.AddYears(2), Serial());
+        var cert = req.Create(issuer.SubjectName, generator, notBefore, notAfter, Serial());
         return new TestSigner(cert, key);
     }
 
@@ -127,6 +145,7 @@ public sealed class TestPki : IDisposable
     public void Dispose()
     {
         TsaKey.Dispose();
+        _issuingWithKey.Dispose();
         try
         {
             System.IO.Directory.Delete(Directory, true);
