@@ -148,24 +148,11 @@ public sealed class OpensslReplyTests : IClassFixture<TestPki>, IDisposable
         // Private key in the test's temp folder only; deleted with it.
         File.WriteAllText(Path.Combine(_dir, name + ".key"), key.ExportPkcs8PrivateKeyPem());
         File.WriteAllText(Path.Combine(_dir, name + ".pem"), cert.ExportCertificatePem());
-        File.WriteAllText(Path.Combine(_dir, name + ".cnf"), $"""
-            [ tsa ]
-            default_tsa = tsa_config
-            [ tsa_config ]
-            dir = {_dir}
-            serial = $dir/{name}.serial
-            crypto_device = builtin
-            signer_cert = $dir/{name}.pem
-            certs = {_pki.ChainPem}
-            signer_key = $dir/{name}.key
-            signer_digest = sha256
-            default_policy = {OpensslPolicy}
-            digests = sha256, sha384, sha512
-            accuracy = secs:1
-            ordering = no
-            tsa_name = yes
-            ess_cert_id_chain = no
-            ess_cert_id_alg = sha256
-            """);
+        File.WriteAllText(Path.Combine(_dir, name + ".cnf"), OpenSslTsaConfig.Text(
+            Path.Combine(_dir, name + ".serial"),
+            OpensslPolicy,
+            $"signer_cert = {Path.Combine(_dir, name + ".pem")}",
+            $"certs = {_pki.ChainPem}",
+            $"signer_key = {Path.Combine(_dir, name + ".key")}"));
     }
 }

@@ -54,21 +54,7 @@ public sealed class ForeignPki
         File.Delete(caKey);
 
         File.WriteAllText(TsaSerial, "01\n");
-        File.WriteAllText(TsaConfig, $"""
-            [ tsa ]
-            default_tsa = tsa_config1
-            [ tsa_config1 ]
-            serial = {TsaSerial}
-            crypto_device = builtin
-            signer_digest = sha256
-            default_policy = 1.3.6.1.4.1.99999.2
-            digests = sha256, sha384, sha512
-            accuracy = secs:1
-            ordering = no
-            tsa_name = yes
-            ess_cert_id_chain = no
-            ess_cert_id_alg = sha256
-            """);
+        File.WriteAllText(TsaConfig, OpenSslTsaConfig.Text(TsaSerial, "1.3.6.1.4.1.99999.2"));
 
         System.IO.Directory.CreateDirectory(NssDirectory);
         ExternalTool.RunChecked("certutil", "-N", "-d", "sql:" + NssDirectory, "--empty-password");

@@ -38,21 +38,7 @@ public sealed class OpenSslTimestampClient : ITimestampClient
             if (!File.Exists(serial)) File.WriteAllText(serial, "01\n");
         }
 
-        File.WriteAllText(ConfigPath, $"""
-            [ tsa ]
-            default_tsa = tsa_config1
-            [ tsa_config1 ]
-            serial = {serial}
-            crypto_device = builtin
-            signer_digest = sha256
-            default_policy = 1.3.6.1.4.1.99999.1
-            digests = sha256, sha384, sha512
-            accuracy = secs:1
-            ordering = no
-            tsa_name = yes
-            ess_cert_id_chain = no
-            ess_cert_id_alg = sha256
-            """);
+        File.WriteAllText(ConfigPath, OpenSslTsaConfig.Text(serial, "1.3.6.1.4.1.99999.1"));
     }
 
     private string ConfigPath => Path.Combine(_directory, "tsa.cnf");
