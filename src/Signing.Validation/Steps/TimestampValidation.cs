@@ -103,13 +103,11 @@ internal static class TimestampValidation
                 !imprintOk ? TokenOutcome.ImprintMismatch : TokenOutcome.BadSignature, tsaCert);
         }
 
-        var eku = tsaCert.Extensions.OfType<X509EnhancedKeyUsageExtension>().FirstOrDefault();
-        var ekuOk = eku is { Critical: true } && eku.EnhancedKeyUsages.Cast<Oid>().Any(o => o.Value == Oids.TimeStampingEku);
+        // CheckSigner passed, so the TSA certificate has its single critical timeStamping EKU.
         var tokenCerts = token.Certificates.Concat(extraCertificates).ToList();
         var chain = ChainValidation.Check(tsaCert, tokenCerts, policy.TimestampTrustAnchors, info.GenTime, atIsProofOfExistence: true).Check;
         var weak = policy.Crypto.CheckKey(tsaCert, validationTime, "the TSA certificate");
-        var problem = !ekuOk ? "the TSA certificate lacks the critical timeStamping EKU"
-            : !chain.Trusted ? "the TSA certificate is not trusted for timestamps at the token's time: " + chain.Status
+        var problem = !chain.Trusted ? "the TSA certificate is not trusted for timestamps at the token's time: " + chain.Status
             : weak?.Message;
         return (new TimestampCheck(true, problem is null, info.GenTime, imprintOk, tsaCert.Subject, chain.Trusted, problem), TokenOutcome.Checked, tsaCert);
     }

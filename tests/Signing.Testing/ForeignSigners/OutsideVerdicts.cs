@@ -77,17 +77,14 @@ public static class OutsideVerdicts
     public static IReadOnlyList<OutsideVerdict> OpenSslCms(byte[] pdf)
     {
         ArgumentNullException.ThrowIfNull(pdf);
-        var text = System.Text.Encoding.Latin1.GetString(pdf);
         var verdicts = new List<OutsideVerdict>();
-        foreach (Match m in Regex.Matches(text, @"/ByteRange\s*\[\s*(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s*\]"))
+        foreach (var signature in Signing.Testing.Pades.Judges.Extract(pdf))
         {
-            var br = Enumerable.Range(1, 4).Select(i => int.Parse(m.Groups[i].Value, System.Globalization.CultureInfo.InvariantCulture)).ToArray();
             var dir = RepoPaths.NewTempDirectory("foreign-openssl-verify");
             var cms = Path.Combine(dir, "cms.der");
             var content = Path.Combine(dir, "signed.bin");
-            var padded = Convert.FromHexString(text.AsSpan(br[1] + 1, br[2] - br[1] - 2));
-            File.WriteAllBytes(cms, new System.Formats.Asn1.AsnReader(padded, System.Formats.Asn1.AsnEncodingRules.BER).ReadEncodedValue().ToArray()); // without the zero padding
-            File.WriteAllBytes(content, [.. pdf.AsSpan(0, br[1]), .. pdf.AsSpan(br[2], br[3])]);
+            File.WriteAllBytes(cms, signature.Cms);
+            File.WriteAllBytes(content, signature.SignedBytes);
             var r = ExternalTool.Run("openssl", "cms", "-verify", "-binary", "-inform", "DER", "-in", cms, "-content", content, "-noverify", "-out", "/dev/null");
             var words = r.All.Split('\n', StringSplitOptions.RemoveEmptyEntries).FirstOrDefault()?.Trim() ?? "";
             verdicts.Add(new OutsideVerdict(r.ExitCode == 0 ? IntegrityVerdict.Valid : IntegrityVerdict.Invalid, words));
