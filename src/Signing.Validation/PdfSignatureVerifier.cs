@@ -28,6 +28,7 @@ public static class PdfSignatureVerifier
         var file = PdfFile.Parse(pdf, policy.Limits);
         var now = policy.ValidationTime ?? DateTimeOffset.UtcNow;
         var history = RevisionHistory.Read(file);
+        var structural = ModificationAnalysis.Structural(history).ToList();
         var found = ModificationAnalysis.FindSignatures(file, history);
         var checks = new List<(ModificationAnalysis.FoundSignature Found, SignatureVerification Result, int CoveredRevision)>();
         foreach (var f in found.Signatures)
@@ -75,7 +76,7 @@ public static class PdfSignatureVerifier
                     allowedNotes.AddRange(ra);
                 }
 
-                findings.AddRange(ModificationAnalysis.Structural(history).Where(m => m.Revision > covered));
+                findings.AddRange(structural.Where(m => m.Revision > covered));
             }
 
             var later = new LaterChanges(
@@ -95,7 +96,7 @@ public static class PdfSignatureVerifier
         }
 
         var results = final.ToList();
-        var modifications = judged.OrderBy(j => j.Key).SelectMany(j => j.Value.Findings).Concat(ModificationAnalysis.Structural(history)).Concat(found.Signatures.SelectMany(f => f.SharedWith)).Distinct().ToList();
+        var modifications = judged.OrderBy(j => j.Key).SelectMany(j => j.Value.Findings).Concat(structural).Concat(found.Signatures.SelectMany(f => f.SharedWith)).Distinct().ToList();
         return new VerificationReport
         {
             FileLength = pdf.LongLength,
