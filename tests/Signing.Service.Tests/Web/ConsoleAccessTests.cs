@@ -24,6 +24,7 @@ public sealed class ConsoleAccessTests(IssuanceFixture f) : IClassFixture<Issuan
             ($"/console/queue/{id}/pages/1.png", [Roles.DepartmentHead]),
             ("/console/seal", [Roles.SealOperator]),
             ("/console/audit", [Roles.Auditor]),
+            ("/console/revoke", [Roles.Admin]),
         };
         foreach (var role in Roles.All)
         {

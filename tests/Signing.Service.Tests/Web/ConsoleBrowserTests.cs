@@ -192,6 +192,54 @@ public sealed partial class ConsoleBrowserTests(IssuanceFixture f) : IClassFixtu
     }
 
     [Fact]
+    public async Task The_admin_revokes_and_supersedes_and_the_public_page_says_so_in_red_with_the_reason_and_the_link()
+    {
+        var (_, revokedCode) = await f.IssueAsync("giay-phep");
+        var w = await _browser.OpenAsync(Roles.Admin, "/console/revoke");
+        var page = w.Page;
+        await w.AssertAccessibleAsync();
+
+        // No reason: refused, named at the field; nothing changes.
+        await page.Locator("#revoke-code").FillAsync(revokedCode);
+        await page.Locator("#submit-revoke").ClickAsync();
+        await page.WaitForLoadStateAsync(LoadState.Load);
+        Assert.StartsWith("Lý do:", await page.Locator("#err-reason").InnerTextAsync(), StringComparison.Ordinal);
+        await w.AssertAccessibleAsync();
+
+        const string reason = "Cấp nhầm đối tượng";
+        await page.Locator("#revoke-reason").FillAsync(reason);
+        await page.Locator("#submit-revoke").ClickAsync();
+        await page.WaitForLoadStateAsync(LoadState.Load);
+        Assert.Equal("revoked", await page.Locator("#done").GetAttributeAsync("data-status"));
+
+        var (_, oldCode) = await f.IssueAsync("quyet-dinh");
+        var (_, newCode) = await f.IssueAsync("quyet-dinh");
+        await page.Locator("#supersede-code").FillAsync(oldCode);
+        await page.Locator("#supersede-replacement").FillAsync(newCode);
+        await page.Locator("#supersede-reason").FillAsync("Đính chính số nhà");
+        await page.Locator("#submit-supersede").ClickAsync();
+        await page.WaitForLoadStateAsync(LoadState.Load);
+        Assert.Equal("superseded", await page.Locator("#done").GetAttributeAsync("data-status"));
+        w.AssertNoProblems();
+
+        // What anyone with the code sees: red, the reason, and the replacement's page.
+        var chromium = await _browser.ChromiumAsync();
+        await using var anonymous = await chromium.Browser.NewContextAsync();
+        var pub = await WatchedPage.OpenAsync(anonymous);
+        await pub.Page.GotoAsync(f.Service.Public($"/v/{revokedCode}").AbsoluteUri);
+        Assert.Equal("revoked", await pub.Page.Locator("#status").GetAttributeAsync("data-status"));
+        Assert.Equal("rgb(164, 0, 0)", await pub.Page.Locator("#status").EvaluateAsync<string>("e => getComputedStyle(e).color"));
+        Assert.Equal("Lý do: " + reason, await pub.Page.Locator("#reason").InnerTextAsync());
+        await pub.Page.GotoAsync(f.Service.Public($"/v/{oldCode}").AbsoluteUri);
+        Assert.Equal("superseded", await pub.Page.Locator("#status").GetAttributeAsync("data-status"));
+        Assert.Equal("rgb(164, 0, 0)", await pub.Page.Locator("#status").EvaluateAsync<string>("e => getComputedStyle(e).color"));
+        await pub.Page.Locator($"a[href='/v/{newCode}']").ClickAsync();
+        await pub.Page.WaitForURLAsync(f.Service.Public($"/v/{newCode}").AbsoluteUri);
+        Assert.Equal("issued", await pub.Page.Locator("#status").GetAttributeAsync("data-status"));
+        pub.AssertNoProblems();
+    }
+
+    [Fact]
     public async Task A_role_opening_a_page_that_is_not_its_own_gets_a_readable_403_page()
     {
         var w = await WatchedPage.OpenAsync(await _browser.AsAsync(Roles.Auditor));
