@@ -35,6 +35,8 @@ public sealed class ConsoleAccessTests(IssuanceFixture f) : IClassFixture<Issuan
                 using var response = await client.GetAsync(f.Service.Staff(path));
                 var expected = admitted.Contains(role) ? HttpStatusCode.OK : HttpStatusCode.Forbidden;
                 Assert.True(response.StatusCode == expected, $"{role} GET {path}: expected {(int)expected}, got {(int)response.StatusCode}");
+                if (path == "/console")
+                    Assert.Contains("script-src 'self';", response.Headers.GetValues("Content-Security-Policy").Single(), StringComparison.Ordinal);
                 if (expected == HttpStatusCode.Forbidden && !path.EndsWith(".png", StringComparison.Ordinal) && !path.EndsWith(".csv", StringComparison.Ordinal))
                     Assert.Contains("id=\"forbidden\"", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
             }

@@ -31,6 +31,7 @@ public sealed partial class ConsoleBrowserTests(IssuanceFixture f) : IClassFixtu
         var page = w.Page;
         Assert.Equal("vi", await page.Locator("html").GetAttributeAsync("lang"));
         await w.AssertAccessibleAsync();
+        await w.ScreenshotAsync("intake");
 
         // Nothing filled but a malformed number: every required field is named, in Vietnamese.
         await page.Locator("#f-number").FillAsync("12a");
@@ -53,6 +54,7 @@ public sealed partial class ConsoleBrowserTests(IssuanceFixture f) : IClassFixtu
         Assert.Contains(summary, s => s.StartsWith("Cơ quan ban hành:", StringComparison.Ordinal));
         Assert.Contains(summary, s => s.StartsWith("Ngày ban hành:", StringComparison.Ordinal));
         await w.AssertAccessibleAsync();
+        await w.ScreenshotAsync("intake-errors");
 
         // Now filled from the sample decision: registered, rendered and sent to the head.
         var sample = JsonDocument.Parse(IssuanceFixture.Sample("quyet-dinh")).RootElement;
@@ -70,6 +72,7 @@ public sealed partial class ConsoleBrowserTests(IssuanceFixture f) : IClassFixtu
         Assert.All(times, t => Assert.Matches(VietnameseTime(), t));
         await AssertImagesLoadAsync(page, minimum: 1);
         await w.AssertAccessibleAsync();
+        await w.ScreenshotAsync("dossier");
         w.AssertNoProblems();
 
         // The same document in the list, filtered by its dossier code, and in the CSV export.
@@ -133,6 +136,7 @@ public sealed partial class ConsoleBrowserTests(IssuanceFixture f) : IClassFixtu
         Assert.Equal("giay-phep", await page.Locator("#template").InputValueAsync());
         Assert.Matches(@"^Trang 1/\d+$", await page.Locator("#page").InnerTextAsync());
         await w.AssertAccessibleAsync();
+        await w.ScreenshotAsync("list");
 
         // A date that cannot be read is said, not silently ignored.
         await page.GotoAsync(f.Service.Staff("/console/documents?from=05-03-2024").AbsoluteUri);
@@ -150,6 +154,7 @@ public sealed partial class ConsoleBrowserTests(IssuanceFixture f) : IClassFixtu
         var text = await page.Locator("main").InnerTextAsync();
         Assert.DoesNotContain("Hồ sơ", text, StringComparison.Ordinal);
         await w.AssertAccessibleAsync();
+        await w.ScreenshotAsync("home-english");
         await page.Locator("#language").ClickAsync();
         await page.WaitForLoadStateAsync(LoadState.Load);
         Assert.Equal("vi", await page.Locator("html").GetAttributeAsync("lang"));
@@ -168,11 +173,13 @@ public sealed partial class ConsoleBrowserTests(IssuanceFixture f) : IClassFixtu
         await AssertImagesLoadAsync(head.Page, minimum: 2);
         await AssertFitsWidthAsync(head.Page, 360);
         await head.AssertAccessibleAsync();
+        await head.ScreenshotAsync("queue-360px");
         head.AssertNoProblems();
 
         var (_, signedCode) = await f.SubmitAndSignAsync("giay-phep");
         var seal = await _browser.OpenAsync(Roles.SealOperator, "/console/seal");
         await seal.AssertAccessibleAsync();
+        await seal.ScreenshotAsync("seal");
         await seal.Page.Locator($"tr[data-code='{signedCode}'] button").ClickAsync();
         await seal.Page.WaitForURLAsync(new Regex(@"/console/seal\?issued="));
         Assert.Contains(signedCode, await seal.Page.Locator("#issued").InnerTextAsync(), StringComparison.Ordinal);
@@ -188,6 +195,7 @@ public sealed partial class ConsoleBrowserTests(IssuanceFixture f) : IClassFixtu
         Assert.Equal("true", await audit.Page.Locator("#verdict").GetAttributeAsync("data-valid"));
         Assert.StartsWith("Chuỗi nguyên vẹn", await audit.Page.Locator("#verdict").InnerTextAsync(), StringComparison.Ordinal);
         await audit.AssertAccessibleAsync();
+        await audit.ScreenshotAsync("audit");
         audit.AssertNoProblems();
     }
 
@@ -211,6 +219,7 @@ public sealed partial class ConsoleBrowserTests(IssuanceFixture f) : IClassFixtu
         await page.Locator("#submit-revoke").ClickAsync();
         await page.WaitForLoadStateAsync(LoadState.Load);
         Assert.Equal("revoked", await page.Locator("#done").GetAttributeAsync("data-status"));
+        await w.ScreenshotAsync("revoke");
 
         var (_, oldCode) = await f.IssueAsync("quyet-dinh");
         var (_, newCode) = await f.IssueAsync("quyet-dinh");
@@ -230,6 +239,7 @@ public sealed partial class ConsoleBrowserTests(IssuanceFixture f) : IClassFixtu
         Assert.Equal("revoked", await pub.Page.Locator("#status").GetAttributeAsync("data-status"));
         Assert.Equal("rgb(164, 0, 0)", await pub.Page.Locator("#status").EvaluateAsync<string>("e => getComputedStyle(e).color"));
         Assert.Equal("Lý do: " + reason, await pub.Page.Locator("#reason").InnerTextAsync());
+        await pub.ScreenshotAsync("public-revoked");
         await pub.Page.GotoAsync(f.Service.Public($"/v/{oldCode}").AbsoluteUri);
         Assert.Equal("superseded", await pub.Page.Locator("#status").GetAttributeAsync("data-status"));
         Assert.Equal("rgb(164, 0, 0)", await pub.Page.Locator("#status").EvaluateAsync<string>("e => getComputedStyle(e).color"));
@@ -246,6 +256,7 @@ public sealed partial class ConsoleBrowserTests(IssuanceFixture f) : IClassFixtu
         var response = await w.Page.GotoAsync(f.Service.Staff("/console/intake").AbsoluteUri);
         Assert.Equal(403, response!.Status);
         Assert.Equal("Không có quyền truy cập", await w.Page.Locator("#forbidden").InnerTextAsync());
+        await w.ScreenshotAsync("forbidden");
         await w.AssertAccessibleAsync();
     }
 

@@ -36,6 +36,7 @@ public sealed class PublicHomeBrowserTests(IssuanceFixture f) : IClassFixture<Is
         Assert.Equal("vi", await page.Locator("html").GetAttributeAsync("lang"));
         Assert.True(await page.EvaluateAsync<int>("() => document.documentElement.scrollWidth") <= 360);
         await w.AssertAccessibleAsync();
+        await w.ScreenshotAsync("public-home-360px");
 
         // The last character is the check character: one wrong letter is caught before any lookup.
         var wrong = code[..^1] + (code[^1] == '0' ? '1' : '0');
@@ -51,6 +52,7 @@ public sealed class PublicHomeBrowserTests(IssuanceFixture f) : IClassFixture<Is
         await page.Locator("#lookup button").ClickAsync();
         await page.WaitForURLAsync(f.Service.Public($"/v/{code}").AbsoluteUri);
         Assert.Equal("issued", await page.Locator("#status").GetAttributeAsync("data-status"));
+        await w.ScreenshotAsync("public-result-360px");
 
         // English is one click away on the front page.
         await page.GotoAsync(f.Service.Public("/").AbsoluteUri);

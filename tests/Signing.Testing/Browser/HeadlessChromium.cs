@@ -80,6 +80,17 @@ public sealed class WatchedPage
         lock (_problems) _problems.Add(problem);
     }
 
+    /// <summary>
+    /// With SIGNING_SCREENSHOTS=DIR set, saves the whole page as DIR/NAME.png (how docs/console.md's
+    /// pictures are made: `SIGNING_SCREENSHOTS=docs/console dotnet test ... --filter Web.`); otherwise nothing.
+    /// </summary>
+    public async Task ScreenshotAsync(string name)
+    {
+        if (Environment.GetEnvironmentVariable("SIGNING_SCREENSHOTS") is not { Length: > 0 } dir) return;
+        Directory.CreateDirectory(dir);
+        await Page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(dir, name + ".png"), FullPage = true });
+    }
+
     /// <summary>No console error, page error or failed request so far.</summary>
     public void AssertNoProblems() => Assert.True(Problems.Count == 0, string.Join("\n", Problems));
 
