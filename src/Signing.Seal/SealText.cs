@@ -55,6 +55,14 @@ public static class SealText
         }
     }
 
+    /// <summary>Whether a decoded QR text carries a seal at all (results printed before seals hold only the URL).</summary>
+    public static bool HasSeal(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        text = text.Trim();
+        return text.StartsWith(FragmentPrefix, StringComparison.Ordinal) || text.Contains("#" + FragmentPrefix, StringComparison.Ordinal);
+    }
+
     /// <summary>The verification code that a /v/{code} URL names, or null when the URL has another shape.</summary>
     public static string? CodeOf(Uri url)
     {

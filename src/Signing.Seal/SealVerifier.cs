@@ -47,7 +47,13 @@ public static class SealVerifier
 {
     private const int Es256 = -7;
 
-    public static SealVerification Verify(string qrText, SealCertificates trusted)
+    /// <param name="qrText">The decoded QR text (URL and seal, or the seal alone).</param>
+    /// <param name="trusted">The seal certificates to check against.</param>
+    /// <param name="printedCode">
+    /// The verification code printed beside the QR (typed by the checker, or read from a PDF's text):
+    /// a genuine QR pasted from another result names another code, and is refused.
+    /// </param>
+    public static SealVerification Verify(string qrText, SealCertificates trusted, string? printedCode = null)
     {
         ArgumentNullException.ThrowIfNull(qrText);
         ArgumentNullException.ThrowIfNull(trusted);
@@ -125,6 +131,11 @@ public static class SealVerifier
             return new(SealVerdict.Forged, $"the URL names result {urlCode ?? "(none)"}, but the seal was signed for {seal.VerificationCode}", seal, cert, url);
         }
 
+        if (printedCode is not null && !SameCode(printedCode, seal.VerificationCode))
+        {
+            return new(SealVerdict.Forged, $"the page prints verification code {printedCode}, but its QR code was signed for result {seal.VerificationCode}", seal, cert, url);
+        }
+
         if (trusted.RevokedAt(cert) is { } revokedAt)
         {
             return new(SealVerdict.KeyRevoked, $"the seal key was revoked on {revokedAt:yyyy-MM-dd}; this print cannot be relied on, check it online", seal, cert, url, revokedAt);
@@ -133,8 +144,11 @@ public static class SealVerifier
         return new(SealVerdict.Authentic, "signed by the agency's seal key", seal, cert, url);
     }
 
+    // As people type codes: case, hyphens and spaces do not matter.
     private static bool SameCode(string? a, string b) =>
-        a is not null && string.Equals(a.Replace("-", "", StringComparison.Ordinal), b.Replace("-", "", StringComparison.Ordinal), StringComparison.OrdinalIgnoreCase);
+        a is not null && string.Equals(Bare(a), Bare(b), StringComparison.OrdinalIgnoreCase);
+
+    private static string Bare(string code) => code.Replace("-", "", StringComparison.Ordinal).Replace(" ", "", StringComparison.Ordinal);
 
     private static bool IsInt(CoseHeaderValue v, int expected)
     {
