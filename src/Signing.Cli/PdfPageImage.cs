@@ -5,7 +5,7 @@ using Signing.PdfSyntax;
 namespace Signing.Cli;
 
 /// <summary>
-/// Page 1 of a PDF as a grey PNG at 150 dpi (A4), for finding its QR code. The PDF may be anyone's,
+/// Page 1 of a PDF as a grey PNG at 150 dpi (A4), for finding its QR code, and the code it prints. The PDF may be anyone's,
 /// so it is bounded before and while pdftoppm runs: the hardened reader's limits first, then an
 /// image no larger than an A4 page at 150 dpi, 1 GiB of address space, 20 s of CPU and 30 s in all.
 /// </summary>
@@ -17,6 +17,22 @@ internal static class PdfPageImage
     public static byte[] FirstPage(byte[] pdf)
     {
         _ = PdfFile.Parse(pdf); // throws SigningException when a read limit is hit or it is not a PDF
+        return Run("pdftoppm", ["-f", "1", "-l", "1", "-png", "-gray", "-scale-to", LongSidePixels.ToString(System.Globalization.CultureInfo.InvariantCulture), "-"], pdf);
+    }
+
+    /// <summary>
+    /// The verification code printed on page 1 ("Mã xác minh: XXXX-XXXX-XXX"), read from the text
+    /// layer under the same limits, or null when the page prints none.
+    /// </summary>
+    public static string? PrintedCode(byte[] pdf)
+    {
+        var text = System.Text.Encoding.UTF8.GetString(Run("pdftotext", ["-f", "1", "-l", "1", "-enc", "UTF-8", "-", "-"], pdf));
+        var m = System.Text.RegularExpressions.Regex.Match(text, @"Mã xác minh:\s*([0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{3})");
+        return m.Success ? m.Groups[1].Value : null;
+    }
+
+    private static byte[] Run(string tool, string[] args, byte[] pdf)
+    {
         var psi = new ProcessStartInfo("prlimit")
         {
             UseShellExecute = false,
@@ -24,19 +40,16 @@ internal static class PdfPageImage
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };
-        foreach (var a in new[] { "--as=1073741824", "--cpu=20", "--", "pdftoppm", "-f", "1", "-l", "1", "-png", "-gray", "-scale-to", LongSidePixels.ToString(System.Globalization.CultureInfo.InvariantCulture), "-" })
-        {
-            psi.ArgumentList.Add(a);
-        }
+        foreach (var a in (string[])["--as=1073741824", "--cpu=20", "--", tool, .. args]) psi.ArgumentList.Add(a);
 
         Process p;
         try
         {
-            p = Process.Start(psi) ?? throw new SigningException("could not start pdftoppm");
+            p = Process.Start(psi) ?? throw new SigningException($"could not start {tool}");
         }
         catch (System.ComponentModel.Win32Exception)
         {
-            throw new SigningException("reading a PDF's QR code needs pdftoppm (poppler-utils) and prlimit (util-linux) on the PATH");
+            throw new SigningException("reading a PDF's QR code needs pdftoppm and pdftotext (poppler-utils) and prlimit (util-linux) on the PATH");
         }
 
         using (p)
@@ -54,17 +67,17 @@ internal static class PdfPageImage
                     // pdftoppm stopped reading; its exit code says why.
                 }
             });
-            using var png = new MemoryStream();
-            var copy = p.StandardOutput.BaseStream.CopyToAsync(png);
+            using var output = new MemoryStream();
+            var copy = p.StandardOutput.BaseStream.CopyToAsync(output);
             if (!copy.Wait(WallClock) || !p.WaitForExit(WallClock))
             {
                 p.Kill(entireProcessTree: true);
-                throw new SigningException($"pdftoppm took longer than {WallClock.TotalSeconds} s on page 1");
+                throw new SigningException($"{tool} took longer than {WallClock.TotalSeconds} s on page 1");
             }
 
             stdin.Wait(WallClock);
-            if (p.ExitCode != 0) throw new SigningException($"pdftoppm could not render page 1: {stderr.Result.ReplaceLineEndings(" ").Trim()}");
-            return png.ToArray();
+            if (p.ExitCode != 0) throw new SigningException($"{tool} could not read page 1: {stderr.Result.ReplaceLineEndings(" ").Trim()}");
+            return output.ToArray();
         }
     }
 }

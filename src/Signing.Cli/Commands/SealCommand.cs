@@ -23,13 +23,15 @@ internal static class SealCommand
         var trust = new Option<string[]>("--trust") { Description = "Seal certificates to trust (PEM, may repeat; a file may also hold the CA a --crl needs); default: the dev PKI's.", AllowMultipleArgumentsPerToken = true };
         var crl = new Option<string[]>("--crl") { Description = "CRLs already fetched (DER or PEM, may repeat): a listed seal certificate counts as revoked; default with the dev PKI: its issuing CA's CRL.", AllowMultipleArgumentsPerToken = true };
         var json = new Option<bool>("--json") { Description = "Print the outcome as JSON." };
-        var verify = new Command("verify", "Verify the printed seal of a result offline.") { trust, crl, json };
+        var code = new Option<string?>("--code") { Description = "The verification code printed beside the QR (for a PDF it is read from page 1): a QR pasted from another result is refused." };
+        var verify = new Command("verify", "Verify the printed seal of a result offline.") { trust, crl, json, code };
         verify.Arguments.Add(input);
         verify.SetAction(parse =>
         {
             var trusted = Trusted(parse.GetValue(trust), parse.GetValue(crl));
-            var text = QrTextOf(parse.GetValue(input)!);
-            var result = SealVerifier.Verify(text, trusted);
+            var (text, printed) = QrTextOf(parse.GetValue(input)!);
+            if (!SealText.HasSeal(text)) throw new SigningException("the QR code holds only a URL, no printed seal (results printed before seals); check it online");
+            var result = SealVerifier.Verify(text, trusted, parse.GetValue(code) ?? printed);
             Console.WriteLine(parse.GetValue(json) ? Json(result) : Text(result));
             return result.ExitCode;
         });
@@ -67,12 +69,12 @@ internal static class SealCommand
         return trusted;
     }
 
-    /// <summary>The QR text from an image, a PDF's first page, a text file, or the argument itself.</summary>
-    internal static string QrTextOf(string input)
+    /// <summary>The QR text from an image, a PDF's first page, a text file, or the argument itself; for a PDF also the code page 1 prints.</summary>
+    internal static (string Text, string? PrintedCode) QrTextOf(string input)
     {
         if (!File.Exists(input))
         {
-            if (input.StartsWith("http", StringComparison.OrdinalIgnoreCase) || input.StartsWith(SealText.FragmentPrefix, StringComparison.Ordinal)) return input;
+            if (input.StartsWith("http", StringComparison.OrdinalIgnoreCase) || input.StartsWith(SealText.FragmentPrefix, StringComparison.Ordinal)) return (input, null);
             throw new SigningException($"Input file not found: {input} (nor is it the text of a seal QR code)");
         }
 
@@ -80,9 +82,11 @@ internal static class SealCommand
         if (length > QrImageReader.MaxFileBytes) throw new SigningException($"{input} is larger than {QrImageReader.MaxFileBytes / (1024 * 1024)} MiB");
         var bytes = File.ReadAllBytes(input);
         string? text;
+        string? printed = null;
         if (bytes.AsSpan().StartsWith("%PDF-"u8))
         {
             text = QrImageReader.ReadFile(PdfPageImage.FirstPage(bytes));
+            printed = PdfPageImage.PrintedCode(bytes);
         }
         else if (bytes.AsSpan().StartsWith(PngMagic) || bytes.AsSpan().StartsWith(JpegMagic))
         {
@@ -90,14 +94,14 @@ internal static class SealCommand
         }
         else if (bytes.Length <= SealText.MaxLength * 4 && IsUtf8Text(bytes))
         {
-            return Encoding.UTF8.GetString(bytes);
+            return (Encoding.UTF8.GetString(bytes), null);
         }
         else
         {
             throw new SigningException($"{input} is neither a PNG or JPEG image, a PDF, nor a text file");
         }
 
-        return text ?? throw new SigningException($"no QR code found in {input}");
+        return (text ?? throw new SigningException($"no QR code found in {input}"), printed);
     }
 
     private static ReadOnlySpan<byte> PngMagic => [0x89, 0x50, 0x4E, 0x47];
