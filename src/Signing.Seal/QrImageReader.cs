@@ -49,7 +49,33 @@ public static class QrImageReader
         // A seal QR has ~100 modules; at 150 dpi a module is under 3 pixels, and once the page is
         // turned by an odd angle ZXing's sampling grid misses modules. Twice the pixels gives it room.
         if ((long)width * height * 4 > MaxUpscaledPixels) return null;
-        return Decode(UpscaleTwice(grey, width, height), width * 2, height * 2);
+        var large = UpscaleTwice(grey, width, height);
+        if (Decode(large, width * 2, height * 2) is { } found) return found;
+
+        // Last, for grainy photos: the enlarged image smoothed, so noise stops flipping modules.
+        return Decode(BoxBlur(large, width * 2, height * 2), width * 2, height * 2);
+    }
+
+    /// <summary>3x3 mean of each inner pixel; the border stays as it is.</summary>
+    internal static byte[] BoxBlur(byte[] grey, int width, int height)
+    {
+        var result = (byte[])grey.Clone();
+        for (var y = 1; y < height - 1; y++)
+        {
+            for (var x = 1; x < width - 1; x++)
+            {
+                var sum = 0;
+                for (var dy = -1; dy <= 1; dy++)
+                {
+                    var row = (y + dy) * width + x;
+                    sum += grey[row - 1] + grey[row] + grey[row + 1];
+                }
+
+                result[y * width + x] = (byte)(sum / 9);
+            }
+        }
+
+        return result;
     }
 
     private const long MaxUpscaledPixels = 64_000_000;
