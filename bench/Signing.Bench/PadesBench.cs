@@ -34,10 +34,8 @@ internal static class PadesBench
     /// <param name="verifyOnly">The `verify` suite: only the head+seal results and <see cref="VerifyBench"/>.</param>
     public static void Run(BenchOptions options, bool verifyOnly = false)
     {
-        var layout = DevLayout.Default();
-        if (!File.Exists(layout.SoftHsmConfig)) throw new InvalidOperationException("No dev token: run hsm-config/setup.sh first.");
-        NativeEnvironment.Set("SOFTHSM2_CONF", layout.SoftHsmConfig);
-        using var token = Pkcs11Token.Open(DevLayout.ModulePath, Pkcs11Uri.For(token: DevLayout.TokenLabel), new FilePinSource(layout.UserPinFile));
+        var layout = DevBenchToken.Layout();
+        using var token = DevBenchToken.Open(layout);
         var store = new Pkcs11KeyStore(token);
         var chain = new X509Certificate2Collection();
         chain.ImportFromPemFile(Path.Combine(layout.PkiDirectory, DevPkiBuilder.ChainFileName));

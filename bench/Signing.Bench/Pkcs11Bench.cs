@@ -24,10 +24,8 @@ internal static partial class Pkcs11Bench
 
     public static void Run(BenchOptions options)
     {
-        var layout = DevLayout.Default();
-        if (!File.Exists(layout.SoftHsmConfig)) throw new InvalidOperationException("No dev token: run hsm-config/setup.sh first.");
-        NativeEnvironment.Set("SOFTHSM2_CONF", layout.SoftHsmConfig);
-        using var token = Pkcs11Token.Open(DevLayout.ModulePath, Pkcs11Uri.For(token: DevLayout.TokenLabel), new FilePinSource(layout.UserPinFile));
+        var layout = DevBenchToken.Layout();
+        using var token = DevBenchToken.Open(layout);
         var store = new Pkcs11KeyStore(token);
         var pin = File.ReadAllText(layout.UserPinFile).Trim();
 

@@ -39,10 +39,8 @@ internal static class ServiceBench
     public static void Run(BenchOptions options)
     {
         var root = BenchOptions.RepoRoot();
-        var layout = DevLayout.Default();
-        if (!File.Exists(layout.SoftHsmConfig)) throw new InvalidOperationException("No dev token: run hsm-config/setup.sh first.");
-        NativeEnvironment.Set("SOFTHSM2_CONF", layout.SoftHsmConfig);
-        using var token = Pkcs11Token.Open(DevLayout.ModulePath, Pkcs11Uri.For(token: DevLayout.TokenLabel), new FilePinSource(layout.UserPinFile));
+        var layout = DevBenchToken.Layout();
+        using var token = DevBenchToken.Open(layout);
         var store = new Pkcs11KeyStore(token);
         var setup = new DevServiceSetup(layout, new Pkcs11DevKeyStore(store), new DevServiceOptions { ModulePath = DevLayout.ModulePath });
         setup.Ensure();

@@ -17,9 +17,7 @@ public sealed class ConsoleBrowser(IssuanceFixture f) : IAsyncDisposable
     public async Task<HeadlessChromium> ChromiumAsync()
     {
         if (_chromium != null) return _chromium;
-        using var server = X509CertificateLoader.LoadPkcs12FromFile(f.Pki.ServerPfx, TestPki.ServerPassword);
-        var spki = Convert.ToBase64String(SHA256.HashData(server.PublicKey.ExportSubjectPublicKeyInfo()));
-        return _chromium = await HeadlessChromium.LaunchAsync("--ignore-certificate-errors-spki-list=" + spki);
+        return _chromium = await HeadlessChromium.LaunchTrustingAsync(f.Pki.ServerPfx, TestPki.ServerPassword);
     }
 
     /// <summary>A context presenting <paramref name="role"/>'s certificate on the staff port, at <paramref name="width"/> CSS pixels.</summary>

@@ -19,9 +19,7 @@ public sealed class PublicHomeBrowserTests(IssuanceFixture f) : IClassFixture<Is
 
     public async Task InitializeAsync()
     {
-        using var server = X509CertificateLoader.LoadPkcs12FromFile(f.Pki.ServerPfx, TestPki.ServerPassword);
-        var spki = Convert.ToBase64String(SHA256.HashData(server.PublicKey.ExportSubjectPublicKeyInfo()));
-        _chromium = await HeadlessChromium.LaunchAsync("--ignore-certificate-errors-spki-list=" + spki);
+        _chromium = await HeadlessChromium.LaunchTrustingAsync(f.Pki.ServerPfx, TestPki.ServerPassword);
         _context = await _chromium.Browser.NewContextAsync(new() { ViewportSize = new() { Width = 360, Height = 800 } });
     }
 

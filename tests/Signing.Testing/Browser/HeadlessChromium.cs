@@ -1,6 +1,8 @@
 using Deque.AxeCore.Commons;
 using Deque.AxeCore.Playwright;
 using Microsoft.Playwright;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
 using Xunit;
 
 namespace Signing.Testing.Browser;
@@ -22,6 +24,14 @@ public sealed class HeadlessChromium : IAsyncDisposable
     }
 
     public IBrowser Browser { get; }
+
+    /// <summary>Starts the browser trusting exactly the key of the test server certificate in <paramref name="serverPfx"/> (an SPKI pin).</summary>
+    public static async Task<HeadlessChromium> LaunchTrustingAsync(string serverPfx, string password)
+    {
+        using var server = X509CertificateLoader.LoadPkcs12FromFile(serverPfx, password);
+        var spki = Convert.ToBase64String(SHA256.HashData(server.PublicKey.ExportSubjectPublicKeyInfo()));
+        return await LaunchAsync("--ignore-certificate-errors-spki-list=" + spki);
+    }
 
     /// <summary>Starts the browser; <paramref name="extraArgs"/> e.g. an SPKI pin for a test server.</summary>
     public static async Task<HeadlessChromium> LaunchAsync(params string[] extraArgs)
