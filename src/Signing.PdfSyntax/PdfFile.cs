@@ -323,10 +323,8 @@ public sealed class PdfFile
         parser.ExpectKeyword("obj");
         var value = parser.ReadObject();
         var id = new PdfReference((int)num, (int)gen);
-        var isStream = value is PdfDictionary && parser.PeekToken() == "stream";
-        if (!isStream) return new ParsedObject(id, value, parser.ExaminedEnd, null, -1, -1);
+        if (value is not PdfDictionary dict || parser.PeekToken() != "stream") return new ParsedObject(id, value, parser.ExaminedEnd, null, -1, -1);
 
-        var dict = (PdfDictionary)value;
         parser.ReadToken();
         var p = parser.Position;
         if (p < Length && Data[p] == '\r') p++;

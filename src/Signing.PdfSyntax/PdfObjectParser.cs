@@ -174,8 +174,6 @@ public sealed class PdfObjectParser
     private bool ReadsGenerationAndR(out int generation)
     {
         generation = 0;
-        SkipWhitespaceAndComments();
-        if (_position >= _end || _data[_position] is < (byte)'0' or > (byte)'9') return false;
         if (!TryParseDigits(ScanToken(), out var gen) || gen > int.MaxValue) return false;
         generation = (int)gen;
         SkipWhitespaceAndComments();
