@@ -99,9 +99,7 @@ public sealed class DevOcspResponder
         // A nonce in the request comes back (RFC 8954), binding the answer to the question.
         if (parsed.RequestExtensions?.GetExtension(OcspObjectIdentifiers.PkixOcspNonce) is { } nonce)
         {
-            var ext = new X509ExtensionsGenerator();
-            ext.AddExtension(OcspObjectIdentifiers.PkixOcspNonce, false, nonce.Value.GetOctets());
-            generator.SetResponseExtensions(ext.Generate());
+            generator.SetResponseExtensions(new X509Extensions(new Dictionary<DerObjectIdentifier, Org.BouncyCastle.Asn1.X509.X509Extension> { [OcspObjectIdentifiers.PkixOcspNonce] = nonce }));
         }
 
         var chain = ReferenceEquals(signerCert, ca) ? Array.Empty<BcCertificate>() : [bcSigner];

@@ -20,7 +20,6 @@ namespace Signing.Cli.Commands;
 internal static class DevRevocationCommands
 {
     public const string DefaultUrl = "http://127.0.0.1:8480";
-    private const int MaxOcspRequestBytes = 16 * 1024;
 
     public static Command Revoke(Option<string?> module)
     {
@@ -56,62 +55,13 @@ internal static class DevRevocationCommands
             dev.Token.Login(); // fail now on a wrong PIN, not at the first request
             var store = new Pkcs11DevKeyStore(dev.Store);
             var address = parse.GetValue(url)!;
-            await using var app = Build(new DevOcspResponder(store, dev.Layout), dev.Layout, store, address);
+            await using var app = DevRevocationServer.Build(new DevOcspResponder(store, dev.Layout), dev.Layout, store, address);
             await app.StartAsync(ct);
             Console.WriteLine($"dev revocation listening on {address} (/crl/<ca>.crl, /ca/<ca>.cer, /ocsp/<ca>); Ctrl-C to stop");
             await app.WaitForShutdownAsync(ct);
             return 0;
         });
         return command;
-    }
-
-    /// <summary>The revocation web application (tests start it on port 0).</summary>
-    public static WebApplication Build(DevOcspResponder responder, DevLayout layout, IDevKeyStore store, string url)
-    {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseUrls(url);
-        builder.Logging.SetMinimumLevel(LogLevel.Warning);
-        var app = builder.Build();
-        app.MapGet("/crl/{name}", (string name) =>
-            Label(name, ".crl") is { } ca && File.Exists(layout.CrlFile(ca))
-                ? Results.Bytes(File.ReadAllBytes(layout.CrlFile(ca)), Crl.MediaType)
-                : Results.NotFound());
-        app.MapGet("/ca/{name}", (string name) =>
-            Label(name, ".cer") is { } ca && store.FindCertificate(ca) is { } cert ? Results.Bytes(cert.RawData, "application/pkix-cert") : Results.NotFound());
-        app.MapPost("/ocsp/{ca}", async (string ca, HttpRequest request) =>
-        {
-            if (Label(ca, "") is null) return Results.NotFound();
-            if (!string.Equals(request.ContentType, Ocsp.RequestMediaType, StringComparison.OrdinalIgnoreCase)) return Results.StatusCode(StatusCodes.Status415UnsupportedMediaType);
-            if (request.ContentLength > MaxOcspRequestBytes) return Results.StatusCode(StatusCodes.Status413PayloadTooLarge);
-            using var body = new MemoryStream();
-            await request.Body.CopyToAsync(body).ConfigureAwait(false);
-            if (body.Length > MaxOcspRequestBytes) return Results.StatusCode(StatusCodes.Status413PayloadTooLarge);
-            return Results.Bytes(responder.Answer(ca, body.ToArray()), Ocsp.ResponseMediaType);
-        });
-        // RFC 6960 Appendix A.1: GET with the base64 DER request in the path.
-        app.MapGet("/ocsp/{ca}/{**request}", (string ca, string request) =>
-        {
-            if (Label(ca, "") is null) return Results.NotFound();
-            byte[] der;
-            try
-            {
-                der = Convert.FromBase64String(Uri.UnescapeDataString(request));
-            }
-            catch (FormatException)
-            {
-                return Results.BadRequest();
-            }
-
-            return der.Length > MaxOcspRequestBytes ? Results.StatusCode(StatusCodes.Status413PayloadTooLarge) : Results.Bytes(responder.Answer(ca, der), Ocsp.ResponseMediaType);
-        });
-        return app;
-    }
-
-    private static string? Label(string name, string extension)
-    {
-        if (!name.EndsWith(extension, StringComparison.Ordinal)) return null;
-        var label = name[..^extension.Length];
-        return label is DevPkiBuilder.RootLabel or DevPkiBuilder.IssuingLabel ? label : null;
     }
 
     private static X509Certificate2 Find(string name, IDevKeyStore store, DevLayout layout)
@@ -156,5 +106,60 @@ internal static class DevRevocationCommands
         return DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var t)
             ? t
             : throw new SigningException($"{option} '{text}' is not a time (ISO 8601, e.g. 2026-12-01T10:00:00+07:00).");
+    }
+}
+
+/// <summary>The dev revocation web application: CRLs, CA certificates and the OCSP responders (public: the tests start it on a free port).</summary>
+public static class DevRevocationServer
+{
+    private const int MaxOcspRequestBytes = 16 * 1024;
+
+    /// <summary>The revocation web application .</summary>
+    public static WebApplication Build(DevOcspResponder responder, DevLayout layout, IDevKeyStore store, string url)
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseUrls(url);
+        builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        var app = builder.Build();
+        app.MapGet("/crl/{name}", (string name) =>
+            CaLabel(name, ".crl") is { } ca && File.Exists(layout.CrlFile(ca))
+                ? Results.Bytes(File.ReadAllBytes(layout.CrlFile(ca)), Crl.MediaType)
+                : Results.NotFound());
+        app.MapGet("/ca/{name}", (string name) =>
+            CaLabel(name, ".cer") is { } ca && store.FindCertificate(ca) is { } cert ? Results.Bytes(cert.RawData, "application/pkix-cert") : Results.NotFound());
+        app.MapPost("/ocsp/{ca}", async (string ca, HttpRequest request) =>
+        {
+            if (CaLabel(ca, "") is null) return Results.NotFound();
+            if (!string.Equals(request.ContentType, Ocsp.RequestMediaType, StringComparison.OrdinalIgnoreCase)) return Results.StatusCode(StatusCodes.Status415UnsupportedMediaType);
+            if (request.ContentLength > MaxOcspRequestBytes) return Results.StatusCode(StatusCodes.Status413PayloadTooLarge);
+            using var body = new MemoryStream();
+            await request.Body.CopyToAsync(body).ConfigureAwait(false);
+            if (body.Length > MaxOcspRequestBytes) return Results.StatusCode(StatusCodes.Status413PayloadTooLarge);
+            return Results.Bytes(responder.Answer(ca, body.ToArray()), Ocsp.ResponseMediaType);
+        });
+        // RFC 6960 Appendix A.1: GET with the base64 DER request in the path.
+        app.MapGet("/ocsp/{ca}/{**request}", (string ca, string request) =>
+        {
+            if (CaLabel(ca, "") is null) return Results.NotFound();
+            byte[] der;
+            try
+            {
+                der = Convert.FromBase64String(Uri.UnescapeDataString(request));
+            }
+            catch (FormatException)
+            {
+                return Results.BadRequest();
+            }
+
+            return der.Length > MaxOcspRequestBytes ? Results.StatusCode(StatusCodes.Status413PayloadTooLarge) : Results.Bytes(responder.Answer(ca, der), Ocsp.ResponseMediaType);
+        });
+        return app;
+    }
+
+    private static string? CaLabel(string name, string extension)
+    {
+        if (!name.EndsWith(extension, StringComparison.Ordinal)) return null;
+        var label = name[..^extension.Length];
+        return label is DevPkiBuilder.RootLabel or DevPkiBuilder.IssuingLabel ? label : null;
     }
 }
