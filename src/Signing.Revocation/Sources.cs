@@ -211,3 +211,20 @@ public sealed class OnlineRevocationSource : IRevocationSource, IDisposable
 
     public void Dispose() => _http.Dispose();
 }
+
+/// <summary>Asks each source in turn and answers with the first that has an answer (e.g. the network, then a local responder).</summary>
+public sealed class FirstAnswerSource(params IRevocationSource[] sources) : IRevocationSource
+{
+    public RevocationLookup Find(X509Certificate2 certificate, X509Certificate2 issuer, DateTimeOffset now)
+    {
+        var problems = new List<string>();
+        foreach (var source in sources)
+        {
+            var lookup = source.Find(certificate, issuer, now);
+            if (lookup.Answers.Count > 0) return lookup with { Problems = [.. problems, .. lookup.Problems] };
+            problems.AddRange(lookup.Problems);
+        }
+
+        return new RevocationLookup([], problems);
+    }
+}
