@@ -21,6 +21,11 @@ public static class Crl
         ArgumentNullException.ThrowIfNull(crl);
         ArgumentNullException.ThrowIfNull(certificate);
         ArgumentNullException.ThrowIfNull(issuer);
+        return CheckCache.GetOrCheck("crl", crl, certificate, issuer, () => CheckUncached(crl, certificate, issuer));
+    }
+
+    private static (RevocationAnswer? Answer, string? Problem) CheckUncached(byte[] crl, X509Certificate2 certificate, X509Certificate2 issuer)
+    {
         BcX509Crl parsed;
         try
         {

@@ -42,6 +42,12 @@ public static class Ocsp
         ArgumentNullException.ThrowIfNull(response);
         ArgumentNullException.ThrowIfNull(certificate);
         ArgumentNullException.ThrowIfNull(issuer);
+        // A nonce check belongs to one fetch; only checks without one are shared.
+        return expectedNonce is null ? CheckCache.GetOrCheck("ocsp", response, certificate, issuer, () => CheckUncached(response, certificate, issuer, null)) : CheckUncached(response, certificate, issuer, expectedNonce);
+    }
+
+    private static (RevocationAnswer? Answer, string? Problem) CheckUncached(byte[] response, X509Certificate2 certificate, X509Certificate2 issuer, byte[]? expectedNonce)
+    {
         try
         {
             var resp = new OcspResp(response);
@@ -156,6 +162,12 @@ public static class Ocsp
             catch (Exception e) when (e is InvalidKeyException or SignatureException or Org.BouncyCastle.Security.Certificates.CertificateException or ArgumentException)
             {
                 problem = "the OCSP responder certificate was not issued by the certificate's issuer";
+                continue;
+            }
+
+            if (!candidate.IsValid(basic.ProducedAt))
+            {
+                problem = "the OCSP responder certificate was not valid when the response was produced";
                 continue;
             }
 

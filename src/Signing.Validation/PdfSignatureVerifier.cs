@@ -97,7 +97,9 @@ public static class PdfSignatureVerifier
             final[i] = outcome;
         }
 
-        var results = final.ToList();
+        // B-LTA: a B-LT signature followed by a valid document timestamp (ETSI EN 319 142-1 §6.4).
+        var results = final.Select(r => r.PadesLevel == "B-LT" && final.Any(d => d.Kind == SignatureKind.DOCUMENT_TIMESTAMP && d.Indication == Indication.TOTAL_PASSED && d.Revision > r.Revision)
+            ? r with { PadesLevel = "B-LTA" } : r).ToList();
         var modifications = judged.OrderBy(j => j.Key).SelectMany(j => j.Value.Findings).Concat(structural).Concat(found.Signatures.SelectMany(f => f.SharedWith)).Distinct().ToList();
         return new VerificationReport
         {
