@@ -14,18 +14,33 @@ namespace Signing.Cms;
 public static class CertificateCache
 {
     private const int MaxEntries = 4096;
-    private static readonly ConcurrentDictionary<string, X509Certificate2> Cache = new(StringComparer.Ordinal);
+    // Keyed by a non-cryptographic hash of the DER: a hit is compared byte for byte, so a collision costs only a fresh parse.
+    private static readonly ConcurrentDictionary<int, X509Certificate2> Cache = new();
+    private static readonly ConditionalWeakTable<X509Certificate2, Thumbprint> Thumbprints = new();
 
     /// <summary>The certificate with exactly these DER bytes (throws <see cref="CryptographicException"/> when they are not one).</summary>
     public static X509Certificate2 Load(ReadOnlySpan<byte> der)
     {
-        var key = Convert.ToHexString(SHA256.HashData(der));
+        var hash = new HashCode();
+        hash.AddBytes(der);
+        var key = hash.ToHashCode();
         if (Cache.TryGetValue(key, out var cached) && cached.RawDataMemory.Span.SequenceEqual(der)) return cached;
         var loaded = X509CertificateLoader.LoadCertificate(der);
         DecodeExtensions(loaded);
         if (Cache.Count >= MaxEntries) Cache.Clear();
         Cache[key] = loaded;
         return loaded;
+    }
+
+    /// <summary>The SHA-256 of the certificate's DER, computed once per instance (shared: never modify <see cref="Thumbprint.Bytes"/>).</summary>
+    public static Thumbprint Sha256Of(X509Certificate2 certificate)
+    {
+        ArgumentNullException.ThrowIfNull(certificate);
+        return Thumbprints.GetValue(certificate, static c =>
+        {
+            var bytes = SHA256.HashData(c.RawDataMemory.Span);
+            return new Thumbprint(bytes, Convert.ToHexString(bytes));
+        });
     }
 
     // X509Certificate2.Extensions and the typed extensions decode on first read, without locks;
@@ -47,6 +62,9 @@ public static class CertificateCache
     }
 }
 
+/// <summary>A certificate's SHA-256, as bytes and as upper-case hex.</summary>
+public sealed record Thumbprint(byte[] Bytes, string Hex);
+
 /// <summary>
 /// Verifies signatures with a certificate's public key without importing the key into OpenSSL on
 /// every call: key objects are kept per certificate instance (for as long as the certificate
@@ -57,6 +75,40 @@ public static class PublicKeyCache
 {
     private const int MaxPooledPerCertificate = 8;
     private static readonly ConditionalWeakTable<X509Certificate2, KeyPool> Pools = new();
+    private static readonly ConditionalWeakTable<X509Certificate2, StrongBox<(string, int)?>> Strengths = new();
+
+    /// <summary>
+    /// The public key's algorithm ("RSA", "EC", else the OID's name) and size in bits, or null when
+    /// the key cannot be read. Read once per certificate instance: importing a key into OpenSSL
+    /// costs more than checking a signature with it.
+    /// </summary>
+    public static (string Algorithm, int Bits)? KeyStrength(X509Certificate2 certificate)
+    {
+        ArgumentNullException.ThrowIfNull(certificate);
+        return Strengths.GetValue(certificate, static c => new(ReadStrength(c))).Value;
+    }
+
+    private static (string, int)? ReadStrength(X509Certificate2 certificate)
+    {
+        try
+        {
+            using (var rsa = certificate.GetRSAPublicKey())
+            {
+                if (rsa is not null) return ("RSA", rsa.KeySize);
+            }
+
+            using (var ec = certificate.GetECDsaPublicKey())
+            {
+                if (ec is not null) return ("EC", ec.KeySize);
+            }
+
+            return (certificate.PublicKey.Oid.FriendlyName ?? certificate.PublicKey.Oid.Value ?? "unknown", 0);
+        }
+        catch (CryptographicException)
+        {
+            return null;
+        }
+    }
 
     /// <summary>True when <paramref name="signature"/> is a valid signature over <paramref name="hash"/> by <paramref name="certificate"/>'s key; false for a wrong value or a key of another type.</summary>
     public static bool VerifyHash(X509Certificate2 certificate, ReadOnlySpan<byte> hash, ReadOnlySpan<byte> signature, HashAlgorithmName hashAlgorithm, SignatureScheme scheme)

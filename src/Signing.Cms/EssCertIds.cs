@@ -33,7 +33,8 @@ public static class EssCertIds
                 }
             }
 
-            if (!id.ReadOctetString().AsSpan().SequenceEqual(Digests.Compute(hash, certificate.RawDataMemory.Span))) return false;
+            var expected = hash == HashAlgorithmName.SHA256 ? CertificateCache.Sha256Of(certificate).Bytes : Digests.Compute(hash, certificate.RawDataMemory.Span);
+            if (!id.ReadOctetString().AsSpan().SequenceEqual(expected)) return false;
             if (!id.HasData) return true;
             var issuerSerial = id.ReadSequence();
             var names = issuerSerial.ReadSequence();

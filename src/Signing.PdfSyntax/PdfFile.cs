@@ -24,6 +24,13 @@ public readonly record struct XrefEntry(bool InObjectStream, long Offset, int Ge
     public bool IsInUse => StreamObjectNumber >= 0;
 }
 
+/// <summary>
+/// One definition as a parse at some offset read it: <see cref="ExaminedEnd"/> bounds the bytes it
+/// depended on, <see cref="Length"/> is what an indirect stream /Length resolved to, and
+/// <see cref="OnlyForFileLength"/> (when not -1) ties it to one file length.
+/// </summary>
+internal sealed record ParsedObject(PdfReference Id, PdfObject Value, long ExaminedEnd, PdfReference? LengthReference, long Length, long OnlyForFileLength);
+
 /// <summary>One cross-reference section (one revision of the file), newest first in <see cref="PdfFile.Sections"/>; <see cref="Entries"/> are this section's own entries.</summary>
 public sealed record XrefSection(long Offset, bool IsStream, PdfDictionary Trailer, IReadOnlyList<int> ObjectNumbers, IReadOnlyDictionary<int, XrefEntry> Entries);
 
@@ -40,16 +47,30 @@ public sealed class PdfFile
     private readonly PdfReadLimits _limits;
     private readonly Stopwatch _clock;
 
-    private PdfFile(byte[] data, PdfReadLimits limits, Stopwatch clock)
+    // Definitions by byte offset, shared by a file and the states of its earlier revisions: each
+    // revision's state is read on its own, but an object an older revision wrote reads the same in
+    // every later state, so it is parsed once and the states hand out the same instance.
+    private readonly Dictionary<long, ParsedObject> _parsedAt;
+
+    private PdfFile(byte[] data, int length, PdfReadLimits limits, Stopwatch clock, Dictionary<long, ParsedObject> parsedAt)
     {
         Data = data;
+        Length = length;
         _limits = limits;
         _clock = clock;
+        _parsedAt = parsedAt;
     }
 
     public PdfReadLimits Limits => _limits;
 
+    /// <summary>
+    /// The file's bytes. The state of an earlier revision (<see cref="ParsePrefix"/>) shares the
+    /// file's array and consists of its first <see cref="Length"/> bytes only.
+    /// </summary>
     public byte[] Data { get; }
+
+    /// <summary>How many bytes of <see cref="Data"/> this file, or this state of it, consists of.</summary>
+    public int Length { get; }
 
     /// <summary>Trailer entries merged over the whole /Prev chain, newest winning.</summary>
     public PdfDictionary Trailer { get; } = new();
@@ -64,23 +85,25 @@ public sealed class PdfFile
     /// <summary>One more than the highest object number in use (the trailer /Size).</summary>
     public int Size { get; private set; }
 
-    public static PdfFile Parse(byte[] data, PdfReadLimits? limits = null) => Parse(data, limits ?? PdfReadLimits.Default, Stopwatch.StartNew());
+    public static PdfFile Parse(byte[] data, PdfReadLimits? limits = null) => Parse(data, data?.Length ?? 0, limits ?? PdfReadLimits.Default, Stopwatch.StartNew(), []);
 
     /// <summary>
     /// The file as it was when the revision ending at <paramref name="end"/> was written (its
-    /// prefix), read with the same limits and the same time budget as this file.
+    /// prefix), read with the same limits and the same time budget as this file. Objects both
+    /// read alike are the same instances (<see cref="ReadIndirectObjectAt"/>): never modify them.
     /// </summary>
     public PdfFile ParsePrefix(long end)
     {
-        if (end <= 0 || end > Data.LongLength) throw new PdfFormatException("The PDF is damaged: a revision ends outside the file.");
-        return end == Data.LongLength ? Parse(Data, _limits, _clock) : Parse(Data.AsSpan(0, (int)end).ToArray(), _limits, _clock);
+        if (end <= 0 || end > Length) throw new PdfFormatException("The PDF is damaged: a revision ends outside the file.");
+        return end == Length ? this : Parse(Data, (int)end, _limits, _clock, _parsedAt);
     }
 
-    private static PdfFile Parse(byte[] data, PdfReadLimits limits, Stopwatch clock)
+    private static PdfFile Parse(byte[] data, int length, PdfReadLimits limits, Stopwatch clock, Dictionary<long, ParsedObject> parsedAt)
     {
-        if (data.Length > limits.MaxFileBytes) throw new PdfFormatException($"The PDF is larger than the limit of {limits.MaxFileBytes} bytes.");
-        if (data.Length < 32 || !StartsWithHeader(data)) throw new PdfFormatException("The input is not a PDF (no %PDF- header).");
-        var file = new PdfFile(data, limits, clock);
+        ArgumentNullException.ThrowIfNull(data);
+        if (length > limits.MaxFileBytes) throw new PdfFormatException($"The PDF is larger than the limit of {limits.MaxFileBytes} bytes.");
+        if (length < 32 || !StartsWithHeader(data.AsSpan(0, length))) throw new PdfFormatException("The input is not a PDF (no %PDF- header).");
+        var file = new PdfFile(data, length, limits, clock, parsedAt);
         try
         {
             file.ReadCrossReferences();
@@ -99,7 +122,7 @@ public sealed class PdfFile
     private static bool IsMalformedInput(Exception e) =>
         e is IndexOutOfRangeException or ArgumentOutOfRangeException or ArgumentException or OverflowException or InvalidDataException or FormatException or InvalidCastException;
 
-    private static bool StartsWithHeader(byte[] data)
+    private static bool StartsWithHeader(ReadOnlySpan<byte> data)
     {
         // The header may follow up to 1 KB of junk (ISO 32000-1 implementation note).
         var limit = Math.Min(data.Length - 5, 1024);
@@ -126,7 +149,7 @@ public sealed class PdfFile
             CheckTime();
             if (!visited.Add(offset)) throw new PdfFormatException("The PDF is damaged: its cross-reference sections form a loop.");
             if (visited.Count > _limits.MaxRevisions) throw new PdfFormatException($"The PDF has more revisions than the limit of {_limits.MaxRevisions}.");
-            if (offset < 0 || offset >= Data.Length) throw new PdfFormatException("The PDF is damaged: a cross-reference offset points outside the file.");
+            if (offset < 0 || offset >= Length) throw new PdfFormatException("The PDF is damaged: a cross-reference offset points outside the file.");
             var section = ReadSection(offset);
             Sections.Add(section);
             foreach (var (k, v) in section.Trailer.Entries)
@@ -143,11 +166,11 @@ public sealed class PdfFile
 
     private long FindStartXref()
     {
-        var from = Math.Max(0, Data.Length - 2048);
+        var from = Math.Max(0, Length - 2048);
         var marker = "startxref"u8;
-        var idx = Data.AsSpan(from).LastIndexOf(marker);
+        var idx = Data.AsSpan(from, Length - from).LastIndexOf(marker);
         if (idx < 0) throw new PdfFormatException("The PDF is damaged or truncated: no startxref at its end.");
-        var parser = NewParser(Data, from + idx + marker.Length);
+        var parser = NewParser(Data, from + idx + marker.Length, Length);
         try
         {
             return parser.ReadInteger();
@@ -160,7 +183,7 @@ public sealed class PdfFile
 
     private XrefSection ReadSection(long offset)
     {
-        var parser = NewParser(Data, (int)offset);
+        var parser = NewParser(Data, (int)offset, Length);
         if (parser.PeekToken() == "xref")
         {
             parser.ReadToken();
@@ -183,7 +206,7 @@ public sealed class PdfFile
                     numbers.Add(num);
                     var entry = kind switch
                     {
-                        "n" when off > 0 && off < Data.Length && gen is >= 0 and <= 65535 => new XrefEntry(false, off, (int)gen, 0, 0),
+                        "n" when off > 0 && off < Length && gen is >= 0 and <= 65535 => new XrefEntry(false, off, (int)gen, 0, 0),
                         "n" => XrefEntry.Broken,
                         "f" => XrefEntry.Free((int)Math.Clamp(gen, 0, 65535)),
                         _ => throw new PdfFormatException("The PDF is damaged: bad cross-reference entry."),
@@ -251,7 +274,7 @@ public sealed class PdfFile
                 var entry = type switch
                 {
                     0 => XrefEntry.Free((int)Math.Clamp(f3, 0, 65535)),
-                    1 when f2 > 0 && f2 < Data.Length && f3 is >= 0 and <= 65535 => new XrefEntry(false, f2, (int)f3, 0, 0),
+                    1 when f2 > 0 && f2 < Length && f3 is >= 0 and <= 65535 => new XrefEntry(false, f2, (int)f3, 0, 0),
                     2 when f2 > 0 && f2 <= int.MaxValue && f3 is >= 0 and <= int.MaxValue => new XrefEntry(true, 0, 0, (int)f2, (int)f3),
                     _ => XrefEntry.Broken,
                 };
@@ -269,50 +292,82 @@ public sealed class PdfFile
         return v;
     }
 
-    /// <summary>Reads "n g obj ... endobj" at an offset (streams: dictionary plus data location).</summary>
+    /// <summary>
+    /// Reads "n g obj ... endobj" at an offset (streams: dictionary plus data location). A
+    /// definition another state of this file parsed is reused when every byte that parse looked at
+    /// lies in this file too and an indirect stream /Length resolves to the same value here.
+    /// </summary>
     public (PdfReference Id, PdfObject Value) ReadIndirectObjectAt(long offset)
     {
-        if (offset < 0 || offset >= Data.Length) throw new PdfFormatException("The PDF is damaged: an object offset points outside the file.");
-        var parser = NewParser(Data, (int)offset);
+        if (offset < 0 || offset >= Length) throw new PdfFormatException("The PDF is damaged: an object offset points outside the file.");
+        if (_parsedAt.TryGetValue(offset, out var known) && ReadsAlike(known)) return (known.Id, known.Value);
+        var parsed = ParseIndirectObjectAt(offset);
+        _parsedAt[offset] = parsed;
+        return (parsed.Id, parsed.Value);
+    }
+
+    private bool ReadsAlike(ParsedObject known) =>
+        known.ExaminedEnd <= Length
+        && (known.OnlyForFileLength < 0 || known.OnlyForFileLength == Length)
+        && (known.LengthReference is null || StreamLength(known.LengthReference, known.Id.ObjectNumber) == known.Length);
+
+    // An indirect /Length that is being read already (a /Length loop) counts as wrong, not as a reason to recurse.
+    private long StreamLength(PdfReference length, int streamNumber) =>
+        length.ObjectNumber != streamNumber && !_loading.Contains(length.ObjectNumber) ? (Resolve(length) as PdfNumber)?.AsLong() ?? -1 : -1;
+
+    private ParsedObject ParseIndirectObjectAt(long offset)
+    {
+        var parser = NewParser(Data, (int)offset, Length);
         var num = parser.ReadInteger();
         var gen = parser.ReadInteger();
         parser.ExpectKeyword("obj");
         var value = parser.ReadObject();
         var id = new PdfReference((int)num, (int)gen);
-        if (value is PdfDictionary dict && parser.PeekToken() == "stream")
-        {
-            parser.ReadToken();
-            var p = parser.Position;
-            if (p < Data.Length && Data[p] == '\r') p++;
-            if (p < Data.Length && Data[p] == '\n') p++;
-            // An indirect /Length that is being read already (a /Length loop) counts as wrong, not as a reason to recurse.
-            var length = dict["Length"] switch
-            {
-                PdfNumber n => n.AsLong(),
-                PdfReference r when r.ObjectNumber != num && !_loading.Contains(r.ObjectNumber) => (Resolve(r) as PdfNumber)?.AsLong() ?? -1,
-                _ => -1,
-            };
-            if (length < 0 || length > Data.Length - p || !EndstreamFollows(p + length))
-            {
-                // A wrong /Length: fall back to the endstream keyword.
-                var rel = Data.AsSpan(p).IndexOf("endstream"u8);
-                if (rel < 0) throw new PdfFormatException("The PDF is damaged: a stream has no end.");
-                length = rel;
-                while (length > 0 && Data[p + length - 1] is 10 or 13) length--;
-            }
+        var isStream = value is PdfDictionary && parser.PeekToken() == "stream";
+        if (!isStream) return new ParsedObject(id, value, parser.ExaminedEnd, null, -1, -1);
 
-            if (length > _limits.MaxStreamBytes) throw new PdfFormatException($"A stream in the PDF is longer than the limit of {_limits.MaxStreamBytes} bytes.");
-            return (id, new PdfStream(dict, p, (int)length));
+        var dict = (PdfDictionary)value;
+        parser.ReadToken();
+        var p = parser.Position;
+        if (p < Length && Data[p] == '\r') p++;
+        if (p < Length && Data[p] == '\n') p++;
+        var lengthReference = dict["Length"] as PdfReference;
+        var declared = dict["Length"] switch
+        {
+            PdfNumber n => n.AsLong(),
+            PdfReference r => StreamLength(r, (int)num),
+            _ => -1,
+        };
+        long length;
+        long examinedEnd = 0;
+        long onlyForFileLength = -1;
+        if (declared >= 0 && declared <= Length - p && EndstreamFollows(p + declared, out examinedEnd))
+        {
+            length = declared;
+        }
+        else
+        {
+            // A wrong /Length: fall back to the endstream keyword. A /Length past the end of this
+            // file could be right in a longer one, so this reading holds for this file length only.
+            if (declared > Length - p) onlyForFileLength = Length;
+            var rel = Data.AsSpan(p, Length - p).IndexOf("endstream"u8);
+            if (rel < 0) throw new PdfFormatException("The PDF is damaged: a stream has no end.");
+            examinedEnd = Math.Max(examinedEnd, p + rel + "endstream"u8.Length);
+            length = rel;
+            while (length > 0 && Data[p + length - 1] is 10 or 13) length--;
         }
 
-        return (id, value);
+        if (length > _limits.MaxStreamBytes) throw new PdfFormatException($"A stream in the PDF is longer than the limit of {_limits.MaxStreamBytes} bytes.");
+        return new ParsedObject(id, new PdfStream(dict, p, (int)length), Math.Max(examinedEnd, parser.ExaminedEnd), lengthReference, declared, onlyForFileLength);
     }
 
-    private bool EndstreamFollows(long pos)
+    /// <param name="examinedEnd">Past the last byte looked at.</param>
+    private bool EndstreamFollows(long pos, out long examinedEnd)
     {
         var p = (int)pos;
-        while (p < Data.Length && PdfObjectParser.IsWhitespace(Data[p])) p++;
-        return Data.AsSpan(p).StartsWith("endstream"u8);
+        while (p < Length && PdfObjectParser.IsWhitespace(Data[p])) p++;
+        examinedEnd = Math.Min(Length, p + "endstream"u8.Length);
+        return Data.AsSpan(p, Length - p).StartsWith("endstream"u8);
     }
 
     /// <summary>Follows references (bounded) to a direct object; missing objects are null.</summary>
@@ -398,15 +453,15 @@ public sealed class PdfFile
         }
 
         if (index < 0 || index >= os.Offsets.Length) throw new PdfFormatException("The PDF is damaged: bad object stream index.");
-        return NewParser(os.Data, os.Offsets[index]).ReadObject();
+        return NewParser(os.Data, os.Offsets[index], os.Data.Length).ReadObject();
     }
 
-    private PdfObjectParser NewParser(byte[] data, int position, int end = -1) => new(data, position, end, _limits.MaxNestingDepth);
+    private PdfObjectParser NewParser(byte[] data, int position, int end) => new(data, position, end, _limits.MaxNestingDepth);
 
     /// <summary>Decodes a stream's data; supports FlateDecode with PNG predictors (what xref and object streams use).</summary>
     public byte[] DecodeStream(PdfStream stream)
     {
-        if (stream.DataOffset < 0 || stream.DataLength < 0 || stream.DataLength > Data.Length - stream.DataOffset) throw new PdfFormatException("The PDF is damaged: a stream lies outside the file.");
+        if (stream.DataOffset < 0 || stream.DataLength < 0 || stream.DataLength > Length - stream.DataOffset) throw new PdfFormatException("The PDF is damaged: a stream lies outside the file.");
         var raw = Data.AsSpan((int)stream.DataOffset, stream.DataLength);
         var filter = Resolve(stream.Dictionary["Filter"]);
         var filters = filter switch
@@ -485,11 +540,11 @@ public sealed class PdfFile
     /// <summary>The byte position just past the "%%EOF" that ends the revision whose xref section starts at <paramref name="sectionOffset"/>.</summary>
     public long RevisionEnd(long sectionOffset)
     {
-        var idx = Data.AsSpan((int)sectionOffset).IndexOf("%%EOF"u8);
-        if (idx < 0) return Data.Length;
+        var idx = Data.AsSpan((int)sectionOffset, Length - (int)sectionOffset).IndexOf("%%EOF"u8);
+        if (idx < 0) return Length;
         long end = sectionOffset + idx + 5;
-        if (end < Data.Length && Data[end] == '\r') end++;
-        if (end < Data.Length && Data[end] == '\n') end++;
+        if (end < Length && Data[end] == '\r') end++;
+        if (end < Length && Data[end] == '\n') end++;
         return end;
     }
 

@@ -26,24 +26,60 @@ public sealed class PdfObjectParser
         _maxNesting = maxNesting;
     }
 
-    public int Position { get; set; }
+    private int _position;
+    private int _furthest;
 
-    public static bool IsWhitespace(byte b) => b is 0 or 9 or 10 or 12 or 13 or 32;
+    /// <summary>The read position. Moving it back (an undone look-ahead) keeps what was looked at in <see cref="ExaminedEnd"/>.</summary>
+    public int Position
+    {
+        get => _position;
+        set => MoveTo(value);
+    }
 
-    public static bool IsDelimiter(byte b) => b is (byte)'(' or (byte)')' or (byte)'<' or (byte)'>' or (byte)'[' or (byte)']' or (byte)'{' or (byte)'}' or (byte)'/' or (byte)'%';
+    /// <summary>
+    /// Every byte this parser has looked at lies before this index, so what it read would read the
+    /// same in any buffer that agrees up to here (a later revision's prefix of the same file).
+    /// The scanners look at most two bytes past the position they reach.
+    /// </summary>
+    public int ExaminedEnd => Math.Min(_end, Math.Max(_furthest, _position) + 3);
+
+    private void MoveTo(int position)
+    {
+        if (_position > _furthest) _furthest = _position;
+        _position = position;
+    }
+
+    private const byte Regular = 0, Whitespace = 1, Delimiter = 2;
+
+    // One lookup per byte in the scanning loops instead of two chains of comparisons.
+    private static readonly byte[] ByteClass = ClassifyBytes();
+
+    public static bool IsWhitespace(byte b) => ByteClass[b] == Whitespace;
+
+    public static bool IsDelimiter(byte b) => ByteClass[b] == Delimiter;
+
+    private static bool IsRegular(byte b) => ByteClass[b] == Regular;
+
+    private static byte[] ClassifyBytes()
+    {
+        var classes = new byte[256];
+        foreach (var b in "\0\t\n\f\r "u8) classes[b] = Whitespace;
+        foreach (var b in "()<>[]{}/%"u8) classes[b] = Delimiter;
+        return classes;
+    }
 
     public void SkipWhitespaceAndComments()
     {
-        while (Position < _end)
+        while (_position < _end)
         {
-            var b = _data[Position];
+            var b = _data[_position];
             if (IsWhitespace(b))
             {
-                Position++;
+                _position++;
             }
             else if (b == '%')
             {
-                while (Position < _end && _data[Position] != '\n' && _data[Position] != '\r') Position++;
+                while (_position < _end && _data[_position] != '\n' && _data[_position] != '\r') _position++;
             }
             else
             {
@@ -53,28 +89,31 @@ public sealed class PdfObjectParser
     }
 
     /// <summary>Reads a bare keyword or number token (e.g. "obj", "xref", "12").</summary>
-    public string ReadToken()
+    public string ReadToken() => Encoding.ASCII.GetString(ScanToken());
+
+    /// <summary>Skips to the next token and past it; the token's bytes.</summary>
+    private ReadOnlySpan<byte> ScanToken()
     {
         SkipWhitespaceAndComments();
-        var start = Position;
-        while (Position < _end && !IsWhitespace(_data[Position]) && !IsDelimiter(_data[Position])) Position++;
-        return Encoding.ASCII.GetString(_data, start, Position - start);
+        var start = _position;
+        while (_position < _end && IsRegular(_data[_position])) _position++;
+        return _data.AsSpan(start, _position - start);
     }
 
     public string PeekToken()
     {
-        var save = Position;
+        var save = _position;
         var t = ReadToken();
-        Position = save;
+        MoveTo(save);
         return t;
     }
 
     public long ReadInteger()
     {
-        var t = ReadToken();
+        var t = ScanToken();
         if (!long.TryParse(t, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var v))
         {
-            throw Corrupt($"expected an integer at byte {Position}");
+            throw Corrupt($"expected an integer at byte {_position}");
         }
 
         return v;
@@ -82,8 +121,8 @@ public sealed class PdfObjectParser
 
     public void ExpectKeyword(string keyword)
     {
-        var t = ReadToken();
-        if (t != keyword) throw Corrupt($"expected '{keyword}' at byte {Position}");
+        var t = ScanToken();
+        if (!Ascii.Equals(t, keyword)) throw Corrupt($"expected '{keyword}' at byte {_position}");
     }
 
     /// <summary>Reads one object; "n g R" becomes a <see cref="PdfReference"/>.</summary>
@@ -93,8 +132,8 @@ public sealed class PdfObjectParser
     {
         if (depth > _maxNesting) throw new PdfFormatException($"The PDF nests objects deeper than the limit of {_maxNesting}.");
         SkipWhitespaceAndComments();
-        if (Position >= _end) throw Corrupt("unexpected end of data");
-        var b = _data[Position];
+        if (_position >= _end) throw Corrupt("unexpected end of data");
+        var b = _data[_position];
         switch (b)
         {
             case (byte)'/':
@@ -102,19 +141,19 @@ public sealed class PdfObjectParser
             case (byte)'(':
                 return ReadLiteralString();
             case (byte)'<':
-                if (Position + 1 < _end && _data[Position + 1] == '<') return ReadDictionary(depth);
+                if (_position + 1 < _end && _data[_position + 1] == '<') return ReadDictionary(depth);
                 return ReadHexString();
             case (byte)'[':
                 {
-                    Position++;
+                    _position++;
                     var arr = new PdfArray();
                     while (true)
                     {
                         SkipWhitespaceAndComments();
-                        if (Position >= _end) throw Corrupt("unterminated array");
-                        if (_data[Position] == ']')
+                        if (_position >= _end) throw Corrupt("unterminated array");
+                        if (_data[_position] == ']')
                         {
-                            Position++;
+                            _position++;
                             return arr;
                         }
 
@@ -123,42 +162,64 @@ public sealed class PdfObjectParser
                 }
         }
 
-        var token = ReadToken();
-        if (token.Length == 0) throw Corrupt($"unexpected character at byte {Position}");
-        switch (token)
-        {
-            case "true": return new PdfBoolean(true);
-            case "false": return new PdfBoolean(false);
-            case "null": return PdfNull.Instance;
-        }
-
-        if (!IsNumber(token)) throw Corrupt($"unexpected token '{Truncate(token)}' at byte {Position}");
+        var token = ScanToken();
+        if (token.Length == 0) throw Corrupt($"unexpected character at byte {_position}");
+        if (token.SequenceEqual("true"u8)) return PdfBoolean.True;
+        if (token.SequenceEqual("false"u8)) return PdfBoolean.False;
+        if (token.SequenceEqual("null"u8)) return PdfNull.Instance;
+        if (!IsNumber(token)) throw Corrupt($"unexpected token '{Truncate(Encoding.ASCII.GetString(token))}' at byte {_position}");
 
         // An integer may start "n g R".
-        if (long.TryParse(token, NumberStyles.None, CultureInfo.InvariantCulture, out var num))
+        if (TryParseDigits(token, out var num))
         {
-            var save = Position;
-            var t2 = ReadToken();
-            if (t2.Length > 0 && int.TryParse(t2, NumberStyles.None, CultureInfo.InvariantCulture, out var gen))
-            {
-                var t3 = ReadToken();
-                if (t3 == "R" && num <= int.MaxValue) return new PdfReference((int)num, gen);
-            }
-
-            Position = save;
+            var save = _position;
+            if (num <= int.MaxValue && ReadsGenerationAndR(out var gen)) return new PdfReference((int)num, gen);
+            MoveTo(save);
+            if (num < SmallIntegers.Length && (token.Length == 1 || token[0] != '0')) return SmallIntegers[num];
         }
 
-        return new PdfNumber(token);
+        return new PdfNumber(Encoding.ASCII.GetString(token));
     }
 
-    private static bool IsNumber(string t)
+    // Numbers are immutable and small non-negative integers fill most arrays (font widths, boxes, references' neighbours).
+    private static readonly PdfNumber[] SmallIntegers = Enumerable.Range(0, 1024).Select(i => new PdfNumber(i)).ToArray();
+
+    /// <summary>After an object number: a generation number token and an "R" token follow (else the position is left anywhere).</summary>
+    private bool ReadsGenerationAndR(out int generation)
+    {
+        generation = 0;
+        SkipWhitespaceAndComments();
+        if (_position >= _end || _data[_position] is < (byte)'0' or > (byte)'9') return false;
+        if (!TryParseDigits(ScanToken(), out var gen) || gen > int.MaxValue) return false;
+        generation = (int)gen;
+        SkipWhitespaceAndComments();
+        if (_position >= _end || _data[_position] != 'R') return false;
+        _position++;
+        return _position >= _end || !IsRegular(_data[_position]);
+    }
+
+    /// <summary>A token of decimal digits only (no sign, no point) that fits a long.</summary>
+    private static bool TryParseDigits(ReadOnlySpan<byte> token, out long value)
+    {
+        value = 0;
+        if (token.Length is 0 or > 18) return token.Length > 18 && long.TryParse(token, NumberStyles.None, CultureInfo.InvariantCulture, out value);
+        foreach (var b in token)
+        {
+            if (b is < (byte)'0' or > (byte)'9') return false;
+            value = (value * 10) + (b - '0');
+        }
+
+        return true;
+    }
+
+    private static bool IsNumber(ReadOnlySpan<byte> t)
     {
         var digits = 0;
         for (var i = 0; i < t.Length; i++)
         {
             var c = t[i];
-            if (c is >= '0' and <= '9') digits++;
-            else if ((c is '+' or '-') && i == 0) { }
+            if (c is >= (byte)'0' and <= (byte)'9') digits++;
+            else if ((c is (byte)'+' or (byte)'-') && i == 0) { }
             else if (c != '.') return false;
         }
 
@@ -167,19 +228,19 @@ public sealed class PdfObjectParser
 
     private PdfDictionary ReadDictionary(int depth)
     {
-        Position += 2;
+        _position += 2;
         var dict = new PdfDictionary();
         while (true)
         {
             SkipWhitespaceAndComments();
-            if (Position + 1 >= _end) throw Corrupt("unterminated dictionary");
-            if (_data[Position] == '>' && _data[Position + 1] == '>')
+            if (_position + 1 >= _end) throw Corrupt("unterminated dictionary");
+            if (_data[_position] == '>' && _data[_position + 1] == '>')
             {
-                Position += 2;
+                _position += 2;
                 return dict;
             }
 
-            if (_data[Position] != '/') throw Corrupt($"dictionary key expected at byte {Position}");
+            if (_data[_position] != '/') throw Corrupt($"dictionary key expected at byte {_position}");
             var key = ReadName().Value;
             var value = ReadObject(depth + 1);
             if (value is not PdfNull) dict[key] = value;
@@ -188,20 +249,26 @@ public sealed class PdfObjectParser
 
     private PdfName ReadName()
     {
-        Position++; // '/'
+        _position++; // '/'
+        var start = _position;
+        while (_position < _end && IsRegular(_data[_position]) && _data[_position] != '#') _position++;
+        if (_position >= _end || _data[_position] != '#') return PdfNames.Get(_data.AsSpan(start, _position - start));
+
+        // #-escapes: decoded one character at a time.
+        MoveTo(start);
         var sb = new StringBuilder();
-        while (Position < _end && !IsWhitespace(_data[Position]) && !IsDelimiter(_data[Position]))
+        while (_position < _end && !IsWhitespace(_data[_position]) && !IsDelimiter(_data[_position]))
         {
-            var c = _data[Position];
-            if (c == '#' && Position + 2 < _end && IsHex(_data[Position + 1]) && IsHex(_data[Position + 2]))
+            var c = _data[_position];
+            if (c == '#' && _position + 2 < _end && IsHex(_data[_position + 1]) && IsHex(_data[_position + 2]))
             {
-                sb.Append((char)((HexValue(_data[Position + 1]) << 4) | HexValue(_data[Position + 2])));
-                Position += 3;
+                sb.Append((char)((HexValue(_data[_position + 1]) << 4) | HexValue(_data[_position + 2])));
+                _position += 3;
             }
             else
             {
                 sb.Append((char)c);
-                Position++;
+                _position++;
             }
         }
 
@@ -210,17 +277,17 @@ public sealed class PdfObjectParser
 
     private PdfString ReadHexString()
     {
-        Position++; // '<'
+        _position++; // '<'
 
         // Fast path for the common form, an even run of hex digits up to '>' (signature /Contents
         // is tens of KB of it); anything else (whitespace, odd length, bad bytes) takes the loop below.
-        var close = _data.AsSpan(Position, _end - Position).IndexOf((byte)'>');
+        var close = _data.AsSpan(_position, _end - _position).IndexOf((byte)'>');
         if (close >= 0 && close % 2 == 0)
         {
             var decoded = new byte[close / 2];
-            if (Convert.FromHexString(_data.AsSpan(Position, close), decoded, out var consumed, out _) == System.Buffers.OperationStatus.Done && consumed == close)
+            if (Convert.FromHexString(_data.AsSpan(_position, close), decoded, out var consumed, out _) == System.Buffers.OperationStatus.Done && consumed == close)
             {
-                Position += close + 1;
+                _position += close + 1;
                 return new PdfString(decoded);
             }
         }
@@ -229,11 +296,11 @@ public sealed class PdfObjectParser
         var high = -1;
         while (true)
         {
-            if (Position >= _end) throw Corrupt("unterminated hex string");
-            var c = _data[Position++];
+            if (_position >= _end) throw Corrupt("unterminated hex string");
+            var c = _data[_position++];
             if (c == '>') break;
             if (IsWhitespace(c)) continue;
-            if (!IsHex(c)) throw Corrupt($"bad hex string character at byte {Position - 1}");
+            if (!IsHex(c)) throw Corrupt($"bad hex string character at byte {_position - 1}");
             if (high < 0)
             {
                 high = HexValue(c);
@@ -251,13 +318,13 @@ public sealed class PdfObjectParser
 
     private PdfString ReadLiteralString()
     {
-        Position++; // '('
+        _position++; // '('
         var bytes = new List<byte>();
         var nesting = 1;
         while (true)
         {
-            if (Position >= _end) throw Corrupt("unterminated string");
-            var c = _data[Position++];
+            if (_position >= _end) throw Corrupt("unterminated string");
+            var c = _data[_position++];
             switch (c)
             {
                 case (byte)'(':
@@ -269,8 +336,8 @@ public sealed class PdfObjectParser
                     bytes.Add(c);
                     break;
                 case (byte)'\\':
-                    if (Position >= _end) throw Corrupt("unterminated string");
-                    var e = _data[Position++];
+                    if (_position >= _end) throw Corrupt("unterminated string");
+                    var e = _data[_position++];
                     switch (e)
                     {
                         case (byte)'n': bytes.Add(10); break;
@@ -279,16 +346,16 @@ public sealed class PdfObjectParser
                         case (byte)'b': bytes.Add(8); break;
                         case (byte)'f': bytes.Add(12); break;
                         case (byte)'\r':
-                            if (Position < _end && _data[Position] == '\n') Position++;
+                            if (_position < _end && _data[_position] == '\n') _position++;
                             break;
                         case (byte)'\n': break;
                         default:
                             if (e is >= (byte)'0' and <= (byte)'7')
                             {
                                 var v = e - '0';
-                                for (var k = 0; k < 2 && Position < _end && _data[Position] is >= (byte)'0' and <= (byte)'7'; k++)
+                                for (var k = 0; k < 2 && _position < _end && _data[_position] is >= (byte)'0' and <= (byte)'7'; k++)
                                 {
-                                    v = (v * 8) + (_data[Position++] - '0');
+                                    v = (v * 8) + (_data[_position++] - '0');
                                 }
 
                                 bytes.Add((byte)v);

@@ -29,6 +29,10 @@ public sealed class PdfNull : PdfObject
 
 public sealed class PdfBoolean(bool value) : PdfObject
 {
+    public static readonly PdfBoolean True = new(true);
+
+    public static readonly PdfBoolean False = new(false);
+
     public bool Value { get; } = value;
 
     public override void WriteTo(StringBuilder sb) => sb.Append(Value ? "true" : "false");

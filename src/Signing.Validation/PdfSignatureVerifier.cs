@@ -32,11 +32,12 @@ public static class PdfSignatureVerifier
         policy = policy with { Revocation = policy.Revocation with { Embedded = DssValidationData.Read(file).Revocation } };
         var structural = ModificationAnalysis.Structural(history).ToList();
         var found = ModificationAnalysis.FindSignatures(file, history);
+        using var signed = new SignedBytes(pdf);
         var checks = new List<(ModificationAnalysis.FoundSignature Found, SignatureVerification Result, int CoveredRevision)>();
         foreach (var f in found.Signatures)
         {
             file.CheckTime();
-            var result = VerifyOne(file, f, policy, now, history, out var covered);
+            var result = VerifyOne(file, signed, f, policy, now, history, out var covered);
             checks.Add((f, result, covered));
         }
 
@@ -104,7 +105,7 @@ public static class PdfSignatureVerifier
         return new VerificationReport
         {
             FileLength = pdf.LongLength,
-            FileSha256 = Convert.ToHexStringLower(SHA256.HashData(pdf)),
+            FileSha256 = Convert.ToHexStringLower(signed.FileSha256()),
             Revisions = history.Count,
             ValidationTime = now,
             Verdict = Verdicts.Of(results, modifications),
@@ -113,7 +114,7 @@ public static class PdfSignatureVerifier
         };
     }
 
-    private static SignatureVerification VerifyOne(PdfFile file, ModificationAnalysis.FoundSignature found, VerificationPolicy policy, DateTimeOffset now, RevisionHistory history, out int coveredRevision)
+    private static SignatureVerification VerifyOne(PdfFile file, SignedBytes signed, ModificationAnalysis.FoundSignature found, VerificationPolicy policy, DateTimeOffset now, RevisionHistory history, out int coveredRevision)
     {
         var messages = new List<string>();
         var name = found.Name;
@@ -142,7 +143,7 @@ public static class PdfSignatureVerifier
             LaterChanges = noChanges,
         };
         if (!brCheck.Ok) return baseResult with { Indication = Indication.TOTAL_FAILED, SubIndication = "FORMAT_FAILURE", Messages = messages };
-        if (subFilter == "ETSI.RFC3161") return DocumentTimestampValidation.Check(file.Data, br, contents!, policy, now, baseResult, messages);
+        if (subFilter == "ETSI.RFC3161") return DocumentTimestampValidation.Check(signed, br, contents!, policy, now, baseResult, messages);
         if (subFilter is not ("ETSI.CAdES.detached" or "adbe.pkcs7.detached"))
         {
             messages.Add($"SubFilter /{subFilter} is not supported by this verifier.");
@@ -160,7 +161,7 @@ public static class PdfSignatureVerifier
             return baseResult with { Indication = Indication.TOTAL_FAILED, SubIndication = "FORMAT_FAILURE", Messages = messages };
         }
 
-        var (signer, digestOk, signatureOk, essOk, signerIdentified) = CmsValidation.Check(file.Data, br, cms, subFilter, messages);
+        var (signer, digestOk, signatureOk, essOk, signerIdentified) = CmsValidation.Check(signed, br, cms, subFilter, messages);
         var result = baseResult with
         {
             SignerSubject = signer?.Subject,

@@ -114,52 +114,53 @@ internal sealed class RevisionDiff
     /// <summary>References in the earlier revision to numbers it did not define: filling one later changes what an old object shows without touching it.</summary>
     private static void CollectDanglingReferences(PdfFile before, RevisionDiff diff)
     {
-        var wanted = diff.Added.Keys.ToHashSet();
+        var references = new List<int>();
         foreach (var (num, entry) in before.Xref)
         {
             before.CheckTime();
             if (!entry.IsInUse) continue;
             var o = Read(before, num, out _);
-            if (o is null) continue;
-            foreach (var r in References(o))
-            {
-                if (wanted.Contains(r)) diff.UndefinedInBefore.Add(r);
-            }
+            if (o is not null) AddReferences(o, references);
         }
 
-        foreach (var r in before.Trailer.Entries.SelectMany(e => References(e.Value)).Where(wanted.Contains)) diff.UndefinedInBefore.Add(r);
+        foreach (var (_, value) in before.Trailer.Entries) AddReferences(value, references);
+        foreach (var r in references)
+        {
+            if (diff.Added.ContainsKey(r)) diff.UndefinedInBefore.Add(r);
+        }
     }
 
     /// <summary>The object numbers an object refers to directly (arrays and dictionaries are bounded by the parser's nesting limit).</summary>
-    public static IEnumerable<int> References(PdfObject? o)
+    public static List<int> References(PdfObject? o)
+    {
+        var references = new List<int>();
+        AddReferences(o, references);
+        return references;
+    }
+
+    private static void AddReferences(PdfObject? o, List<int> references)
     {
         switch (o)
         {
             case PdfReference r:
-                yield return r.ObjectNumber;
+                references.Add(r.ObjectNumber);
                 break;
             case PdfStream s:
-                foreach (var n in References(s.Dictionary)) yield return n;
+                AddReferences(s.Dictionary, references);
                 break;
             case PdfDictionary d:
-                foreach (var (_, v) in d.Entries)
-                {
-                    foreach (var n in References(v)) yield return n;
-                }
-
+                foreach (var (_, v) in d.Entries) AddReferences(v, references);
                 break;
             case PdfArray a:
-                foreach (var item in a.Items)
-                {
-                    foreach (var n in References(item)) yield return n;
-                }
-
+                foreach (var item in a.Items) AddReferences(item, references);
                 break;
         }
     }
 
     public static bool SameObject(PdfFile oldFile, PdfObject a, PdfFile newFile, PdfObject b)
     {
+        // The states of one file share the definitions that read alike in both (PdfFile.ParsePrefix).
+        if (ReferenceEquals(a, b)) return true;
         if (a is PdfStream sa && b is PdfStream sb)
         {
             return sa.Dictionary.ToString() == sb.Dictionary.ToString()

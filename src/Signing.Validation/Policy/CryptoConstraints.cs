@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
+using Signing.Cms;
 
 namespace Signing.Validation.Policy;
 
@@ -61,16 +62,7 @@ public sealed record CryptoConstraints(IReadOnlyList<DigestRule> Digests, IReadO
     public CryptoFinding? CheckKey(X509Certificate2 certificate, DateTimeOffset at, string what)
     {
         ArgumentNullException.ThrowIfNull(certificate);
-        string algorithm;
-        int bits;
-        try
-        {
-            (algorithm, bits) = KeyOf(certificate);
-        }
-        catch (CryptographicException)
-        {
-            return new(false, $"{what}: the public key cannot be read.");
-        }
+        if (PublicKeyCache.KeyStrength(certificate) is not var (algorithm, bits)) return new(false, $"{what}: the public key cannot be read.");
 
         var fitting = PublicKeys.Where(r => string.Equals(r.Algorithm, algorithm, StringComparison.OrdinalIgnoreCase) && bits >= r.MinBits).ToList();
         var keyText = $"{what} has an {algorithm} key of {bits} bits";
@@ -83,21 +75,6 @@ public sealed record CryptoConstraints(IReadOnlyList<DigestRule> Digests, IReadO
         if (fitting.Any(r => r.Until is null)) return null;
         var last = fitting.Max(r => r.Until!.Value);
         return at < last ? null : new(true, $"{keyText}, acceptable only before {last:yyyy-MM-dd}; nothing proves the signature existed before then.");
-    }
-
-    private static (string Algorithm, int Bits) KeyOf(X509Certificate2 certificate)
-    {
-        using (var rsa = certificate.GetRSAPublicKey())
-        {
-            if (rsa is not null) return ("RSA", rsa.KeySize);
-        }
-
-        using (var ec = certificate.GetECDsaPublicKey())
-        {
-            if (ec is not null) return ("EC", ec.KeySize);
-        }
-
-        return (certificate.PublicKey.Oid.FriendlyName ?? certificate.PublicKey.Oid.Value ?? "unknown", 0);
     }
 
     /// <summary>"SHA-256", "sha256" and "SHA256" name one algorithm.</summary>

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
+using Signing.Cms;
 
 namespace Signing.Validation.Steps;
 
@@ -38,5 +39,5 @@ internal static class ChainCache
         return sb.ToString();
     }
 
-    private static string Hash(X509Certificate2 c) => Convert.ToHexString(SHA256.HashData(c.RawDataMemory.Span));
+    private static string Hash(X509Certificate2 c) => CertificateCache.Sha256Of(c).Hex;
 }

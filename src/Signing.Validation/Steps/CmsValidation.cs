@@ -14,19 +14,15 @@ internal sealed record CmsCheck(X509Certificate2? Signer, bool DigestOk, bool Si
 /// </summary>
 internal static class CmsValidation
 {
-    /// <summary>Checks <paramref name="cms"/> over the ByteRange <paramref name="byteRange"/> of <paramref name="data"/>; adds what a reader should know to <paramref name="messages"/>.</summary>
-    public static CmsCheck Check(byte[] data, long[] byteRange, CmsSignature cms, string? subFilter, List<string> messages)
+    /// <summary>Checks <paramref name="cms"/> over the ByteRange <paramref name="byteRange"/> of the file; adds what a reader should know to <paramref name="messages"/>.</summary>
+    public static CmsCheck Check(SignedBytes signed, long[] byteRange, CmsSignature cms, string? subFilter, List<string> messages)
     {
         var signer = cms.FindSignerCertificate();
         bool digestOk = false;
         byte[]? documentDigest = null;
         if (cms.DigestAlgorithm is { } digestAlgorithm)
         {
-            // Message digest over the ByteRange, streamed.
-            using var hash = IncrementalHash.CreateHash(digestAlgorithm);
-            hash.AppendData(data, 0, (int)byteRange[1]);
-            hash.AppendData(data, (int)byteRange[2], (int)byteRange[3]);
-            documentDigest = hash.GetHashAndReset();
+            documentDigest = signed.Digest(digestAlgorithm, byteRange);
             digestOk = cms.MessageDigestMatches(documentDigest);
             if (!digestOk && cms.SignedAttributesForVerification is not null && cms.Signed(Oids.MessageDigest) is null) messages.Add("The message-digest signed attribute is missing.");
         }

@@ -8,9 +8,9 @@ namespace Signing.Validation.Steps;
 /// </summary>
 internal static class DocumentTimestampValidation
 {
-    public static SignatureVerification Check(byte[] data, long[] br, byte[] contents, VerificationPolicy policy, DateTimeOffset now, SignatureVerification baseResult, List<string> messages)
+    public static SignatureVerification Check(SignedBytes signed, long[] br, byte[] contents, VerificationPolicy policy, DateTimeOffset now, SignatureVerification baseResult, List<string> messages)
     {
-        var (check, outcome, tsa) = TimestampValidation.CheckDocumentTimestamp(contents, data, br, policy, now);
+        var (check, outcome, tsa) = TimestampValidation.CheckDocumentTimestamp(contents, signed, br, policy, now);
         if (check.Time is { } genTime) messages.Add($"A document timestamp: the covered revision existed at {genTime:O}; it names no signer.");
         // Only a later archive timestamp could prove the TSA key existed earlier: it is judged now.
         var weakness = tsa is null ? null : policy.Crypto.CheckKey(tsa, now, "the TSA certificate");

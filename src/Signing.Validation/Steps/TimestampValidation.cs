@@ -32,7 +32,7 @@ internal static class TimestampValidation
     /// A document timestamp (ISO 32000-2 12.8.5): <paramref name="token"/> is the /Contents, and its
     /// message imprint must be the hash of the ByteRange bytes.
     /// </summary>
-    public static (TimestampCheck Check, TokenOutcome Outcome, X509Certificate2? Tsa) CheckDocumentTimestamp(byte[] token, byte[] data, long[] byteRange, VerificationPolicy policy, DateTimeOffset validationTime)
+    public static (TimestampCheck Check, TokenOutcome Outcome, X509Certificate2? Tsa) CheckDocumentTimestamp(byte[] token, SignedBytes signed, long[] byteRange, VerificationPolicy policy, DateTimeOffset validationTime)
     {
         // The /Contents placeholder is zero-padded past the token: only its first DER element is the token.
         try
@@ -47,13 +47,7 @@ internal static class TimestampValidation
 
         try
         {
-            return CheckToken(token, alg =>
-            {
-                using var h = IncrementalHash.CreateHash(alg);
-                h.AppendData(data, 0, (int)byteRange[1]);
-                h.AppendData(data, (int)byteRange[2], (int)byteRange[3]);
-                return h.GetHashAndReset();
-            }, [], policy, validationTime, "the timestamp does not cover the signed bytes");
+            return CheckToken(token, alg => signed.Digest(alg, byteRange), [], policy, validationTime, "the timestamp does not cover the signed bytes");
         }
         catch (CryptographicException)
         {
