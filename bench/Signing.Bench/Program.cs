@@ -20,10 +20,13 @@ switch (suite)
     case "service":
         ServiceBench.Run(options);
         return 0;
+    case "ltv":
+        LtvBench.Run(options);
+        return 0;
     case "agent":
         AgentBench.Run(options);
         return 0;
     default:
-        Console.Error.WriteLine($"bench: unknown suite '{suite}' (known: pkcs11, render, pades, verify, service, agent)");
+        Console.Error.WriteLine($"bench: unknown suite '{suite}' (known: pkcs11, render, pades, verify, ltv, service, agent)");
         return 2;
 }

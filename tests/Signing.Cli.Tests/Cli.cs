@@ -24,7 +24,8 @@ internal static class Cli
         }
 
         // The dev home is named, never guessed from where the program lies.
-        var environment = new Dictionary<string, string>(env ?? new Dictionary<string, string>()) { ["SIGNING_HOME"] = DevHome };
+        // SoftHSM2's configuration too: a test of this process that made its own token has pointed SOFTHSM2_CONF elsewhere.
+        var environment = new Dictionary<string, string>(env ?? new Dictionary<string, string>()) { ["SIGNING_HOME"] = DevHome, ["SOFTHSM2_CONF"] = Path.Combine(DevHome, "softhsm2.conf") };
         return Published is { } exe
             ? ExternalTool.Run(exe, args, environment: environment, timeout: TimeSpan.FromMinutes(5))
             : ExternalTool.Run("dotnet", [Dll, .. args], environment: environment, timeout: TimeSpan.FromMinutes(5));
