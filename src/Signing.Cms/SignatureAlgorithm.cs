@@ -86,7 +86,11 @@ public static class Digests
 
     public static bool IsSha2(HashAlgorithmName hash) => hash == HashAlgorithmName.SHA256 || hash == HashAlgorithmName.SHA384 || hash == HashAlgorithmName.SHA512;
 
-    public static int Length(HashAlgorithmName hash) => Compute(hash, []).Length;
+    public static int Length(HashAlgorithmName hash)
+    {
+        using var h = IncrementalHash.CreateHash(hash);
+        return h.HashLengthInBytes;
+    }
 
     public static byte[] Compute(HashAlgorithmName hash, ReadOnlySpan<byte> data)
     {

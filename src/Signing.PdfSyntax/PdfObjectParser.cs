@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.InteropServices;
 using System.Text;
 using Signing.Core;
 
@@ -144,22 +145,7 @@ public sealed class PdfObjectParser
                 if (_position + 1 < _end && _data[_position + 1] == '<') return ReadDictionary(depth);
                 return ReadHexString();
             case (byte)'[':
-                {
-                    _position++;
-                    var arr = new PdfArray();
-                    while (true)
-                    {
-                        SkipWhitespaceAndComments();
-                        if (_position >= _end) throw Corrupt("unterminated array");
-                        if (_data[_position] == ']')
-                        {
-                            _position++;
-                            return arr;
-                        }
-
-                        arr.Items.Add(ReadObject(depth + 1));
-                    }
-                }
+                return ReadArray(depth);
         }
 
         var token = ScanToken();
@@ -224,6 +210,35 @@ public sealed class PdfObjectParser
         }
 
         return digits > 0;
+    }
+
+    // Lists that collect the items of arrays being read, kept per thread across parsers: most
+    // arrays are short (a font's widths are hundreds of one-number arrays), so each is allocated
+    // once at its final size. A list is taken out while in use, so nested reads never share one.
+    [ThreadStatic]
+    private static Stack<List<PdfObject>>? _spareItemLists;
+
+    private PdfArray ReadArray(int depth)
+    {
+        _position++; // '['
+        var spare = _spareItemLists ??= new Stack<List<PdfObject>>();
+        var items = spare.Count > 0 ? spare.Pop() : [];
+        items.Clear();
+        while (true)
+        {
+            SkipWhitespaceAndComments();
+            if (_position >= _end) throw Corrupt("unterminated array");
+            if (_data[_position] == ']')
+            {
+                _position++;
+                var array = new PdfArray(CollectionsMarshal.AsSpan(items));
+                items.Clear();
+                if (items.Capacity <= 4096 && spare.Count < 64) spare.Push(items);
+                return array;
+            }
+
+            items.Add(ReadObject(depth + 1));
+        }
     }
 
     private PdfDictionary ReadDictionary(int depth)

@@ -124,11 +124,14 @@ public sealed class PdfString(byte[] bytes) : PdfObject
 
 public sealed class PdfArray : PdfObject
 {
-    public PdfArray() { }
+    public PdfArray() => Items = [];
 
-    public PdfArray(IEnumerable<PdfObject> items) => Items.AddRange(items);
+    public PdfArray(IEnumerable<PdfObject> items) => Items = [.. items];
 
-    public List<PdfObject> Items { get; } = [];
+    /// <summary>An array of exactly these items (the parser's: one allocation, no growth).</summary>
+    internal PdfArray(ReadOnlySpan<PdfObject> items) => Items = [.. items];
+
+    public List<PdfObject> Items { get; }
 
     public static PdfArray OfNumbers(params double[] values) => new(values.Select(v => (PdfObject)new PdfNumber(v)));
 
@@ -148,7 +151,11 @@ public sealed class PdfArray : PdfObject
 /// <summary>A dictionary that keeps its keys in source order, so rewritten objects stay recognisable.</summary>
 public class PdfDictionary : PdfObject
 {
-    private readonly OrderedDictionary<string, PdfObject> _items = new(StringComparer.Ordinal);
+    // Most PDF dictionaries have a handful of keys: a list searched in order costs less to build
+    // and to read than a hash table; large ones get an index as well.
+    private const int IndexFrom = 16;
+    private readonly List<KeyValuePair<string, PdfObject>> _items = [];
+    private Dictionary<string, int>? _index;
 
     public IEnumerable<KeyValuePair<string, PdfObject>> Entries => _items;
 
@@ -156,15 +163,49 @@ public class PdfDictionary : PdfObject
 
     public PdfObject? this[string key]
     {
-        get => _items.TryGetValue(key, out var v) ? v : null;
+        get => IndexOf(key) is var i and >= 0 ? _items[i].Value : null;
         set
         {
-            if (value is null) _items.Remove(key);
-            else _items[key] = value;
+            ArgumentNullException.ThrowIfNull(key);
+            var i = IndexOf(key);
+            if (value is null)
+            {
+                if (i < 0) return;
+                _items.RemoveAt(i);
+                _index = null;
+                if (_items.Count >= IndexFrom) BuildIndex();
+            }
+            else if (i >= 0)
+            {
+                _items[i] = new(key, value);
+            }
+            else
+            {
+                _items.Add(new(key, value));
+                if (_index is not null) _index[key] = _items.Count - 1;
+                else if (_items.Count >= IndexFrom) BuildIndex();
+            }
         }
     }
 
-    public bool ContainsKey(string key) => _items.ContainsKey(key);
+    private int IndexOf(string key)
+    {
+        if (_index is not null) return _index.TryGetValue(key, out var i) ? i : -1;
+        for (var i = 0; i < _items.Count; i++)
+        {
+            if (string.Equals(_items[i].Key, key, StringComparison.Ordinal)) return i;
+        }
+
+        return -1;
+    }
+
+    private void BuildIndex()
+    {
+        _index = new Dictionary<string, int>(_items.Count, StringComparer.Ordinal);
+        for (var i = 0; i < _items.Count; i++) _index[_items[i].Key] = i;
+    }
+
+    public bool ContainsKey(string key) => IndexOf(key) >= 0;
 
     public string? GetName(string key) => this[key] is PdfName n ? n.Value : null;
 

@@ -5,6 +5,7 @@ using Signing.Service.Api;
 using Signing.Service.Authentication;
 using Signing.Service.Authorization;
 using Signing.Service.Issuance;
+using Signing.Service.Web;
 
 try
 {
@@ -57,6 +58,7 @@ namespace Signing.Service
             PublicApi.AddUploadRateLimit(builder.Services, issuance.VerifyPermitsPerMinute);
             builder.Services.AddSingleton(BlobSweepOptions.Read(builder.Configuration));
             builder.Services.AddHostedService<OrphanBlobSweep>();
+            builder.Services.AddStaffConsole();
 
             var app = builder.Build();
             _ = app.Services.GetRequiredService<CertificateRoleMapper>(); // bad role mapping fails at startup, not at first login
@@ -81,6 +83,7 @@ namespace Signing.Service
             app.MapGet("/api/public/ping", () => Results.Ok(new { status = "public" })).PublicEndpoint();
             StaffApi.Map(app);
             PublicApi.Map(app);
+            app.MapStaffConsole();
 
             var probe = app.MapGroup("/api/auth/probe");
             probe.MapGet("/counter-staff", WhoAmI).StaffEndpoint(Policies.ReadDocument);

@@ -152,6 +152,12 @@ internal sealed class SqlDocumentStore : IDocumentRegistry
             parameters.Add(("dossier", dossier));
         }
 
+        if (query.Template is { Length: > 0 } template)
+        {
+            where.Add("template = @template");
+            parameters.Add(("template", template));
+        }
+
         if (query.CreatedFrom is { } from)
         {
             where.Add("created_at_us >= @from");

@@ -25,6 +25,8 @@ public sealed partial class OpenApiTests(IssuanceFixture f) : IClassFixture<Issu
         var mapped = f.Service.Services.GetRequiredService<EndpointDataSource>().Endpoints
             .OfType<RouteEndpoint>()
             .Where(e => e.RoutePattern.RawText != "/openapi/{documentName}.json")
+            // The console's pages are for people; the API description lists what programs call.
+            .Where(e => e.Metadata.GetMetadata<Microsoft.AspNetCore.Mvc.RazorPages.PageActionDescriptor>() == null)
             .SelectMany(e => (e.Metadata.GetMetadata<Microsoft.AspNetCore.Routing.HttpMethodMetadata>()?.HttpMethods ?? ["GET"])
                 .Select(m => (Method: m.ToLowerInvariant(), Path: OpenApiPath(e.RoutePattern.RawText!))))
             .Distinct()

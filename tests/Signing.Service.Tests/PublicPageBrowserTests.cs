@@ -4,6 +4,7 @@ using System.Security.Cryptography.X509Certificates;
 using System.Text.Json;
 using Microsoft.Playwright;
 using Signing.Service.Authorization;
+using Signing.Testing.Browser;
 
 namespace Signing.Service.Tests;
 
@@ -15,28 +16,15 @@ namespace Signing.Service.Tests;
 /// </summary>
 public sealed class PublicPageBrowserTests(IssuanceFixture f) : IClassFixture<IssuanceFixture>, IAsyncLifetime
 {
-    private const string Chromium = "/usr/bin/chromium";
-    private IPlaywright _playwright = null!;
-    private IBrowser _browser = null!;
+    private HeadlessChromium _chromium = null!;
     private IBrowserContext _context = null!;
 
     public async Task InitializeAsync()
     {
-        Assert.True(File.Exists(Chromium), $"{Chromium} is missing (apt-get install chromium)");
         using var server = X509CertificateLoader.LoadPkcs12FromFile(f.Pki.ServerPfx, TestPki.ServerPassword);
         var spki = Convert.ToBase64String(SHA256.HashData(server.PublicKey.ExportSubjectPublicKeyInfo()));
-        _playwright = await Playwright.CreateAsync();
-        _browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
-        {
-            ExecutablePath = Chromium,
-            Headless = true,
-            Args =
-            [
-                "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-                "--disable-component-update", "--disable-sync", "--ignore-certificate-errors-spki-list=" + spki,
-            ],
-        });
-        _context = await _browser.NewContextAsync();
+        _chromium = await HeadlessChromium.LaunchAsync("--ignore-certificate-errors-spki-list=" + spki);
+        _context = await _chromium.Browser.NewContextAsync();
     }
 
     [Fact]
@@ -58,7 +46,8 @@ public sealed class PublicPageBrowserTests(IssuanceFixture f) : IClassFixture<Is
         var widths = await page.EvaluateAsync<int[]>("() => Array.from(document.images).map(i => i.complete ? i.naturalWidth : -1)");
         Assert.NotEmpty(widths);
         Assert.All(widths, w => Assert.True(w > 0, $"a preview did not load: naturalWidth {w}"));
-        Assert.True(problems.Count == 0, string.Join("\n", problems));
+        Assert.True(problems.Problems.Count == 0, string.Join("\n", problems.Problems));
+        await problems.AssertAccessibleAsync();
 
         var json = await JsonAsync(page, code);
         Assert.Equal("issued", json.GetProperty("status").GetString());
@@ -89,7 +78,8 @@ public sealed class PublicPageBrowserTests(IssuanceFixture f) : IClassFixture<Is
         Assert.Equal(await PdfSha256(id), await page.Locator("#sha256").InnerTextAsync());
         var widths = await page.EvaluateAsync<int[]>("() => Array.from(document.images).map(i => i.complete ? i.naturalWidth : -1)");
         Assert.All(widths, w => Assert.True(w > 0, $"a preview did not load: naturalWidth {w}"));
-        Assert.True(problems.Count == 0, string.Join("\n", problems));
+        Assert.True(problems.Problems.Count == 0, string.Join("\n", problems.Problems));
+        await problems.AssertAccessibleAsync();
 
         var json = await JsonAsync(page, code);
         Assert.Equal("revoked", json.GetProperty("status").GetString());
@@ -153,7 +143,7 @@ public sealed class PublicPageBrowserTests(IssuanceFixture f) : IClassFixture<Is
         Assert.Equal(422, refused.Status);
         Assert.Contains("Không đọc được tệp này", await page.Locator("#upload-error").InnerTextAsync(), StringComparison.Ordinal);
         Assert.Equal(0, await page.Locator("#report").CountAsync());
-        Assert.True(problems.All(p => p.Contains("422", StringComparison.Ordinal)), string.Join("\n", problems));
+        Assert.True(problems.Problems.All(p => p.Contains("422", StringComparison.Ordinal)), string.Join("\n", problems.Problems));
     }
 
     [Fact]
@@ -167,7 +157,7 @@ public sealed class PublicPageBrowserTests(IssuanceFixture f) : IClassFixture<Is
         Assert.Contains("Không tìm thấy kết quả", await page.Locator("#not-found").InnerTextAsync(), StringComparison.Ordinal);
         Assert.Equal("0000-0000-000", await page.Locator("#code").InnerTextAsync());
         // The only console line is Chromium's own note about the 404 status of the page itself.
-        Assert.True(problems.All(p => p.Contains("404", StringComparison.Ordinal)), string.Join("\n", problems));
+        Assert.True(problems.Problems.All(p => p.Contains("404", StringComparison.Ordinal)), string.Join("\n", problems.Problems));
 
         // A hostile "code" is shown as text, never as markup.
         await page.GotoAsync(f.Service.Public("/v/%3Cimg%20src%3Dx%20onerror%3Dalert(1)%3E").AbsoluteUri);
@@ -191,17 +181,10 @@ public sealed class PublicPageBrowserTests(IssuanceFixture f) : IClassFixture<Is
     }
 
     /// <summary>A fresh page whose console errors, uncaught exceptions and failed requests are collected.</summary>
-    private async Task<(IPage Page, List<string> Problems)> OpenAsync()
+    private async Task<(IPage Page, WatchedPage Watched)> OpenAsync()
     {
-        var page = await _context.NewPageAsync();
-        var problems = new List<string>();
-        page.Console += (_, message) =>
-        {
-            if (message.Type == "error") lock (problems) problems.Add($"console: {message.Text} ({message.Location})");
-        };
-        page.PageError += (_, error) => { lock (problems) problems.Add("page error: " + error); };
-        page.RequestFailed += (_, request) => { lock (problems) problems.Add($"request failed: {request.Url} {request.Failure}"); };
-        return (page, problems);
+        var watched = await WatchedPage.OpenAsync(_context);
+        return (watched.Page, watched);
     }
 
     /// <summary>The JSON variant as the browser gets it, and each preview it lists fetched from that page.</summary>
@@ -229,7 +212,6 @@ public sealed class PublicPageBrowserTests(IssuanceFixture f) : IClassFixture<Is
     public async Task DisposeAsync()
     {
         await _context.DisposeAsync();
-        await _browser.DisposeAsync();
-        _playwright.Dispose();
+        await _chromium.DisposeAsync();
     }
 }

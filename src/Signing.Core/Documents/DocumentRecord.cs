@@ -76,6 +76,9 @@ public sealed record DocumentQuery
 
     public string? DossierCode { get; init; }
 
+    /// <summary>The template id the result was rendered from.</summary>
+    public string? Template { get; init; }
+
     /// <summary>Created at or after this instant.</summary>
     public DateTimeOffset? CreatedFrom { get; init; }
 

@@ -44,7 +44,7 @@ internal static class PublicPages
         {
             DocumentStatus.Issued => (PublicPageText.Issued, "#0a6b2d"),
             DocumentStatus.Revoked => (PublicPageText.Revoked, "#a40000"),
-            _ => (PublicPageText.Superseded, "#8a5a00"),
+            _ => (PublicPageText.Superseded, "#a40000"), // replaced: not to be relied on, red like a revocation
         };
         var code = v.Document.VerificationCode;
         var issued = v.IssuedUtc?.ToOffset(TimeSpan.FromHours(7)).ToString("HH:mm:ss dd/MM/yyyy '+07:00'", CultureInfo.InvariantCulture);

@@ -38,8 +38,11 @@ public sealed class ProblemAuthorizationResultHandler : IAuthorizationMiddleware
     public Task HandleAsync(RequestDelegate next, HttpContext context, AuthorizationPolicy policy, PolicyAuthorizationResult authorizeResult)
     {
         ArgumentNullException.ThrowIfNull(authorizeResult);
-        return authorizeResult.Forbidden
-            ? AccessProblems.WriteAsync(context, StatusCodes.Status403Forbidden, "Forbidden", AccessProblems.MissingRole)
-            : _default.HandleAsync(next, context, policy, authorizeResult);
+        ArgumentNullException.ThrowIfNull(context);
+        if (!authorizeResult.Forbidden) return _default.HandleAsync(next, context, policy, authorizeResult);
+        // A person on a console page gets a page in their language; programs keep the problem.
+        if (context.GetEndpoint()?.Metadata.GetMetadata<Microsoft.AspNetCore.Mvc.RazorPages.CompiledPageActionDescriptor>() != null)
+            return Web.ForbiddenPage.WriteAsync(context);
+        return AccessProblems.WriteAsync(context, StatusCodes.Status403Forbidden, "Forbidden", AccessProblems.MissingRole);
     }
 }

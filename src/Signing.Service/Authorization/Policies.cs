@@ -25,6 +25,8 @@ public static class Policies
     public const string Configure = "service.configure";
     /// <summary>The OpenAPI document: any staff member with a role may read how the API is shaped (it holds no data).</summary>
     public const string ReadApiDescription = "api.describe";
+    /// <summary>The console's home page: any staff role sees it, with links to the pages of its own roles.</summary>
+    public const string OpenConsole = "console.open";
 
     /// <summary>The role each policy requires.</summary>
     public static IReadOnlyDictionary<string, string> RoleOf { get; } = new Dictionary<string, string>(StringComparer.Ordinal)
@@ -46,6 +48,7 @@ public static class Policies
     public static IReadOnlyDictionary<string, IReadOnlyList<string>> RolesAdmitted { get; } =
         RoleOf.Select(p => KeyValuePair.Create(p.Key, (IReadOnlyList<string>)[p.Value]))
             .Append(KeyValuePair.Create(ReadApiDescription, Roles.All))
+            .Append(KeyValuePair.Create(OpenConsole, Roles.All))
             .ToDictionary(StringComparer.Ordinal);
 
     /// <summary>

@@ -151,6 +151,12 @@ public sealed class HeadEnrollmentStore(string dataDirectory)
         lock (_gate) return Load().GetValueOrDefault(headId);
     }
 
+    /// <summary>Every enrolled head, by name (the intake form offers them as signers).</summary>
+    public IReadOnlyList<HeadEnrollment> All()
+    {
+        lock (_gate) return Load().Values.OrderBy(h => h.Name, StringComparer.Ordinal).ToList();
+    }
+
     public void Put(HeadEnrollment enrollment)
     {
         ArgumentNullException.ThrowIfNull(enrollment);
