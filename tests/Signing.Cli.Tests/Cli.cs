@@ -31,6 +31,39 @@ internal static class Cli
             : ExternalTool.Run("dotnet", [Dll, .. args], environment: environment, timeout: TimeSpan.FromMinutes(5));
     }
 
+    /// <summary>Runs <paramref name="work"/> while `signing dev serve-revocation` serves the dev home's CRLs and OCSP on 127.0.0.1:8480.</summary>
+    public static T WithRevocationServer<T>(Func<T> work)
+    {
+        var start = Published is { } exe ? new System.Diagnostics.ProcessStartInfo(exe, ["dev", "serve-revocation"]) : new System.Diagnostics.ProcessStartInfo("dotnet", [Dll, "dev", "serve-revocation"]);
+        start.Environment["SIGNING_HOME"] = DevHome;
+        start.Environment["SOFTHSM2_CONF"] = Path.Combine(DevHome, "softhsm2.conf");
+        start.RedirectStandardOutput = true;
+        start.RedirectStandardError = true;
+        using var server = System.Diagnostics.Process.Start(start)!;
+        try
+        {
+            using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
+            for (var i = 0; i < 60; i++)
+            {
+                try
+                {
+                    if (http.GetAsync(new Uri("http://127.0.0.1:8480/crl/root-ca.crl")).GetAwaiter().GetResult().IsSuccessStatusCode) break;
+                }
+                catch (HttpRequestException)
+                {
+                }
+
+                Thread.Sleep(500);
+            }
+
+            return work();
+        }
+        finally
+        {
+            server.Kill(entireProcessTree: true);
+        }
+    }
+
     /// <summary>A failure is exactly one line on stderr, no stack trace.</summary>
     public static void AssertOneLineError(ToolResult r, int exitCode, string contains)
     {
