@@ -26,7 +26,10 @@ switch (suite)
     case "agent":
         AgentBench.Run(options);
         return 0;
+    case "seal":
+        SealBench.Run(options);
+        return 0;
     default:
-        Console.Error.WriteLine($"bench: unknown suite '{suite}' (known: pkcs11, render, pades, verify, ltv, service, agent)");
+        Console.Error.WriteLine($"bench: unknown suite '{suite}' (known: pkcs11, render, pades, verify, ltv, service, agent, seal)");
         return 2;
 }

@@ -12,6 +12,7 @@ root.Subcommands.Add(RenderCommand.Create());
 root.Subcommands.Add(SignCommand.Create());
 root.Subcommands.Add(TimestampCommand.Create());
 root.Subcommands.Add(VerifyCommand.Create());
+root.Subcommands.Add(SealCommand.Create());
 root.Subcommands.Add(DemoCommand.Create());
 root.Subcommands.Add(AuditCommand.Create());
 root.Subcommands.Add(ServeCommand.Create());

@@ -14,6 +14,12 @@ public sealed record DevLayout(string Home)
     public const string TokenLabel = "signing-dev";
     public const string DefaultModulePath = "/usr/lib/softhsm/libsofthsm2.so";
 
+    /// <summary>The agency's printed-seal key: ECDSA P-256 so the QR stays small, with its own key purpose.</summary>
+    public const string PrintedSealLabel = "seal-qr";
+
+    /// <summary>The dev agency's identifier in its printed seals (real deployments configure theirs).</summary>
+    public const string PrintedSealAgencyId = "000.00.00.H29";
+
     /// <summary>Keys on the dev token. CA keys live there too, so no private key is ever on disk.</summary>
     public static readonly IReadOnlyList<DevKeySpec> Keys =
     [
@@ -24,6 +30,7 @@ public sealed record DevLayout(string Home)
         new("signer2", KeyAlgorithm.EcdsaP256, 256, "second signer"),
         new("tsa", KeyAlgorithm.Rsa, 2048, "built-in RFC 3161 TSA"),
         new("ocsp", KeyAlgorithm.Rsa, 2048, "OCSP responder delegated by the issuing CA"),
+        new(PrintedSealLabel, KeyAlgorithm.EcdsaP256, 256, "agency printed seal in the QR code (docs/printed-seal.md)"),
     ];
 
     public string SoftHsmConfig => Path.Combine(Home, "softhsm2.conf");

@@ -25,7 +25,7 @@ public sealed record DevPkiResult(
 /// <summary>
 /// Makes (and keeps current) the dev CA hierarchy: root CA → issuing CA → the end entities of
 /// <see cref="DevLayout.Keys"/> (head, seal, second signer: nonRepudiation + digitalSignature;
-/// TSA: critical EKU timeStamping). Every key is generated in, and signs through, the
+/// TSA: critical EKU timeStamping; printed seal: critical EKU of its own). Every key is generated in, and signs through, the
 /// <see cref="IDevKeyStore"/>, so no private key of this hierarchy touches the disk.
 /// Output in <see cref="DevLayout.PkiDirectory"/>: &lt;label&gt;.pem, chain.pem (issuing CA then root),
 /// and DER CRLs root-ca.crl / issuing-ca.crl (DER because that is what a CRL distribution point
@@ -47,6 +47,7 @@ public sealed class DevPkiBuilder
     private static readonly Oid ServerAuthEku = new("1.3.6.1.5.5.7.3.1", "Server Authentication");
     private static readonly Oid OcspSigningEku = new(Revocation.CertificateLocations.OcspSigningEkuOid, "OCSP Signing");
     private const string AuthorityInfoAccessOid = "1.3.6.1.5.5.7.1.1";
+    private static readonly Oid PrintedSealEku = new(Signing.Seal.SealOids.PrintedSealKeyPurpose, "Printed seal");
 
     private readonly IDevKeyStore _store;
     private readonly DevLayout _layout;
@@ -68,6 +69,7 @@ public sealed class DevPkiBuilder
         DocumentSigner,
         TimestampAuthority,
         OcspResponder,
+        PrintedSeal,
     }
 
     private sealed record Profile(Kind Kind, X500DistinguishedName Subject, TimeSpan Validity);
@@ -292,6 +294,12 @@ public sealed class DevPkiBuilder
                 // RFC 6960 §4.2.2.2.1: clients trust this certificate for its lifetime, so it is short-lived.
                 extensions.Add(new X509Extension(Revocation.CertificateLocations.OcspNoCheckOid, [0x05, 0x00], false));
                 break;
+            case Kind.PrintedSeal:
+                extensions.Add(new X509BasicConstraintsExtension(false, false, 0, true));
+                extensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.DigitalSignature, true));
+                // Its own key purpose, critical: the seal key signs printed seals and nothing else.
+                extensions.Add(new X509EnhancedKeyUsageExtension([PrintedSealEku], true));
+                break;
         }
 
         var now = _options.Clock.GetUtcNow();
@@ -358,6 +366,7 @@ public sealed class DevPkiBuilder
             "head" => new(Kind.DocumentSigner, Name(cn: "Nguyễn Văn An", title: "Phó Chủ tịch", o: "Ủy ban nhân dân tỉnh Lâm Đồng", l: "Đà Lạt", st: "Lâm Đồng"), TimeSpan.FromDays(730)),
             "seal" => new(Kind.DocumentSigner, Name(cn: "Ủy ban nhân dân tỉnh Lâm Đồng", o: "Ủy ban nhân dân tỉnh Lâm Đồng", l: "Đà Lạt", st: "Lâm Đồng"), TimeSpan.FromDays(730)),
             "signer2" => new(Kind.DocumentSigner, Name(cn: "Trần Thị Bình", title: "Chánh Văn phòng", o: "Văn phòng Ủy ban nhân dân tỉnh Lâm Đồng", l: "Đà Lạt", st: "Lâm Đồng"), TimeSpan.FromDays(730)),
+            DevLayout.PrintedSealLabel => new(Kind.PrintedSeal, Name(cn: "Ủy ban nhân dân tỉnh Lâm Đồng (dấu in QR)", o: "Ủy ban nhân dân tỉnh Lâm Đồng", l: "Đà Lạt", st: "Lâm Đồng"), TimeSpan.FromDays(730)),
             TsaLabel => new(Kind.TimestampAuthority, Name(cn: "Signing Dev TSA", o: DevOrganization), TimeSpan.FromDays(730)),
             OcspLabel => new(Kind.OcspResponder, Name(cn: "Signing Dev OCSP Responder", o: DevOrganization), TimeSpan.FromDays(90)),
             _ => throw new SigningException($"The dev PKI has no certificate profile for key label '{label}'."),

@@ -196,6 +196,11 @@ public sealed class DevServiceSetup
                 ["DataDirectory"] = DataDirectory,
                 ["Pkcs11"] = new JsonObject { ["Module"] = _options.ModulePath },
                 ["Seal"] = seal,
+                ["PrintedSeal"] = new JsonObject
+                {
+                    ["KeyUri"] = $"pkcs11:token={_options.TokenLabel};object={DevLayout.PrintedSealLabel};type=private",
+                    ["AgencyId"] = DevLayout.PrintedSealAgencyId,
+                },
                 ["Tsa"] = new JsonObject { ["Url"] = "", ["KeyUri"] = $"pkcs11:token={_options.TokenLabel};object={DevPkiBuilder.TsaLabel};type=private" },
                 ["TrustAnchors"] = new JsonArray(root),
                 ["Intermediates"] = new JsonArray(issuing),

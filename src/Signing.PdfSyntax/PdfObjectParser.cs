@@ -212,18 +212,19 @@ public sealed class PdfObjectParser
         return digits > 0;
     }
 
-    // Lists that collect the items of arrays being read, kept per thread across parsers: most
-    // arrays are short (a font's widths are hundreds of one-number arrays), so each is allocated
-    // once at its final size. A list is taken out while in use, so nested reads never share one.
+    // Lists that collect the items of longer arrays being read, kept per thread across parsers.
+    // A list is taken out while in use, so nested reads never share one.
     [ThreadStatic]
     private static Stack<List<PdfObject>>? _spareItemLists;
 
     private PdfArray ReadArray(int depth)
     {
         _position++; // '['
-        var spare = _spareItemLists ??= new Stack<List<PdfObject>>();
-        var items = spare.Count > 0 ? spare.Pop() : [];
-        items.Clear();
+        // Most arrays are short (a font's widths are hundreds of one-number arrays): the first two
+        // items wait in locals, and each array is allocated once, at its final size.
+        PdfObject? first = null, second = null;
+        List<PdfObject>? more = null;
+        var count = 0;
         while (true)
         {
             SkipWhitespaceAndComments();
@@ -231,13 +232,39 @@ public sealed class PdfObjectParser
             if (_data[_position] == ']')
             {
                 _position++;
-                var array = new PdfArray(CollectionsMarshal.AsSpan(items));
-                items.Clear();
-                if (items.Capacity <= 4096 && spare.Count < 64) spare.Push(items);
-                return array;
+                return count switch
+                {
+                    0 => new PdfArray(),
+                    1 => new PdfArray([first!]),
+                    2 => new PdfArray([first!, second!]),
+                    _ => Finish(more!),
+                };
             }
 
-            items.Add(ReadObject(depth + 1));
+            var item = ReadObject(depth + 1);
+            switch (count++)
+            {
+                case 0: first = item; break;
+                case 1: second = item; break;
+                case 2:
+                    var spare = _spareItemLists ??= new Stack<List<PdfObject>>();
+                    more = spare.Count > 0 ? spare.Pop() : [];
+                    more.Clear();
+                    more.Add(first!);
+                    more.Add(second!);
+                    more.Add(item);
+                    break;
+                default: more!.Add(item); break;
+            }
+        }
+
+        static PdfArray Finish(List<PdfObject> items)
+        {
+            var array = new PdfArray(CollectionsMarshal.AsSpan(items));
+            items.Clear();
+            var spare = _spareItemLists!;
+            if (items.Capacity <= 4096 && spare.Count < 64) spare.Push(items);
+            return array;
         }
     }
 

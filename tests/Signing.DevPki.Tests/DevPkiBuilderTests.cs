@@ -29,7 +29,7 @@ public sealed class BuiltDevPki : IDisposable
 
 public sealed class DevPkiBuilderTests(BuiltDevPki pki) : IClassFixture<BuiltDevPki>
 {
-    public static readonly TheoryData<string> EndEntities = new() { "head", "seal", "signer2", "tsa" };
+    public static readonly TheoryData<string> EndEntities = new() { "head", "seal", "signer2", "tsa", "seal-qr" };
     public static readonly TheoryData<string> DocumentSigners = new() { "head", "seal", "signer2" };
 
     [Fact]
@@ -115,6 +115,20 @@ public sealed class DevPkiBuilderTests(BuiltDevPki pki) : IClassFixture<BuiltDev
         var text = ExternalTool.RunChecked("openssl", "x509", "-noout", "-text", "-in", pki.Pem("tsa")).StdOut;
         Assert.Matches(@"X509v3 Extended Key Usage: critical\s+Time Stamping", text);
         Assert.Matches(@"X509v3 Key Usage: critical\s+Digital Signature, Non Repudiation", text);
+    }
+
+    [Fact]
+    public void Printed_seal_certificate_is_p256_with_only_its_own_critical_key_purpose()
+    {
+        var cert = pki.Result.Certificates[DevLayout.PrintedSealLabel];
+        var eku = Assert.Single(cert.Extensions.OfType<X509EnhancedKeyUsageExtension>());
+        Assert.True(eku.Critical);
+        Assert.Equal([Signing.Seal.SealOids.PrintedSealKeyPurpose], eku.EnhancedKeyUsages.Cast<System.Security.Cryptography.Oid>().Select(o => o.Value));
+        using var ec = cert.GetECDsaPublicKey();
+        Assert.Equal(256, ec!.KeySize);
+        var text = ExternalTool.RunChecked("openssl", "x509", "-noout", "-text", "-in", pki.Pem(DevLayout.PrintedSealLabel)).StdOut;
+        Assert.Matches(@"X509v3 Extended Key Usage: critical\s+2\.25\.188322222564177860874018033224422836726", text);
+        Assert.Contains("prime256v1", text, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -59,6 +59,8 @@ public sealed class IssuanceBackend
         ["Signing:Seal:ChainFile"] = Path.Combine(Layout.PkiDirectory, DevPkiBuilder.ChainFileName),
         ["Signing:Seal:Image"] = Path.Combine(RepoPaths.Samples, "images", "seal.png"),
         ["Signing:Heads:SignatureImage"] = Path.Combine(RepoPaths.Samples, "images", "signature.png"),
+        ["Signing:PrintedSeal:KeyUri"] = KeyUri(DevLayout.PrintedSealLabel),
+        ["Signing:PrintedSeal:AgencyId"] = DevLayout.PrintedSealAgencyId,
         ["Signing:Tsa:KeyUri"] = KeyUri("tsa"),
         ["Signing:TrustAnchors:0"] = Layout.CertificateFile(DevPkiBuilder.RootLabel),
         ["Signing:Intermediates:0"] = Layout.CertificateFile(DevPkiBuilder.IssuingLabel),

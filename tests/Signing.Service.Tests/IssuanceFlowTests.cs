@@ -2,6 +2,8 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using Signing.DevPki;
 using Signing.Service.Authorization;
 using Signing.Testing;
 
@@ -58,6 +60,13 @@ public abstract class IssuanceFlowTests(IssuanceFixture f)
         ExternalTool.RunChecked("qpdf", "--check", file);
         var pdfsig = ExternalTool.Run("pdfsig", file);
         Assert.Contains("Signature #2", pdfsig.StdOut, StringComparison.Ordinal);
+
+        // The issued paper proves itself: its QR carries the printed seal, signed before both signatures.
+        ExternalTool.RunChecked("pdftoppm", "-r", "150", "-f", "1", "-l", "1", "-png", "-singlefile", file, file);
+        var qr = Signing.Seal.QrImageReader.ReadFile(await File.ReadAllBytesAsync(file + ".png"));
+        var sealCert = X509CertificateLoader.LoadCertificateFromFile(f.Backend.Layout.CertificateFile(DevLayout.PrintedSealLabel));
+        var printed = Signing.Seal.SealVerifier.Verify(qr!, new Signing.Seal.SealCertificates([sealCert]), printedCode: code);
+        Assert.True(printed.Verdict == Signing.Seal.SealVerdict.Authentic, printed.Reason);
 
         var history = await IssuanceFixture.Json(await staff.GetAsync(f.Service.Staff($"/api/documents/{id}/history")), HttpStatusCode.OK);
         Assert.Equal("create,send_for_signature,sign,seal,issue", string.Join(",", history.EnumerateArray().Select(r => r.GetProperty("action").GetString())));

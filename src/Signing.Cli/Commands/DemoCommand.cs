@@ -43,6 +43,8 @@ internal static class DemoCommand
 
             using var head = KeyResolver.Resolve("pkcs11:token=signing-dev;object=head;type=private", null, null, null, null);
             using var seal = KeyResolver.Resolve("pkcs11:token=signing-dev;object=seal;type=private", null, null, null, null);
+            using var printedSeal = KeyResolver.Resolve($"pkcs11:token=signing-dev;object={DevLayout.PrintedSealLabel};type=private", null, null, null, null);
+            var sealSigner = new Signing.Seal.PrintedSealSigner(printedSeal.Key, printedSeal.Certificate, DevLayout.PrintedSealAgencyId);
             var anchors = VerifyCommand.TrustAnchors(null);
             Console.WriteLine($"dev token '{head.Token.Info.Label}', TSA {tsaUrl}");
 
@@ -50,7 +52,7 @@ internal static class DemoCommand
             foreach (var (name, json) in inputs)
             {
                 var decision = DecisionJson.Parse(json);
-                var rendered = ResultRenderer.Render(decision, new RenderOptions());
+                var rendered = ResultRenderer.Render(decision, new RenderOptions { Seal = sealSigner });
                 var headSigned = await PadesSigner.SignAsync(rendered.Pdf, Request(head, rendered.HeadSlot, new SignatureAppearance { SignatureImagePng = signatureImage, ShowSigningTime = false }, "Ký duyệt", decision.Place), head.Key, tsa, TimeProvider.System, ct);
                 var sealed_ = await PadesSigner.SignAsync(headSigned, Request(seal, rendered.SealSlot, new SignatureAppearance { SealImagePng = sealImage, AgencyName = decision.IssuingAgency }, "Đóng dấu ban hành", decision.Place), seal.Key, tsa, TimeProvider.System, ct);
                 var file = Path.Combine(output, name + ".pdf");

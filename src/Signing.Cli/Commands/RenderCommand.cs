@@ -21,10 +21,13 @@ internal static class RenderCommand
         var code = new Option<string?>("--code") { Description = "Verification code to print (default: derived from the decision and time)." };
         var created = new Option<string?>("--created") { Description = "Issue time to record, ISO 8601 with offset (default: now); same input and time give the same bytes." };
         var previews = new Option<DirectoryInfo?>("--previews") { Description = "Also write page images (pdftoppm -png -r 60) into this directory." };
+        var sealKey = new Option<string?>("--seal-key") { Description = "Sign the printed seal in the QR code with this ECDSA P-256 key (PKCS#11 URI; its certificate on the token needs the printed-seal key purpose), e.g. pkcs11:token=signing-dev;object=seal-qr;type=private." };
+        var agencyId = new Option<string?>("--agency-id") { Description = $"The issuing agency's identifier in the seal (default for the dev token: {Signing.DevPki.DevLayout.PrintedSealAgencyId})." };
+        var pin = new Option<string?>("--pin-source") { Description = "PIN source for --seal-key: env:NAME, file:/path or prompt (default: the dev token's PIN file)." };
 
         var cmd = new Command("render", "Render an approved decision as a PDF/A-3b result (Decree 30/2020 layout).");
         cmd.Arguments.Add(decision);
-        foreach (var o in new Option[] { output, template, templates, baseUrl, code, created, previews }) cmd.Options.Add(o);
+        foreach (var o in new Option[] { output, template, templates, baseUrl, code, created, previews, sealKey, agencyId, pin }) cmd.Options.Add(o);
         cmd.SetAction(parse =>
         {
             var input = parse.GetValue(decision)!;
@@ -46,7 +49,16 @@ internal static class RenderCommand
                 options = options with { VerificationBaseUrl = u };
             }
 
-            var result = ResultRenderer.Render(DecisionJson.Load(input.FullName), options);
+            var loaded = DecisionJson.Load(input.FullName);
+            using var seal = parse.GetValue(sealKey) is { } uri ? KeyResolver.Resolve(uri, null, parse.GetValue(pin), null, null) : null;
+            if (seal != null)
+            {
+                var id = parse.GetValue(agencyId) ?? (seal.Token.Info.Label == Signing.DevPki.DevLayout.TokenLabel ? Signing.DevPki.DevLayout.PrintedSealAgencyId
+                    : throw new SigningException("--seal-key needs --agency-id, the issuing agency's identifier in the seal"));
+                options = options with { Seal = new Signing.Seal.PrintedSealSigner(seal.Key, seal.Certificate, id) };
+            }
+
+            var result = ResultRenderer.Render(loaded, options);
             AtomicFile.Write(outFile.FullName, result.Pdf);
             Console.WriteLine($"{outFile.FullName}: {result.PageCount} page(s), verification code {result.VerificationCode}");
             if (parse.GetValue(previews) is { } dir) WritePreviews(outFile.FullName, dir.FullName);

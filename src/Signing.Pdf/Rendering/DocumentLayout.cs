@@ -19,6 +19,13 @@ internal sealed class DocumentLayout
     public const double LeftHeaderWidth = 190;
     public const double QrSize = 62;
 
+    /// <summary>
+    /// A QR that carries the seal holds ~650 characters (version 20, 97 modules at level M): 56 mm
+    /// makes a module 0.58 mm, 3.4 pixels in a 150 dpi scan, which ZXing and zbar still read turned
+    /// by any angle, blurred and JPEG-compressed (SealRoundTripTests).
+    /// </summary>
+    public const double SealedQrSize = 56 * PageComposer.Mm;
+
     /// <summary>Reserved height for the handwritten signature and the seal (a seal is 35–42 mm).</summary>
     public const double SignatureSpace = 110;
     public const double HeadSlotWidth = 150;
@@ -41,9 +48,9 @@ internal sealed class DocumentLayout
     public SignatureSlot? SealSlot { get; private set; }
 
     /// <summary>Draws the verification footer on page 1 and then every section.</summary>
-    public void Draw(string code, Uri url)
+    public void Draw(string code, Uri url, string qrText, bool withSeal)
     {
-        VerificationFooter(code, url);
+        VerificationFooter(code, url, qrText, withSeal);
         foreach (var s in _t.Sections)
         {
             switch (s.Kind)
@@ -286,16 +293,20 @@ internal sealed class DocumentLayout
     private SignatureSlot ToPdf(XRect r) =>
         new(_c.PageIndex, Math.Round(r.X, 2), Math.Round(_c.PageHeight - r.Y - r.Height, 2), r.Width, r.Height);
 
-    /// <summary>Page 1 footer: vector QR code of the verification URL and the code in words, drawn before any signature.</summary>
-    private void VerificationFooter(string code, Uri url)
+    /// <summary>
+    /// Page 1 footer: vector QR code of the verification URL (and the printed seal after it) and the
+    /// code in words, drawn before any signature.
+    /// </summary>
+    private void VerificationFooter(string code, Uri url, string qrText, bool withSeal)
     {
-        var top = _c.PageHeight - PageComposer.MarginBottom - QrSize;
+        var qrSize = withSeal ? SealedQrSize : QrSize;
+        var top = _c.PageHeight - PageComposer.MarginBottom - qrSize;
         _c.FirstPageBottom = top - 10;
 
         using var generator = new QRCodeGenerator();
-        using var data = generator.CreateQrCode(url.AbsoluteUri, QRCodeGenerator.ECCLevel.M);
+        using var data = generator.CreateQrCode(qrText, QRCodeGenerator.ECCLevel.M);
         var matrix = data.ModuleMatrix;
-        var module = QrSize / matrix.Count;
+        var module = qrSize / matrix.Count;
         // Written as one path of rectangles straight into the page content: drawing several hundred
         // rectangles through XGraphics was a tenth of a result's rendering time.
         var ops = new StringBuilder("q 0 g\n");
@@ -316,10 +327,15 @@ internal sealed class DocumentLayout
 
         _c.AppendContent(ops.Append("f Q\n").ToString());
 
-        var tx = _c.Left + QrSize + 6;
-        var tw = _c.ContentWidth - QrSize - 6;
+        var tx = _c.Left + qrSize + 6;
+        var tw = _c.ContentWidth - qrSize - 6;
         var ty = top + 14;
         ty = _c.Column([new Run("Mã xác minh:", Face.Regular), new Run(code, Face.Bold)], 11, Align.Left, tx, tw, ty);
-        _c.Column([new Run("Tra cứu bản điện tử tại:", Face.Italic), new Run(url.AbsoluteUri, Face.Regular)], 10, Align.Left, tx, tw, ty);
+        ty = _c.Column([new Run("Tra cứu bản điện tử tại:", Face.Italic), new Run(url.AbsoluteUri, Face.Regular)], 10, Align.Left, tx, tw, ty);
+        if (withSeal)
+        {
+            // Says what the QR proves, and what it cannot: status needs the online check.
+            _c.Column([new Run("Mã QR mang dấu in có chữ ký số của cơ quan ban hành trên số, ký hiệu, ngày ban hành, mã hồ sơ, mã xác minh và các nội dung chính của văn bản; kiểm tra được cả khi không có mạng. Tình trạng thu hồi hoặc thay thế chỉ tra cứu được trực tuyến.", Face.Italic)], 9, Align.Left, tx, tw, ty + 2);
+        }
     }
 }

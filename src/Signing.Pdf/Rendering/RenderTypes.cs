@@ -1,4 +1,5 @@
 using Signing.Core.Decisions;
+using Signing.Seal;
 
 namespace Signing.Pdf.Rendering;
 
@@ -22,6 +23,12 @@ public sealed record RenderOptions
 
     /// <summary>Extra templates (JSON files) that add to or replace the built-in ones.</summary>
     public string? TemplateDirectory { get; init; }
+
+    /// <summary>
+    /// Signs the printed seal that the QR code carries after the URL (docs/printed-seal.md); when null
+    /// the QR holds only the URL. The seal is signed here, so the PAdES signatures cover it.
+    /// </summary>
+    public IPrintedSealSigner? Seal { get; init; }
 }
 
 /// <summary>
@@ -46,6 +53,12 @@ public sealed record RenderedResult
 
     /// <summary>The URL in the QR code.</summary>
     public required Uri VerificationUrl { get; init; }
+
+    /// <summary>Everything the QR code holds: the URL, then the seal when one was signed.</summary>
+    public required string QrText { get; init; }
+
+    /// <summary>The fields the printed seal signs, or null when the QR holds only the URL.</summary>
+    public PrintedSeal? Seal { get; init; }
 
     public required int PageCount { get; init; }
 

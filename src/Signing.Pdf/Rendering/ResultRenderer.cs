@@ -3,6 +3,7 @@ using PdfSharp.Pdf;
 using Signing.Core.Decisions;
 using Signing.Pdf.PdfA;
 using Signing.Pdf.Templates;
+using Signing.Seal;
 
 namespace Signing.Pdf.Rendering;
 
@@ -34,6 +35,8 @@ public static class ResultRenderer
         var json = DecisionJson.Serialize(d);
         var code = options.VerificationCode is null ? VerificationCode.Derive(json, now) : VerificationCode.Normalize(options.VerificationCode);
         var url = new Uri(options.VerificationBaseUrl.AbsoluteUri.TrimEnd('/') + "/v/" + code);
+        var seal = options.Seal is null ? null : SealOf(d, template, code, options.Seal.AgencyId, DateOnly.FromDateTime(now.DateTime));
+        var qrText = seal is null ? url.AbsoluteUri : SealText.Compose(url, options.Seal!.Sign(seal));
 
         using var doc = new PdfDocument();
         DocumentLayout layout;
@@ -42,7 +45,7 @@ public static class ResultRenderer
         using (var composer = new PageComposer(doc))
         {
             layout = new DocumentLayout(composer, d, template);
-            layout.Draw(code, url);
+            layout.Draw(code, url, qrText, withSeal: seal is not null);
             pages = composer.PageIndex + 1;
             sharedFonts = composer.UsesOnlySharedGlyphs;
         }
@@ -71,8 +74,47 @@ public static class ResultRenderer
             SealSlot = layout.SealSlot,
             VerificationCode = code,
             VerificationUrl = url,
+            QrText = qrText,
+            Seal = seal,
             PageCount = pages,
             Decision = d,
+        };
+    }
+
+    /// <summary>The seal's fields: the fixed ones from the decision, the key fields its template names.</summary>
+    private static PrintedSeal SealOf(Decision d, TemplateDefinition template, string code, string agencyId, DateOnly sealedOn)
+    {
+        var errors = new List<Signing.Core.Decisions.FieldError>();
+        var fields = new List<SealKeyField>();
+        foreach (var f in template.Seal.KeyFields)
+        {
+            var missing = Placeholders.Find(f.Value).Concat(Placeholders.Find(f.Label)).Where(n => string.IsNullOrEmpty(Placeholders.Value(d, n))).ToList();
+            if (missing.Count > 0)
+            {
+                errors.AddRange(missing.Select(n => n.StartsWith("field:", StringComparison.Ordinal)
+                    ? new Signing.Core.Decisions.FieldError("fields", $"needs a row with key \"{n[6..]}\" for the printed seal of template {template.Id}")
+                    : new Signing.Core.Decisions.FieldError(n, $"is a key field of the printed seal of template {template.Id}")));
+                continue;
+            }
+
+            fields.Add(new SealKeyField(Placeholders.Fill(f.Label, d), f.LabelEn, Placeholders.Fill(f.Value, d)));
+        }
+
+        if (errors.Count > 0) throw new DecisionValidationException(errors);
+        var issuedOn = DecisionValidator.ParseDate(d.Date);
+        return new PrintedSeal
+        {
+            AgencyId = agencyId,
+            AgencyName = d.IssuingAgency,
+            Template = d.Template,
+            Number = d.Number,
+            Symbol = d.Symbol,
+            IssuedOn = issuedOn,
+            DossierCode = d.DossierCode,
+            VerificationCode = code,
+            KeyFields = fields,
+            CheckOnlineAfter = issuedOn.AddDays(template.Seal.CheckOnlineAfterDays),
+            SealedOn = sealedOn,
         };
     }
 

@@ -27,6 +27,29 @@ public sealed record TemplateDefinition
     public IReadOnlyList<string> Requires { get; init; } = [];
 
     public IReadOnlyList<TemplateSection> Sections { get; init; } = [];
+
+    /// <summary>What the printed seal in the QR code signs besides the fixed fields (docs/printed-seal.md).</summary>
+    public TemplateSeal Seal { get; init; } = new();
+}
+
+/// <summary>The template's part of the printed seal: its key fields and the "check online after" hint.</summary>
+public sealed record TemplateSeal
+{
+    /// <summary>The key fields, in order; a decision sealed with this template must have each value.</summary>
+    public IReadOnlyList<TemplateSealField> KeyFields { get; init; } = [];
+
+    /// <summary>Days after the date of issue from which a verifier tells the holder to check online.</summary>
+    public int CheckOnlineAfterDays { get; init; } = 365;
+}
+
+/// <summary>One key field of the seal: a Vietnamese label, an English one for the verifier, and the value with {placeholders}.</summary>
+public sealed record TemplateSealField
+{
+    public string Label { get; init; } = "";
+
+    public string? LabelEn { get; init; }
+
+    public string Value { get; init; } = "";
 }
 
 /// <summary>One section of a template.</summary>
@@ -188,6 +211,18 @@ public sealed class TemplateCatalog
                 if (!Placeholders.IsKnown(name)) throw new SigningException($"template {source}: sections[{i}] uses unknown placeholder {{{name}}}");
             }
         }
+
+        for (var i = 0; i < t.Seal.KeyFields.Count; i++)
+        {
+            var f = t.Seal.KeyFields[i];
+            if (string.IsNullOrWhiteSpace(f.Label) || string.IsNullOrWhiteSpace(f.Value)) throw new SigningException($"template {source}: seal.keyFields[{i}] needs a label and a value");
+            foreach (var name in Placeholders.Find(f.Value).Concat(Placeholders.Find(f.Label)))
+            {
+                if (!Placeholders.IsKnown(name)) throw new SigningException($"template {source}: seal.keyFields[{i}] uses unknown placeholder {{{name}}}");
+            }
+        }
+
+        if (t.Seal.CheckOnlineAfterDays is < 1 or > 3660) throw new SigningException($"template {source}: seal.checkOnlineAfterDays must be between 1 and 3660");
 
         foreach (var r in t.Requires)
         {

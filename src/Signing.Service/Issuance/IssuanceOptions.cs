@@ -35,6 +35,19 @@ public sealed record IssuanceOptions
 
     public string? SealImageFile { get; init; }
 
+    /// <summary>
+    /// Signing:PrintedSeal:KeyUri — the ECDSA P-256 key that signs the printed seal in each result's QR
+    /// code (docs/printed-seal.md); unset, the QR holds only the URL. Its PIN source is
+    /// Signing:PrintedSeal:PinSource, else Signing:Seal:PinSource.
+    /// </summary>
+    public string? PrintedSealKeyUri { get; init; }
+
+    /// <summary>Signing:PrintedSeal:AgencyId — the issuing agency's identifier in every seal (required with the key).</summary>
+    public string? PrintedSealAgencyId { get; init; }
+
+    /// <summary>Signing:PrintedSeal:PinSource — env:NAME or file:/path; default Signing:Seal:PinSource.</summary>
+    public string? PrintedSealPinSource { get; init; }
+
     /// <summary>Signing:Tsa:Url — an external RFC 3161 TSA; when empty the built-in one (Signing:Tsa:KeyUri on the same module) is used in process.</summary>
     public Uri? TsaUrl { get; init; }
 
@@ -105,6 +118,11 @@ public sealed record IssuanceOptions
         var sealKey = Value(s, "Seal:KeyUri") ?? throw Missing("Seal:KeyUri", "the agency seal key, e.g. pkcs11:token=signing-dev;object=seal;type=private");
         var sealPin = Value(s, "Seal:PinSource") ?? throw Missing("Seal:PinSource", "env:NAME or file:/path holding the seal token's PIN");
         CheckPinSource(sealPin, "Seal:PinSource");
+        var printedSealKey = Value(s, "PrintedSeal:KeyUri");
+        var printedSealAgency = Value(s, "PrintedSeal:AgencyId");
+        if (printedSealKey != null && printedSealAgency == null) throw Missing("PrintedSeal:AgencyId", "the issuing agency's identifier that every printed seal carries");
+        var printedSealPin = Value(s, "PrintedSeal:PinSource");
+        if (printedSealPin != null) CheckPinSource(printedSealPin, "PrintedSeal:PinSource");
         var tsaPin = Value(s, "Tsa:PinSource");
         if (tsaPin != null) CheckPinSource(tsaPin, "Tsa:PinSource");
 
@@ -135,6 +153,9 @@ public sealed record IssuanceOptions
             SealCertificateFile = File(s, "Seal:CertificateFile", contentRoot),
             SealChainFile = File(s, "Seal:ChainFile", contentRoot),
             SealImageFile = File(s, "Seal:Image", contentRoot),
+            PrintedSealKeyUri = printedSealKey,
+            PrintedSealAgencyId = printedSealAgency,
+            PrintedSealPinSource = printedSealPin,
             TsaUrl = tsaUrl,
             TsaKeyUri = tsaKey,
             TsaPinSource = tsaPin,

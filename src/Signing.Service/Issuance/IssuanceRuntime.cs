@@ -27,8 +27,9 @@ public sealed class IssuanceRuntime : IAsyncDisposable
 
     private IssuanceRuntime(IssuanceOptions options, string pdftoppm, DocumentStorage storage, List<Pkcs11Token> tokens, Pkcs11SignatureKey sealKey,
         X509Certificate2 sealCertificate, IReadOnlyList<X509Certificate2> sealChain, ITimestampClient tsa, string tsaDescription,
-        X509Certificate2Collection anchors, X509Certificate2Collection intermediates, VerificationPolicy policy)
+        X509Certificate2Collection anchors, X509Certificate2Collection intermediates, VerificationPolicy policy, Signing.Seal.IPrintedSealSigner? printedSeal)
     {
+        PrintedSeal = printedSeal;
         Options = options;
         Pdftoppm = pdftoppm;
         Storage = storage;
@@ -46,6 +47,9 @@ public sealed class IssuanceRuntime : IAsyncDisposable
     }
 
     public IssuanceOptions Options { get; }
+
+    /// <summary>Signs the printed seal of each rendered result, or null when Signing:PrintedSeal is not set.</summary>
+    public Signing.Seal.IPrintedSealSigner? PrintedSeal { get; }
 
     /// <summary>The full path of the preview rasteriser, found at startup.</summary>
     public string Pdftoppm { get; }
@@ -123,6 +127,18 @@ public sealed class IssuanceRuntime : IAsyncDisposable
                 throw new SigningException($"Signing:Seal: the certificate '{sealCert.Subject}' does not belong to the key {sealUri}.");
             var sealChain = options.SealChainFile is { } chainFile ? LoadPemFiles([chainFile], "Seal:ChainFile").Cast<X509Certificate2>().ToList() : [];
 
+            Signing.Seal.IPrintedSealSigner? printedSeal = null;
+            if (options.PrintedSealKeyUri is { } printedUri)
+            {
+                var uri = ParseUri(printedUri, "PrintedSeal:KeyUri");
+                var token = SameToken(sealToken, uri) ? sealToken : OpenToken(options.Pkcs11Module, uri, options.PrintedSealPinSource ?? options.SealPinSource, "PrintedSeal", tokens);
+                var store = new Pkcs11KeyStore(token);
+                var key = Step("PrintedSeal:KeyUri", () => store.GetSignatureKey(uri));
+                var cert = Step("PrintedSeal:KeyUri", () => store.FindCertificate(Pkcs11Uri.For(obj: uri.Object, id: uri.Id, type: "cert")))
+                    ?? throw new SigningException($"Signing:PrintedSeal: no certificate for {uri} on the token.");
+                printedSeal = Step("PrintedSeal:KeyUri", () => new Signing.Seal.PrintedSealSigner(key, cert, options.PrintedSealAgencyId!));
+            }
+
             ITimestampClient tsa;
             string tsaDescription;
             if (options.TsaUrl is { } url)
@@ -147,7 +163,7 @@ public sealed class IssuanceRuntime : IAsyncDisposable
                 tsaDescription = "built-in";
             }
 
-            var runtime = new IssuanceRuntime(options, pdftoppm, storage, tokens, sealKey, sealCert, sealChain, tsa, tsaDescription, anchors, intermediates, policy);
+            var runtime = new IssuanceRuntime(options, pdftoppm, storage, tokens, sealKey, sealCert, sealChain, tsa, tsaDescription, anchors, intermediates, policy, printedSeal);
             try
             {
                 await runtime.ProbeTimestampAsync(cancellationToken).ConfigureAwait(false);

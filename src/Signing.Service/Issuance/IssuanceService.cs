@@ -85,6 +85,7 @@ public sealed partial class IssuanceService
                 VerificationBaseUrl = _runtime.Options.VerificationBaseUrl,
                 VerificationCode = VerificationCode.Derive(RandomNumberGenerator.GetBytes(32), _time.GetUtcNow()),
                 Clock = _time,
+                Seal = _runtime.PrintedSeal,
             });
             Facts.Save(DocumentFacts.From(rendered));
             try
