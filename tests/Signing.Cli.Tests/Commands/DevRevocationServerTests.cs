@@ -1,7 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
 using System.Security.Cryptography.X509Certificates;
-using Signing.Cli.Commands;
 using Signing.DevPki;
 using Signing.Pkcs11;
 using Signing.Revocation;
