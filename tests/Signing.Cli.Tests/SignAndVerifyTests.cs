@@ -65,6 +65,20 @@ public sealed class SignAndVerifyTests(Workspace ws) : IClassFixture<Workspace>
         Assert.True(qpdf.ExitCode == 0, qpdf.All);
     }
 
+    /// <summary>The README's check of a demo result, as written there: `signing demo`, then pdfsig while `signing dev serve-revocation` runs.</summary>
+    [Fact]
+    public void The_readme_pdfsig_check_of_the_demo_result_says_both_signatures_valid_and_trusted()
+    {
+        var demo = Cli.Run("demo");
+        Assert.True(demo.ExitCode == 0, demo.All);
+        var result = Path.Combine(Cli.DevHome, "demo", "quyet-dinh.pdf");
+
+        var pdfsig = Cli.WithRevocationServer(() => ExternalTool.Run("pdfsig", "-nssdir", NssDb, result));
+        Assert.True(pdfsig.ExitCode == 0, pdfsig.All);
+        Assert.Equal(2, Count(pdfsig.StdOut, "Signature is Valid."));
+        Assert.Equal(2, Count(pdfsig.StdOut, "Certificate is Trusted."));
+    }
+
     [Fact]
     public void A_flipped_byte_fails_for_our_verifier_and_pdfsig()
     {
