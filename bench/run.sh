@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs a benchmark suite: bash bench/run.sh pkcs11|render|pades|verify|agent|seal [--seconds N]
+# Runs a benchmark suite: bash bench/run.sh pkcs11|render|pades|verify|ltv|agent|seal [--seconds N]
 #   or: bash bench/run.sh service [--seconds N] [--clients 1,8,32] [--backend sqlite|postgres|both] [--warmup S]
 # Needs the dev token and the packages of hsm-config/apt-packages.txt (bash hsm-config/setup.sh). Builds the native ceiling loop with gcc; the
 # service suite on PostgreSQL starts the loopback server of tests/postgres.sh (idempotent).

@@ -175,7 +175,7 @@ internal static class PadesBench
     private static readonly RenderOptions InputRendering = new() { Clock = new FixedClock(new DateTimeOffset(2024, 3, 5, 9, 0, 0, TimeSpan.FromHours(7))) };
 
     /// <summary>The rendered 1-page result (Mẫu 04) every suite here starts from.</summary>
-    private static byte[] OnePageResult() =>
+    internal static byte[] OnePageResult() =>
         ResultRenderer.Render(DecisionJson.Load(Path.Combine(BenchOptions.RepoRoot(), "samples", "decisions", "mau-04-xin-loi.json")), InputRendering).Pdf;
 
     private static List<(string Name, byte[] Pdf)> MakeInputs()

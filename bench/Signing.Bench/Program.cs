@@ -20,6 +20,9 @@ switch (suite)
     case "service":
         ServiceBench.Run(options);
         return 0;
+    case "ltv":
+        LtvBench.Run(options);
+        return 0;
     case "agent":
         AgentBench.Run(options);
         return 0;
@@ -27,6 +30,6 @@ switch (suite)
         SealBench.Run(options);
         return 0;
     default:
-        Console.Error.WriteLine($"bench: unknown suite '{suite}' (known: pkcs11, render, pades, verify, service, agent, seal)");
+        Console.Error.WriteLine($"bench: unknown suite '{suite}' (known: pkcs11, render, pades, verify, ltv, service, agent, seal)");
         return 2;
 }

@@ -29,6 +29,7 @@ public sealed record DevLayout(string Home)
         new("seal", KeyAlgorithm.Rsa, 3072, "agency seal"),
         new("signer2", KeyAlgorithm.EcdsaP256, 256, "second signer"),
         new("tsa", KeyAlgorithm.Rsa, 2048, "built-in RFC 3161 TSA"),
+        new("ocsp", KeyAlgorithm.Rsa, 2048, "OCSP responder delegated by the issuing CA"),
         new(PrintedSealLabel, KeyAlgorithm.EcdsaP256, 256, "agency printed seal in the QR code (docs/printed-seal.md)"),
     ];
 

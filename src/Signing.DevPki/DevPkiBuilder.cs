@@ -36,6 +36,7 @@ public sealed class DevPkiBuilder
     public const string RootLabel = "root-ca";
     public const string IssuingLabel = "issuing-ca";
     public const string TsaLabel = "tsa";
+    public const string OcspLabel = "ocsp";
 
     /// <summary>File name of the issuing CA + root bundle in the PKI folder.</summary>
     public const string ChainFileName = "chain.pem";
@@ -44,6 +45,8 @@ public sealed class DevPkiBuilder
     private static readonly Oid TimeStampingEku = new("1.3.6.1.5.5.7.3.8", "Time Stamping");
     private static readonly Oid ClientAuthEku = new("1.3.6.1.5.5.7.3.2", "Client Authentication");
     private static readonly Oid ServerAuthEku = new("1.3.6.1.5.5.7.3.1", "Server Authentication");
+    private static readonly Oid OcspSigningEku = new(Revocation.CertificateLocations.OcspSigningEkuOid, "OCSP Signing");
+    private const string AuthorityInfoAccessOid = "1.3.6.1.5.5.7.1.1";
     private static readonly Oid PrintedSealEku = new(Signing.Seal.SealOids.PrintedSealKeyPurpose, "Printed seal");
 
     private readonly IDevKeyStore _store;
@@ -65,6 +68,7 @@ public sealed class DevPkiBuilder
         IssuingCa,
         DocumentSigner,
         TimestampAuthority,
+        OcspResponder,
         PrintedSeal,
     }
 
@@ -184,6 +188,44 @@ public sealed class DevPkiBuilder
         return cert;
     }
 
+    /// <summary>
+    /// Revokes <paramref name="certificate"/> (issued by the dev root or issuing CA) by listing it on
+    /// its CA's CRL, which the dev OCSP responder also answers from. Idempotent: a certificate already
+    /// listed keeps its first entry, and false is returned.
+    /// </summary>
+    public bool Revoke(X509Certificate2 certificate, X509RevocationReason? reason = null, DateTimeOffset? at = null)
+    {
+        ArgumentNullException.ThrowIfNull(certificate);
+        var (caLabel, caCert, caKey) = IssuerOf(certificate);
+        var crlPath = _layout.CrlFile(caLabel);
+        if (File.Exists(crlPath) && Revocation.Crl.Check(File.ReadAllBytes(crlPath), certificate, caCert).Answer is { Status: Revocation.CertificateStatus.Revoked }) return false;
+        var when = at ?? _options.Clock.GetUtcNow();
+        WriteCrl(caLabel, caCert, caKey, startFresh: false, b => b.AddEntry(certificate, when, reason));
+        return true;
+    }
+
+    /// <summary>The dev CA that issued <paramref name="certificate"/>, with its certificate and key.</summary>
+    public (string Label, X509Certificate2 Certificate, ISignatureKey Key) IssuerOf(X509Certificate2 certificate)
+    {
+        ArgumentNullException.ThrowIfNull(certificate);
+        foreach (var label in new[] { IssuingLabel, RootLabel })
+        {
+            var ca = _store.FindCertificate(label);
+            var key = _store.FindKey(label);
+            if (ca is null || key is null || !ca.SubjectName.RawData.AsSpan().SequenceEqual(certificate.IssuerName.RawData)) continue;
+            if (ca.RawData.AsSpan().SequenceEqual(certificate.RawData)) continue; // the root is its own issuer, and cannot be revoked
+            using var chain = new X509Chain();
+            chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+            chain.ChainPolicy.CustomTrustStore.Add(_store.FindCertificate(RootLabel)!);
+            if (label == IssuingLabel) chain.ChainPolicy.ExtraStore.Add(ca);
+            chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+            chain.ChainPolicy.VerificationFlags = X509VerificationFlags.IgnoreNotTimeValid;
+            if (chain.Build(certificate)) return (label, ca, key);
+        }
+
+        throw new SigningException($"'{certificate.Subject}' was not issued by the current dev root or issuing CA.");
+    }
+
     private X509Certificate2 Ensure(string label, ISignatureKey key, string? issuerLabel, X509Certificate2? issuer, ISignatureKey? issuerKey, X509Certificate2? root, List<string> issued)
     {
         var profile = ProfileOf(label);
@@ -203,6 +245,10 @@ public sealed class DevPkiBuilder
         var now = _options.Clock.GetUtcNow();
         if (now < cert.NotBefore.ToUniversalTime() || now > cert.NotAfter.ToUniversalTime()) return false;
         if (issuer == null || root == null) return true; // the root: its key and name match
+
+        // Certificates issued before the revocation URLs were written get them now.
+        var issuerLabel = ReferenceEquals(issuer, root) ? RootLabel : IssuingLabel;
+        if (!(cert.Extensions[AuthorityInfoAccessOid]?.RawData ?? []).AsSpan().SequenceEqual(AuthorityInfoAccess(issuerLabel).RawData)) return false;
 
         // Chain building checks the signature, names and validity against the current CA certificates.
         using var chain = new X509Chain();
@@ -241,6 +287,13 @@ public sealed class DevPkiBuilder
                 // RFC 3161 §2.3: exactly one EKU, timeStamping, and critical.
                 extensions.Add(new X509EnhancedKeyUsageExtension([TimeStampingEku], true));
                 break;
+            case Kind.OcspResponder:
+                extensions.Add(new X509BasicConstraintsExtension(false, false, 0, true));
+                extensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.DigitalSignature, true));
+                extensions.Add(new X509EnhancedKeyUsageExtension([OcspSigningEku], false));
+                // RFC 6960 §4.2.2.2.1: clients trust this certificate for its lifetime, so it is short-lived.
+                extensions.Add(new X509Extension(Revocation.CertificateLocations.OcspNoCheckOid, [0x05, 0x00], false));
+                break;
             case Kind.PrintedSeal:
                 extensions.Add(new X509BasicConstraintsExtension(false, false, 0, true));
                 extensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.DigitalSignature, true));
@@ -272,9 +325,13 @@ public sealed class DevPkiBuilder
         request.CertificateExtensions.Add(new X509SubjectKeyIdentifierExtension(request.PublicKey, false));
         request.CertificateExtensions.Add(X509AuthorityKeyIdentifierExtension.CreateFromCertificate(issuer, includeKeyIdentifier: true, includeIssuerAndSerial: false));
         request.CertificateExtensions.Add(CertificateRevocationListBuilder.BuildCrlDistributionPointExtension([_options.CrlUrl(issuerLabel).AbsoluteUri]));
+        request.CertificateExtensions.Add(AuthorityInfoAccess(issuerLabel));
     }
 
-    private void WriteCrl(string caLabel, X509Certificate2 caCert, ISignatureKey caKey, bool startFresh)
+    private X509AuthorityInformationAccessExtension AuthorityInfoAccess(string issuerLabel) =>
+        new([_options.OcspUrl(issuerLabel).AbsoluteUri], [_options.CaIssuersUrl(issuerLabel).AbsoluteUri], critical: false);
+
+    private void WriteCrl(string caLabel, X509Certificate2 caCert, ISignatureKey caKey, bool startFresh, Action<CertificateRevocationListBuilder>? addEntries = null)
     {
         var path = _layout.CrlFile(caLabel);
         CertificateRevocationListBuilder builder = new();
@@ -292,6 +349,7 @@ public sealed class DevPkiBuilder
             }
         }
 
+        addEntries?.Invoke(builder);
         var now = _options.Clock.GetUtcNow();
         var aki = X509AuthorityKeyIdentifierExtension.CreateFromCertificate(caCert, includeKeyIdentifier: true, includeIssuerAndSerial: false);
         var crl = builder.Build(caCert.SubjectName, caKey.ToSignatureGenerator(), lastNumber + 1, now + _options.CrlValidity, HashAlgorithmName.SHA256, aki, now);
@@ -310,6 +368,7 @@ public sealed class DevPkiBuilder
             "signer2" => new(Kind.DocumentSigner, Name(cn: "Trần Thị Bình", title: "Chánh Văn phòng", o: "Văn phòng Ủy ban nhân dân tỉnh Lâm Đồng", l: "Đà Lạt", st: "Lâm Đồng"), TimeSpan.FromDays(730)),
             DevLayout.PrintedSealLabel => new(Kind.PrintedSeal, Name(cn: "Ủy ban nhân dân tỉnh Lâm Đồng (dấu in QR)", o: "Ủy ban nhân dân tỉnh Lâm Đồng", l: "Đà Lạt", st: "Lâm Đồng"), TimeSpan.FromDays(730)),
             TsaLabel => new(Kind.TimestampAuthority, Name(cn: "Signing Dev TSA", o: DevOrganization), TimeSpan.FromDays(730)),
+            OcspLabel => new(Kind.OcspResponder, Name(cn: "Signing Dev OCSP Responder", o: DevOrganization), TimeSpan.FromDays(90)),
             _ => throw new SigningException($"The dev PKI has no certificate profile for key label '{label}'."),
         };
     }

@@ -14,7 +14,7 @@ namespace Signing.Validation;
 /// timestamp, and what changed after each signature (<see cref="SignatureChangePolicy"/>: any change
 /// no rule allows fails the signature). Signature dictionaries are found by parsing the AcroForm of
 /// every revision (never by scanning bytes), so a signature that a later revision hides is still
-/// reported. Revocation is not checked yet (B-LT comes later).
+/// reported. Revocation of signer and TSA chains: <see cref="Steps.RevocationValidation"/>, with the file's /DSS first.
 /// </summary>
 public static class PdfSignatureVerifier
 {
@@ -28,6 +28,8 @@ public static class PdfSignatureVerifier
         var file = PdfFile.Parse(pdf, policy.Limits);
         var now = policy.ValidationTime ?? DateTimeOffset.UtcNow;
         var history = RevisionHistory.Read(file);
+        // The file's /DSS is read once; every signature's and timestamp's revocation check looks there first.
+        policy = policy with { Revocation = policy.Revocation with { Embedded = DssValidationData.Read(file).Revocation } };
         var structural = ModificationAnalysis.Structural(history).ToList();
         var found = ModificationAnalysis.FindSignatures(file, history);
         using var signed = new SignedBytes(pdf);
@@ -96,7 +98,9 @@ public static class PdfSignatureVerifier
             final[i] = outcome;
         }
 
-        var results = final.ToList();
+        // B-LTA: a B-LT signature followed by a valid document timestamp (ETSI EN 319 142-1 §6.4).
+        var results = final.Select(r => r.PadesLevel == "B-LT" && final.Any(d => d.Kind == SignatureKind.DOCUMENT_TIMESTAMP && d.Indication == Indication.TOTAL_PASSED && d.Revision > r.Revision)
+            ? r with { PadesLevel = "B-LTA" } : r).ToList();
         var modifications = judged.OrderBy(j => j.Key).SelectMany(j => j.Value.Findings).Concat(structural).Concat(found.Signatures.SelectMany(f => f.SharedWith)).Distinct().ToList();
         return new VerificationReport
         {
@@ -175,7 +179,9 @@ public static class PdfSignatureVerifier
         var crypto = signer is null ? null : CryptoConstraintsValidation.Check(cms, signer, chain?.Path ?? [], policy.Crypto, bestTime);
         if (crypto is not null) messages.Add(crypto.Message);
         if (chain is { Passed: false }) messages.Add($"Certificate validation at {bestTime:yyyy-MM-dd HH:mm:ss zzz}{(proven ? " (the signature timestamp)" : "")}: {chain.Check.Status}.");
-        messages.Add("Revocation status was not checked (long-term validation comes with B-LT).");
+        var revocation = chain is { Passed: true } ? RevocationValidation.Check(chain.Path, bestTime, proven, now, policy.Revocation, "the signer's certificate") : null;
+        if (revocation is not null) messages.AddRange(revocation.Notes);
+        if (revocation is { Passed: false }) messages.Add("Revocation: " + revocation.Problem + ".");
 
         var (indication, sub) =
             !digestOk ? (Indication.TOTAL_FAILED, "HASH_FAILURE")
@@ -183,6 +189,7 @@ public static class PdfSignatureVerifier
             : crypto is not null ? (Indication.INDETERMINATE, crypto.SubIndication)
             : !signerIdentified ? (Indication.INDETERMINATE, "NO_SIGNING_CERTIFICATE_FOUND")
             : chain is not { Passed: true } ? (chain?.Indication ?? Indication.INDETERMINATE, chain?.SubIndication ?? SubIndications.NoCertificateChainFound)
+            : revocation is { Passed: false } ? (revocation.Indication, revocation.SubIndication)
             : timestamp.Present && !timestamp.Valid ? (Indication.INDETERMINATE, SubIndications.SigConstraintsFailure)
             : (Indication.TOTAL_PASSED, (string?)null);
 
@@ -193,7 +200,7 @@ public static class PdfSignatureVerifier
             SigningCertificateV2Ok = essOk,
             Chain = chain?.Check,
             Timestamp = timestamp,
-            PadesLevel = subFilter == "ETSI.CAdES.detached" && essOk ? (timestamp.Valid ? "B-T" : "B-B") : null,
+            PadesLevel = subFilter == "ETSI.CAdES.detached" && essOk ? (!timestamp.Valid ? "B-B" : revocation is { FromFile: true } ? "B-LT" : "B-T") : null,
             Indication = indication,
             SubIndication = sub,
             Messages = messages,

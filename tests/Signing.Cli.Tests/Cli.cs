@@ -24,10 +24,44 @@ internal static class Cli
         }
 
         // The dev home is named, never guessed from where the program lies.
-        var environment = new Dictionary<string, string>(env ?? new Dictionary<string, string>()) { ["SIGNING_HOME"] = DevHome };
+        // SoftHSM2's configuration too: a test of this process that made its own token has pointed SOFTHSM2_CONF elsewhere.
+        var environment = new Dictionary<string, string>(env ?? new Dictionary<string, string>()) { ["SIGNING_HOME"] = DevHome, ["SOFTHSM2_CONF"] = Path.Combine(DevHome, "softhsm2.conf") };
         return Published is { } exe
             ? ExternalTool.Run(exe, args, environment: environment, timeout: TimeSpan.FromMinutes(5))
             : ExternalTool.Run("dotnet", [Dll, .. args], environment: environment, timeout: TimeSpan.FromMinutes(5));
+    }
+
+    /// <summary>Runs <paramref name="work"/> while `signing dev serve-revocation` serves the dev home's CRLs and OCSP on 127.0.0.1:8480.</summary>
+    public static T WithRevocationServer<T>(Func<T> work)
+    {
+        var start = Published is { } exe ? new System.Diagnostics.ProcessStartInfo(exe, ["dev", "serve-revocation"]) : new System.Diagnostics.ProcessStartInfo("dotnet", [Dll, "dev", "serve-revocation"]);
+        start.Environment["SIGNING_HOME"] = DevHome;
+        start.Environment["SOFTHSM2_CONF"] = Path.Combine(DevHome, "softhsm2.conf");
+        start.RedirectStandardOutput = true;
+        start.RedirectStandardError = true;
+        using var server = System.Diagnostics.Process.Start(start)!;
+        try
+        {
+            using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
+            for (var i = 0; i < 60; i++)
+            {
+                try
+                {
+                    if (http.GetAsync(new Uri("http://127.0.0.1:8480/crl/root-ca.crl")).GetAwaiter().GetResult().IsSuccessStatusCode) break;
+                }
+                catch (HttpRequestException)
+                {
+                }
+
+                Thread.Sleep(500);
+            }
+
+            return work();
+        }
+        finally
+        {
+            server.Kill(entireProcessTree: true);
+        }
     }
 
     /// <summary>A failure is exactly one line on stderr, no stack trace.</summary>

@@ -45,7 +45,8 @@ public sealed class SignAndVerifyTests(Workspace ws) : IClassFixture<Workspace>
         var headBytes = File.ReadAllBytes(head);
         Assert.True(File.ReadAllBytes(both).AsSpan(0, headBytes.Length).SequenceEqual(headBytes));
 
-        var pdfsig = ExternalTool.Run("pdfsig", "-nssdir", NssDb, both);
+        // pdfsig asks the OCSP responder the dev certificates name (127.0.0.1:8480): serve it while pdfsig judges.
+        var pdfsig = Cli.WithRevocationServer(() => ExternalTool.Run("pdfsig", "-nssdir", NssDb, both));
         Assert.Equal(2, Count(pdfsig.StdOut, "Signature is Valid."));
         Assert.Equal(2, Count(pdfsig.StdOut, "Certificate is Trusted."));
 
@@ -62,6 +63,20 @@ public sealed class SignAndVerifyTests(Workspace ws) : IClassFixture<Workspace>
         Assert.DoesNotContain(" no  ", fonts.StdOut.Split('\n').Skip(2).Select(l => l.Length > 60 ? l[55..] : l).Aggregate("", (a, b) => a + b), StringComparison.Ordinal);
         var qpdf = ExternalTool.Run("qpdf", "--check", both);
         Assert.True(qpdf.ExitCode == 0, qpdf.All);
+    }
+
+    /// <summary>The README's check of a demo result, as written there: `signing demo`, then pdfsig while `signing dev serve-revocation` runs.</summary>
+    [Fact]
+    public void The_readme_pdfsig_check_of_the_demo_result_says_both_signatures_valid_and_trusted()
+    {
+        var demo = Cli.Run("demo");
+        Assert.True(demo.ExitCode == 0, demo.All);
+        var result = Path.Combine(Cli.DevHome, "demo", "quyet-dinh.pdf");
+
+        var pdfsig = Cli.WithRevocationServer(() => ExternalTool.Run("pdfsig", "-nssdir", NssDb, result));
+        Assert.True(pdfsig.ExitCode == 0, pdfsig.All);
+        Assert.Equal(2, Count(pdfsig.StdOut, "Signature is Valid."));
+        Assert.Equal(2, Count(pdfsig.StdOut, "Certificate is Trusted."));
     }
 
     [Fact]

@@ -60,7 +60,7 @@ public sealed class DevPkiIdempotencyTests : IDisposable
         var second = new DevPkiBuilder(_store, _layout).Build();
 
         Assert.Equal(["issuing-ca"], second.GeneratedKeys);
-        Assert.Equal(["issuing-ca", "head", "seal", "signer2", "tsa", "seal-qr"], second.IssuedCertificates);
+        Assert.Equal(["issuing-ca", "head", "seal", "signer2", "tsa", "ocsp", "seal-qr"], second.IssuedCertificates);
         Assert.Equal(first.Root.RawData, second.Root.RawData);
         ExternalTool.RunChecked("openssl", "verify", "-CAfile", _layout.CertificateFile("root-ca"), "-untrusted", _layout.CertificateFile("issuing-ca"), _layout.CertificateFile("tsa"));
         var crl = ExternalTool.RunChecked("openssl", "crl", "-inform", "DER", "-in", _layout.CrlFile("issuing-ca"), "-CAfile", _layout.CertificateFile("issuing-ca"), "-noout", "-verify");
@@ -76,7 +76,7 @@ public sealed class DevPkiIdempotencyTests : IDisposable
 
         var later = new DevPkiBuilder(_store, _layout, new DevPkiOptions { Clock = clock }).Build();
 
-        Assert.Equal(["head", "seal", "signer2", "tsa", "seal-qr"], later.IssuedCertificates);
+        Assert.Equal(["head", "seal", "signer2", "tsa", "ocsp", "seal-qr"], later.IssuedCertificates); // the OCSP responder (90 days) too
         Assert.True(later.Certificates["head"].NotAfter.ToUniversalTime() > clock.Now.UtcDateTime);
     }
 

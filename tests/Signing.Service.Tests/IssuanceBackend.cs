@@ -24,13 +24,18 @@ public sealed class IssuanceBackend
     public Pkcs11Token Session { get; }
     public X509Certificate2 HeadCertificate { get; }
     public X509Certificate2Collection Chain { get; } = new();
+    public Signing.Testing.DevPki.LoopbackRevocation Revocation { get; } = new();
 
     private IssuanceBackend()
     {
         Token = SoftHsm.CreateToken("svc-" + Guid.NewGuid().ToString("N")[..8]);
         Layout = new DevLayout(RepoPaths.NewTempDirectory("service-pki"));
         Session = Token.Open();
-        new DevPkiBuilder(new Pkcs11DevKeyStore(new Pkcs11KeyStore(Session)), Layout).Build();
+        var store = new Pkcs11DevKeyStore(new Pkcs11KeyStore(Session));
+        new DevPkiBuilder(store, Layout, Revocation.Options).Build();
+        // The certificates name this server's port; pdfsig asks its OCSP responder when judging our results.
+        Revocation.Start(store, Layout);
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => Revocation.DisposeAsync().AsTask().GetAwaiter().GetResult();
         PinFile = Path.Combine(Layout.Home, "seal.pin");
         Signing.Core.IO.AtomicFile.WriteText(PinFile, Token.UserPin, secret: true);
         HeadCertificate = X509CertificateLoader.LoadCertificateFromFile(Layout.CertificateFile("head"));

@@ -27,6 +27,11 @@ internal static class DevCommand
                 .Ensure(m => Console.WriteLine("  " + m));
             return 0;
         });
-        return new Command("dev", "Development set-up: the dev token and PKI.") { init };
+        return new Command("dev", "Development set-up: the dev token and PKI, its revocation and revocation services.")
+        {
+            init,
+            DevRevocationCommands.Revoke(module),
+            DevRevocationCommands.Serve(module),
+        };
     }
 }

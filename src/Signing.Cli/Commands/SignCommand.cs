@@ -4,6 +4,8 @@ using Signing.Core;
 using Signing.Core.IO;
 using Signing.Pades;
 using Signing.Pades.Appearance;
+using Signing.Pades.LongTerm;
+using Signing.Revocation;
 using Signing.Validation.Modifications;
 
 namespace Signing.Cli.Commands;
@@ -32,7 +34,9 @@ internal static class SignCommand
         var location = new Option<string?>("--location") { Description = "Place of signing (/Location)." };
         var field = new Option<string?>("--field") { Description = "Name of the new signature field." };
         var tsa = new Option<string?>("--tsa") { Description = "RFC 3161 TSA URL (default: the built-in dev TSA, in process)." };
-        var noTimestamp = new Option<bool>("--no-timestamp") { Description = "Make a PAdES B-B signature without a timestamp." };
+        var noTimestamp = new Option<bool>("--no-timestamp") { Description = "Make a PAdES B-B signature without a timestamp (the same as --level B-B)." };
+        var level = new Option<string>("--level") { Description = "PAdES level: B-B, B-T (default), B-LT (adds a /DSS with OCSP/CRL data) or B-LTA (then a document timestamp and its own data).", DefaultValueFactory = _ => "B-T" };
+        level.AcceptOnlyFromAmong("B-B", "B-T", "B-LT", "B-LTA");
         var pss = new Option<bool>("--pss") { Description = "RSA-PSS instead of PKCS#1 v1.5 (RSA keys)." };
         var certify = new Option<string>("--certify")
         {
@@ -43,10 +47,12 @@ internal static class SignCommand
 
         var cmd = new Command("sign", "Sign a PDF with a PKCS#11 key: PAdES (ETSI.CAdES.detached), B-T by default.");
         cmd.Arguments.Add(input);
-        foreach (var o in new Option[] { output, key, module, pin, cert, chain, image, seal, agency, rect, page, reason, location, field, tsa, noTimestamp, pss, certify }) cmd.Options.Add(o);
+        foreach (var o in new Option[] { output, key, module, pin, cert, chain, image, seal, agency, rect, page, reason, location, field, tsa, noTimestamp, level, pss, certify }) cmd.Options.Add(o);
         cmd.SetAction(async (parse, ct) =>
         {
             var pdf = ReadInput(parse.GetValue(input)!);
+            var padesLevel = parse.GetValue(noTimestamp) ? PadesLevel.BB : LongTermUpdate.Parse(parse.GetValue(level)!);
+            if (parse.GetValue(noTimestamp) && parse.GetValue(level) is not ("B-T" or "B-B")) throw new SigningException("--no-timestamp makes B-B; it cannot be combined with --level " + parse.GetValue(level) + ".");
             var placement = ParseRect(parse.GetValue(rect));
             var appearance = Appearance(parse.GetValue(image), parse.GetValue(seal), parse.GetValue(agency));
             if (placement == null && appearance is { SignatureImagePng: not null } or { SealImagePng: not null })
@@ -57,8 +63,9 @@ internal static class SignCommand
             if (placement == null && appearance != null) placement = SignaturePlacement.TopRight(200, 40); // the text-only variant for attachments and copies
 
             using var signer = KeyResolver.Resolve(parse.GetValue(key)!, parse.GetValue(module), parse.GetValue(pin), parse.GetValue(cert), parse.GetValue(chain));
-            using var dev = parse.GetValue(noTimestamp) || parse.GetValue(tsa) != null ? null : DevServices.Open(parse.GetValue(module), null);
-            var tsaClient = parse.GetValue(noTimestamp) ? null : TimestampClients.Create(parse.GetValue(tsa), dev);
+            var needsDev = padesLevel >= PadesLevel.BLT || (padesLevel == PadesLevel.BT && parse.GetValue(tsa) == null);
+            using var dev = needsDev && (parse.GetValue(tsa) == null || File.Exists(DevDefaults.Layout.SoftHsmConfig)) ? DevServices.Open(parse.GetValue(module), null) : null;
+            var tsaClient = padesLevel == PadesLevel.BB ? null : TimestampClients.Create(parse.GetValue(tsa), dev);
             var request = new SignatureRequest
             {
                 SignerCertificate = signer.Certificate,
@@ -75,9 +82,17 @@ internal static class SignCommand
                 CertifyIfFirst = parse.GetValue(certify) is "none" ? null : (DocMdpPermission)int.Parse(parse.GetValue(certify)!, CultureInfo.InvariantCulture),
             };
             var signed = await PadesSigner.SignAsync(pdf, request, signer.Key, tsaClient, TimeProvider.System, ct);
+            if (padesLevel >= PadesLevel.BLT)
+            {
+                // The certificates' own OCSP/CRL URLs first; for dev certificates the dev responders in process when nothing serves them.
+                using var online = new OnlineRevocationSource();
+                IRevocationSource source = dev is null ? online : new FirstAnswerSource(online, new DevPki.DevRevocationSource(new DevPki.DevOcspResponder(new DevPki.Pkcs11DevKeyStore(dev.Store), dev.Layout), new DevPki.Pkcs11DevKeyStore(dev.Store)));
+                signed = await LongTermUpdate.ExtendAsync(signed, padesLevel, source, tsaClient, TimeProvider.System, ct);
+            }
+
             var outFile = parse.GetValue(output)!.FullName;
             AtomicFile.Write(outFile, signed);
-            Console.WriteLine($"{outFile}: signed by {request.SignerName} ({(tsaClient == null ? "PAdES B-B" : "PAdES B-T")})");
+            Console.WriteLine($"{outFile}: signed by {request.SignerName} (PAdES {LongTermUpdate.Name(padesLevel)})");
             return 0;
         });
         return cmd;

@@ -7,7 +7,7 @@ using Signing.Validation.Policy;
 namespace Signing.Cli.Commands;
 
 /// <summary>
-/// `signing verify file.pdf [--json] [--trust root.pem] [--policy policy.json]`: every signature's
+/// `signing verify file.pdf [--json] [--trust root.pem] [--policy policy.json] [--at TIME] [--offline]`: every signature's
 /// integrity, chain, timestamp and coverage, under the validation policy (docs/verification-report.md,
 /// "Validation policy"). The exit code follows the report's verdict: 0 PASSED, 2 INDETERMINATE,
 /// 3 FAILED; 1 when the policy or anchors cannot be read (before anything is verified) or the file is
@@ -21,12 +21,16 @@ internal static class VerifyCommand
         var json = new Option<bool>("--json") { Description = "Print the report as JSON (schema in docs/verification-report.md)." };
         var trust = new Option<string[]>("--trust") { Description = "Trust anchor certificates (PEM, may repeat); default: the dev root.", AllowMultipleArgumentsPerToken = true };
         var policyFile = new Option<FileInfo>("--policy") { Description = "Validation policy JSON (anchors per purpose, key usage, crypto constraints); what it leaves out keeps the built-in default." };
-        var cmd = new Command("verify", "Verify the signatures of a PDF.") { json, trust, policyFile };
+        var at = new Option<string?>("--at") { Description = "Validate at this time (ISO 8601), past or future, instead of now." };
+        var offline = new Option<bool>("--offline") { Description = "Use only what the file carries (its /DSS) and the trust anchors: nothing is fetched." };
+        var cmd = new Command("verify", "Verify the signatures of a PDF.") { json, trust, policyFile, at, offline };
         cmd.Arguments.Add(input);
         cmd.SetAction(parse =>
         {
             // The policy first: a bad policy file stops before any input is read or output written.
             var policy = Policy(parse.GetValue(policyFile), parse.GetValue(trust));
+            if (DevRevocationCommands.ParseTime(parse.GetValue(at), "--at") is { } time) policy = policy with { ValidationTime = time };
+            if (parse.GetValue(offline)) policy = policy with { Revocation = policy.Revocation with { ForceOffline = true } };
             var pdf = SignCommand.ReadInput(parse.GetValue(input)!);
             var report = PdfSignatureVerifier.Verify(pdf, policy);
             Console.WriteLine(parse.GetValue(json) ? report.ToJson() : report.ToText());

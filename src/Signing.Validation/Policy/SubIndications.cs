@@ -11,4 +11,8 @@ public static class SubIndications
     public const string NoCertificateChainFound = "NO_CERTIFICATE_CHAIN_FOUND";
     public const string OutOfBoundsNoPoe = "OUT_OF_BOUNDS_NO_POE";
     public const string NotYetValid = "NOT_YET_VALID";
+    public const string RevokedNoPoe = "REVOKED_NO_POE";
+    public const string RevokedCaNoPoe = "REVOKED_CA_NO_POE";
+    public const string TryLater = "TRY_LATER";
+    public const string RevocationOutOfBoundsNoPoe = "REVOCATION_OUT_OF_BOUNDS_NO_POE";
 }

@@ -15,7 +15,7 @@ namespace Signing.Validation.Policy;
 /// </summary>
 public static class ValidationPolicyReader
 {
-    private static readonly string[] TopLevel = ["SignatureTrustAnchors", "TimestampTrustAnchors", "SignerKeyUsage", "SignerKeyUsageMatch", "DigestAlgorithms", "PublicKeys"];
+    private static readonly string[] TopLevel = ["SignatureTrustAnchors", "TimestampTrustAnchors", "SignerKeyUsage", "SignerKeyUsageMatch", "DigestAlgorithms", "PublicKeys", "Revocation", "RevocationByAnchor"];
 
     /// <summary>
     /// Reads a policy JSON file; certificate paths in it are relative to its directory. Anchors it
@@ -74,6 +74,7 @@ public static class ValidationPolicyReader
             Crypto = new CryptoConstraints(
                 Items(values, "DigestAlgorithms", ["Algorithm", "Until"], origin).Select(i => DigestRuleOf(i, origin)).ToList() is { Count: > 0 } d ? d : CryptoConstraints.Default.Digests,
                 Items(values, "PublicKeys", ["Algorithm", "MinBits", "Until"], origin).Select(i => KeyRuleOf(i, origin)).ToList() is { Count: > 0 } k ? k : CryptoConstraints.Default.PublicKeys),
+            Revocation = RevocationOf(values, baseDirectory, origin),
         };
         return policy;
     }
@@ -106,6 +107,43 @@ public static class ValidationPolicyReader
 
         return anchors;
     }
+
+    /// <summary>"Revocation": the default mode; "RevocationByAnchor": [{ "Anchor": "root.pem", "Mode": "hard-fail" }].</summary>
+    private static RevocationPolicy RevocationOf(Dictionary<string, string> values, string baseDirectory, string origin)
+    {
+        var mode = values.GetValueOrDefault("Revocation") is { Length: > 0 } text ? ModeOf(text, "Revocation", origin) : RevocationPolicy.Default.Mode;
+        var perAnchor = new Dictionary<string, RevocationMode>(StringComparer.OrdinalIgnoreCase);
+        foreach (var (index, fields) in Items(values, "RevocationByAnchor", ["Anchor", "Mode"], origin))
+        {
+            var where = $"RevocationByAnchor:{index}";
+            var file = fields.GetValueOrDefault("Anchor") ?? throw new SigningException($"{origin}: {where}:Anchor is not set (a PEM file of the trust anchor)");
+            var anchorMode = ModeOf(fields.GetValueOrDefault("Mode") ?? throw new SigningException($"{origin}: {where}:Mode is not set"), where + ":Mode", origin);
+            var certs = new X509Certificate2Collection();
+            var full = Path.GetFullPath(file, baseDirectory);
+            try
+            {
+                certs.ImportFromPemFile(full);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or CryptographicException)
+            {
+                throw new SigningException($"{origin}: {where}:Anchor '{full}' cannot be read as PEM certificates ({e.Message.ReplaceLineEndings(" ")})");
+            }
+
+            if (certs.Count == 0) throw new SigningException($"{origin}: {where}:Anchor '{full}' holds no PEM certificate");
+            foreach (var c in certs) perAnchor[Convert.ToHexString(SHA256.HashData(c.RawData))] = anchorMode;
+        }
+
+        return RevocationPolicy.Default with { Mode = mode, PerAnchor = perAnchor };
+    }
+
+    private static RevocationMode ModeOf(string text, string where, string origin) => text.Replace("-", "", StringComparison.Ordinal).ToUpperInvariant() switch
+    {
+        "HARDFAIL" => RevocationMode.HardFail,
+        "SOFTFAIL" => RevocationMode.SoftFail,
+        "OFFLINE" => RevocationMode.Offline,
+        "NOCHECK" or "NONE" => RevocationMode.NoCheck,
+        _ => throw new SigningException($"{origin}: {where} '{text}' is not hard-fail, soft-fail, offline or no-check"),
+    };
 
     private static SignerKeyUsage KeyUsage(Dictionary<string, string> values, string origin)
     {

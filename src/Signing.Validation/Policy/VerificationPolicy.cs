@@ -36,4 +36,7 @@ public sealed record VerificationPolicy
 
     /// <summary>Which digest algorithms and key sizes are acceptable, and until when.</summary>
     public Policy.CryptoConstraints Crypto { get; init; } = Policy.CryptoConstraints.Default;
+
+    /// <summary>How revocation is checked, per trust anchor (default: soft-fail, online).</summary>
+    public Policy.RevocationPolicy Revocation { get; init; } = Policy.RevocationPolicy.Default;
 }

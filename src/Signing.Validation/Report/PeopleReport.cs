@@ -51,7 +51,7 @@ public sealed record PeopleReport(
             report.Registry?.Match,
             RegistryLines(report.Registry),
             report.Registry?.Issued?.OriginalUrl,
-            ReportStrings.RevocationNotChecked);
+            ReportStrings.RevocationNote);
     }
 
     private static SignatureStory Story(VerificationReport report, SignatureVerification s, int index)

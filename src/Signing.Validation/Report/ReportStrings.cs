@@ -40,9 +40,9 @@ public static class ReportStrings
     public static readonly Bilingual NoSignatures = new("Tệp không có chữ ký số nào.", "The file has no digital signature.");
 
     public static readonly Bilingual File = new("Tệp: {0} byte, {1} phiên bản, SHA-256 {2}.", "File: {0} bytes, {1} revision(s), SHA-256 {2}.");
-    public static readonly Bilingual RevocationNotChecked = new(
-        "Lưu ý: chưa kiểm tra tình trạng thu hồi của chứng thư số (OCSP/CRL).",
-        "Note: the revocation status of the certificates was not checked (OCSP/CRL).");
+    public static readonly Bilingual RevocationNote = new(
+        "Lưu ý: tình trạng thu hồi của chứng thư số được kiểm tra (OCSP/CRL, dữ liệu trong tệp trước) theo chính sách xác minh; kết quả ở phần chi tiết kỹ thuật của từng chữ ký.",
+        "Note: the certificates' revocation status is checked (OCSP/CRL, the file's own data first) under the validation policy; what was found is in each signature's technical details.");
 
     public static readonly Bilingual SignatureHeading = new("Chữ ký {0} (trường \"{1}\")", "Signature {0} (field \"{1}\")");
     public static readonly Bilingual SignedWholeFile = new(

@@ -95,7 +95,7 @@ public sealed record SignatureVerification
     /// <summary>Each change after this signature's revision that the allow-list does not permit; any entry fails the signature.</summary>
     public IReadOnlyList<Modification> Modifications { get; init; } = [];
 
-    /// <summary>"B-B" or "B-T" when the structure fits the PAdES baseline.</summary>
+    /// <summary>"B-B", "B-T", "B-LT" (the revocation data came from the file) or "B-LTA" (and a valid document timestamp follows) when the structure fits the PAdES baseline.</summary>
     public string? PadesLevel { get; init; }
 
     public Indication Indication { get; init; }

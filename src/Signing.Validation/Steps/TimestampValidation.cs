@@ -99,9 +99,13 @@ internal static class TimestampValidation
 
         // CheckSigner passed, so the TSA certificate has its single critical timeStamping EKU.
         var tokenCerts = token.Certificates.Concat(extraCertificates).ToList();
-        var chain = ChainValidation.Check(tsaCert, tokenCerts, policy.TimestampTrustAnchors, info.GenTime, atIsProofOfExistence: true).Check;
+        var outcome = ChainValidation.Check(tsaCert, tokenCerts, policy.TimestampTrustAnchors, info.GenTime, atIsProofOfExistence: true);
+        var chain = outcome.Check;
+        // The TSA's chain is checked for revocation too: a TSA revoked before genTime (or for key compromise) makes no proof.
+        var revocation = chain.Trusted ? RevocationValidation.Check(outcome.Path, info.GenTime, poe: true, validationTime, policy.Revocation, "the TSA certificate", selfDated: true) : null;
         var weak = policy.Crypto.CheckKey(tsaCert, validationTime, "the TSA certificate");
         var problem = !chain.Trusted ? "the TSA certificate is not trusted for timestamps at the token's time: " + chain.Status
+            : revocation is { Passed: false } ? "revocation: " + revocation.Problem
             : weak?.Message;
         return (new TimestampCheck(true, problem is null, info.GenTime, imprintOk, tsaCert.Subject, chain.Trusted, problem), TokenOutcome.Checked, tsaCert);
     }

@@ -32,7 +32,7 @@ public sealed class PeopleReportTests
 
         var text = report.ToText();
         Assert.True(text.IndexOf(ReportStrings.VerdictPassed.Vi, StringComparison.Ordinal) < text.IndexOf(ReportStrings.VerdictPassed.En, StringComparison.Ordinal));
-        Assert.Contains(ReportStrings.RevocationNotChecked.Vi, text, StringComparison.Ordinal);
+        Assert.Contains(ReportStrings.RevocationNote.Vi, text, StringComparison.Ordinal);
     }
 
     [Fact]
