@@ -34,6 +34,8 @@ internal static class Cli
     /// <summary>Runs <paramref name="work"/> while `signing dev serve-revocation` serves the dev home's CRLs and OCSP on 127.0.0.1:8480.</summary>
     public static T WithRevocationServer<T>(Func<T> work)
     {
+        // Port 8480 is the machine's, not the checkout's: suites of two checkouts running at once take turns.
+        using var portLock = HoldMachineLock("signing-dev-revocation-8480.lock", TimeSpan.FromMinutes(10));
         var start = Published is { } exe ? new System.Diagnostics.ProcessStartInfo(exe, ["dev", "serve-revocation"]) : new System.Diagnostics.ProcessStartInfo("dotnet", [Dll, "dev", "serve-revocation"]);
         start.Environment["SIGNING_HOME"] = DevHome;
         start.Environment["SOFTHSM2_CONF"] = Path.Combine(DevHome, "softhsm2.conf");
@@ -61,6 +63,23 @@ internal static class Cli
         finally
         {
             server.Kill(entireProcessTree: true);
+        }
+    }
+
+    private static FileStream HoldMachineLock(string name, TimeSpan timeout)
+    {
+        var path = Path.Combine(Path.GetTempPath(), name);
+        var deadline = DateTime.UtcNow + timeout;
+        while (true)
+        {
+            try
+            {
+                return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+            }
+            catch (IOException) when (DateTime.UtcNow < deadline)
+            {
+                Thread.Sleep(250);
+            }
         }
     }
 
