@@ -27,6 +27,7 @@ public class IssuanceFixture : IAsyncLifetime
         var settings = RunningService.DefaultSettings(Pki);
         settings["Signing:DataDirectory"] = DataDirectory;
         settings["Authorization:Roles:DepartmentHead:1"] = CertificateRoleMapper.Sha256Thumbprint(Pki.NoRole);
+        Configure(settings);
         await ConfigureStorageAsync(settings);
         Service = await RunningService.StartAsync(Pki, settings, b => b.Services.AddSingleton<TimeProvider>(Clock));
         using var head = Client(Roles.DepartmentHead);
@@ -36,6 +37,11 @@ public class IssuanceFixture : IAsyncLifetime
             chain = Backend.Chain.Select(c => c.ExportCertificatePem()).ToArray(),
         });
         Assert.Equal(HttpStatusCode.OK, enrolled.StatusCode);
+    }
+
+    /// <summary>Further settings of a fixture that needs them (seal certificates for rollover, CRLs).</summary>
+    protected virtual void Configure(Dictionary<string, string?> settings)
+    {
     }
 
     /// <summary>Where the registry lives; the default leaves it on SQLite in <see cref="DataDirectory"/>.</summary>
