@@ -125,18 +125,35 @@
   }
 
   // Reads a QR text from an image file; resolves to the text or null. Exposed for the benchmark.
+  // The renderer prints the QR in page 1's lower-left corner, so that corner (upright or turned,
+  // as Signing.Seal.QrImageReader does) is read first, dark on light only; then the whole picture.
+  var CORNER = 0.55;
+  function pixelsOf(bitmap, sx, sy, sw, sh, scale) {
+    var canvas = document.createElement("canvas");
+    canvas.width = Math.round(sw * scale);
+    canvas.height = Math.round(sh * scale);
+    var context = canvas.getContext("2d", { willReadFrequently: true });
+    context.drawImage(bitmap, sx, sy, sw, sh, 0, 0, canvas.width, canvas.height);
+    return context.getImageData(0, 0, canvas.width, canvas.height);
+  }
+  function decodeBitmap(bitmap) {
+    var w = bitmap.width, h = bitmap.height;
+    // Large photos are scaled down: jsQR needs the modules, not the megapixels.
+    var scale = Math.min(1, 2000 / Math.max(w, h));
+    var cw = Math.floor(w * CORNER), ch = Math.floor(h * CORNER);
+    var corners = h >= w ? [[0, h - ch], [w - cw, 0]] : [[0, 0], [w - cw, h - ch]];
+    for (var i = 0; i < corners.length; i++) {
+      var part = pixelsOf(bitmap, corners[i][0], corners[i][1], cw, ch, scale);
+      var quick = jsQR(part.data, part.width, part.height, { inversionAttempts: "dontInvert" });
+      if (quick) return quick.data;
+    }
+    var pixels = pixelsOf(bitmap, 0, 0, w, h, scale);
+    var found = jsQR(pixels.data, pixels.width, pixels.height, { inversionAttempts: "attemptBoth" });
+    return found ? found.data : null;
+  }
   function decodeFile(file) {
     return createImageBitmap(file).then(function (bitmap) {
-      // Large photos are scaled down: jsQR needs the modules, not the megapixels.
-      var scale = Math.min(1, 2000 / Math.max(bitmap.width, bitmap.height));
-      var canvas = document.createElement("canvas");
-      canvas.width = Math.round(bitmap.width * scale);
-      canvas.height = Math.round(bitmap.height * scale);
-      var context = canvas.getContext("2d", { willReadFrequently: true });
-      context.drawImage(bitmap, 0, 0, canvas.width, canvas.height);
-      var pixels = context.getImageData(0, 0, canvas.width, canvas.height);
-      var found = jsQR(pixels.data, pixels.width, pixels.height, { inversionAttempts: "attemptBoth" });
-      return found ? found.data : null;
+      try { return decodeBitmap(bitmap); } finally { bitmap.close(); }
     });
   }
 
