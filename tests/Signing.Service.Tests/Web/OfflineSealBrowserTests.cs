@@ -75,6 +75,8 @@ public sealed class OfflineSealBrowserTests(OfflineSealFixture f) : IClassFixtur
 
     public async Task InitializeAsync()
     {
+        // Decoding a turned photo with jsQR takes seconds of wall time on a loaded 2-core machine.
+        SetDefaultExpectTimeout(30_000);
         _chromium = await HeadlessChromium.LaunchTrustingAsync(f.Pki.ServerPfx, TestPki.ServerPassword);
         _context = await _chromium.Browser.NewContextAsync(new() { ViewportSize = new() { Width = 360, Height = 800 } });
     }
@@ -243,5 +245,6 @@ public sealed class OfflineSealBrowserTests(OfflineSealFixture f) : IClassFixtur
     {
         await _context.DisposeAsync();
         await _chromium.DisposeAsync();
+        Directory.Delete(_dir, recursive: true);
     }
 }
