@@ -65,7 +65,7 @@ public sealed partial class DeskAgentSigningBrowserTests(DeskAgentFixture f) : I
         Assert.Contains(agent.Lines, l => l == "The console asks you to sign 20 document(s):");
         await agent.TypeAsync(f.Pin);
         await page.WaitForFunctionAsync("() => document.getElementById('agent-progress').value >= 2");
-        await w.ScreenshotAsync("queue-signing");
+        await w.ScreenshotAsync("queue-signing", fullPage: false); // twenty drafts with their page images make a very tall page
 
         await page.WaitForFunctionAsync("() => document.getElementById('agent-status').textContent.startsWith('Xong')", null, new() { Timeout = 180_000 });
         Assert.Equal("Xong: đã ký 20, không ký 0, còn chờ 0.", await page.Locator("#agent-status").InnerTextAsync());
@@ -79,7 +79,7 @@ public sealed partial class DeskAgentSigningBrowserTests(DeskAgentFixture f) : I
         }
         await AssertPinNowhereInAsync(page, agent);
         await w.AssertAccessibleAsync();
-        await w.ScreenshotAsync("queue-signed");
+        await w.ScreenshotAsync("queue-signed", fullPage: false);
         w.AssertNoProblems();
 
         // Seal and issue each signed document through the seal operator's page.
