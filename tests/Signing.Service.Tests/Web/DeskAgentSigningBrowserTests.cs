@@ -65,6 +65,7 @@ public sealed partial class DeskAgentSigningBrowserTests(DeskAgentFixture f) : I
         Assert.Contains(agent.Lines, l => l == "The console asks you to sign 20 document(s):");
         await agent.TypeAsync(f.Pin);
         await page.WaitForFunctionAsync("() => document.getElementById('agent-progress').value >= 2");
+        await page.EvaluateAsync("() => window.scrollTo(0, 0)");
         await w.ScreenshotAsync("queue-signing", fullPage: false); // twenty drafts with their page images make a very tall page
 
         await page.WaitForFunctionAsync("() => document.getElementById('agent-status').textContent.startsWith('Xong')", null, new() { Timeout = 180_000 });
@@ -79,6 +80,7 @@ public sealed partial class DeskAgentSigningBrowserTests(DeskAgentFixture f) : I
         }
         await AssertPinNowhereInAsync(page, agent);
         await w.AssertAccessibleAsync();
+        await page.EvaluateAsync("() => window.scrollTo(0, 0)");
         await w.ScreenshotAsync("queue-signed", fullPage: false);
         w.AssertNoProblems();
 
