@@ -59,7 +59,7 @@ public sealed partial class DeskAgentSigningBrowserTests(DeskAgentFixture f) : I
         await page.Locator("#agent-sign-button").ClickAsync();
 
         // The page asks for nothing: it says to type the PIN in the agent's window, where the agent asks.
-        await Assertions.Expect(page.Locator("#agent-status")).ToContainTextAsync("Nhập mã PIN của USB token trong cửa sổ chương trình ký");
+        await SaysAsync(page, "Nhập mã PIN của USB token trong cửa sổ chương trình ký");
         Assert.Equal(0, await page.Locator("input[type=password]").CountAsync());
         await agent.WaitForLineAsync(l => l.StartsWith("Type your token's PIN in this window", StringComparison.Ordinal));
         Assert.Contains(agent.Lines, l => l == "The console asks you to sign 20 document(s):");
@@ -120,7 +120,7 @@ public sealed partial class DeskAgentSigningBrowserTests(DeskAgentFixture f) : I
         }
 
         // The page says the agent is gone, and what that means.
-        await Assertions.Expect(page.Locator("#agent-status")).ToContainTextAsync("Mất kết nối với chương trình ký", new() { Timeout = 20_000 });
+        await SaysAsync(page, "Mất kết nối với chương trình ký");
         var statuses = new List<string>();
         foreach (var id in ids) statuses.Add(await f.StatusAsync(id));
         Assert.All(statuses, s => Assert.Contains(s, new[] { "awaiting_signature", "signed" }));
@@ -132,7 +132,7 @@ public sealed partial class DeskAgentSigningBrowserTests(DeskAgentFixture f) : I
         {
             Assert.Null(await agent.WaitUntilListeningAsync());
             await page.ReloadAsync();
-            await Assertions.Expect(page.Locator("#agent-status")).ToContainTextAsync("Đã kết nối chương trình ký");
+            await SaysAsync(page, "Đã kết nối chương trình ký");
             var left = ids.Where((_, i) => statuses[i] == "awaiting_signature").ToList();
             await StartBatchAsync(page, agent, left);
             await page.WaitForFunctionAsync("() => document.getElementById('agent-status').textContent.startsWith('Xong')", null, new() { Timeout = 180_000 });
@@ -181,21 +181,29 @@ public sealed partial class DeskAgentSigningBrowserTests(DeskAgentFixture f) : I
         var code = await agent.WaitUntilListeningAsync();
         var w = await _browser.OpenAsync(Roles.DepartmentHead, "/console/queue", width: 360);
         var page = w.Page;
-        await Assertions.Expect(page.Locator("#agent-pair")).ToBeVisibleAsync();
+        await ShownAsync(page.Locator("#agent-pair"));
         Assert.False(await page.Locator("#agent-sign").IsVisibleAsync());
         Assert.Equal(0, await page.Locator(".pick-row:visible").CountAsync());
         await page.Locator("#agent-code").FillAsync(code == "AAAA-AAAA" ? "BBBB-BBBB" : "AAAA-AAAA");
         await page.Locator("#agent-pair-button").ClickAsync();
-        await Assertions.Expect(page.Locator("#agent-status")).ToContainTextAsync("Ghép nối không thành công: wrong pairing code (4 tries left)");
+        await SaysAsync(page, "Ghép nối không thành công: wrong pairing code (4 tries left)");
         await w.AssertAccessibleAsync();
         Assert.True(await page.EvaluateAsync<bool>("() => document.documentElement.scrollWidth <= window.innerWidth"), "the page scrolls sideways at 360 px");
         await w.ScreenshotAsync("queue-pairing-360px");
         await agent.WaitForLineAsync(l => l.Contains("wrong pairing code", StringComparison.Ordinal));
 
         await PairAsync(page, code!);
-        await Assertions.Expect(page.Locator(".pick-row").First).ToBeVisibleAsync();
+        await ShownAsync(page.Locator(".pick-row").First);
         await w.AssertAccessibleAsync();
     }
+
+    // The machine is shared and the suites run side by side: Playwright's 5 s default is too short a wait here.
+    private const float Patience = 30_000;
+
+    private static Task SaysAsync(IPage page, string text) =>
+        Assertions.Expect(page.Locator("#agent-status")).ToContainTextAsync(text, new() { Timeout = Patience });
+
+    private static Task ShownAsync(ILocator locator) => Assertions.Expect(locator).ToBeVisibleAsync(new() { Timeout = Patience });
 
     private async Task<List<Guid>> SubmitAsync(int count)
     {
@@ -210,11 +218,11 @@ public sealed partial class DeskAgentSigningBrowserTests(DeskAgentFixture f) : I
 
     private static async Task PairAsync(IPage page, string code)
     {
-        await Assertions.Expect(page.Locator("#agent-pair")).ToBeVisibleAsync();
+        await ShownAsync(page.Locator("#agent-pair"));
         await page.Locator("#agent-code").FillAsync(code);
         await page.Locator("#agent-pair-button").ClickAsync();
-        await Assertions.Expect(page.Locator("#agent-sign")).ToBeVisibleAsync();
-        await Assertions.Expect(page.Locator("#agent-status")).ToContainTextAsync("Đã ghép nối với chương trình ký");
+        await ShownAsync(page.Locator("#agent-sign"));
+        await SaysAsync(page, "Đã ghép nối với chương trình ký");
     }
 
     private async Task StartBatchAsync(IPage page, AgentProcess agent, IEnumerable<Guid> ids)
