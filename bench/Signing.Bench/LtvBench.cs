@@ -20,15 +20,6 @@ namespace Signing.Bench;
 /// </summary>
 internal static class LtvBench
 {
-    /// <summary>Answers remembered per certificate: what a warm <see cref="OnlineRevocationSource"/> cache gives, without a server.</summary>
-    private sealed class Warm(IRevocationSource inner) : IRevocationSource
-    {
-        private readonly ConcurrentDictionary<string, RevocationLookup> _cache = new(StringComparer.Ordinal);
-
-        public RevocationLookup Find(X509Certificate2 certificate, X509Certificate2 issuer, DateTimeOffset now) =>
-            _cache.GetOrAdd(Convert.ToHexString(SHA256.HashData(certificate.RawData)), _ => inner.Find(certificate, issuer, now));
-    }
-
     public static void Run(BenchOptions options)
     {
         var layout = DevLayout.Default();
@@ -40,7 +31,7 @@ internal static class LtvBench
         chain.ImportFromPemFile(Path.Combine(layout.PkiDirectory, DevPkiBuilder.ChainFileName));
         var root = chain.Cast<X509Certificate2>().Single(c => c.SubjectName.RawData.AsSpan().SequenceEqual(c.IssuerName.RawData));
         var tsa = new InProcessTimestampClient(new TimestampAuthority(store.FindKey(DevPkiBuilder.TsaLabel)!, store.FindCertificate(DevPkiBuilder.TsaLabel)!, chain.Cast<X509Certificate2>(), new FileSerialNumberSource(layout.TsaDirectory, blockSize: 100_000)));
-        var source = new Warm(new DevRevocationSource(new DevOcspResponder(store, layout), store));
+        var source = DevBenchToken.WarmRevocation(store, layout);
         var seal = store.FindKey("seal")!;
         var request = new SignatureRequest { SignerCertificate = store.FindCertificate("seal")!, Chain = [.. chain.Cast<X509Certificate2>()] };
         var pdf = PadesBench.OnePageResult();
@@ -48,7 +39,7 @@ internal static class LtvBench
         byte[] SignBt() => PadesSigner.SignAsync(pdf, request, seal, tsa).GetAwaiter().GetResult();
         byte[] Lta(byte[] bt) => LongTermUpdate.ExtendAsync(bt, PadesLevel.BLTA, source, tsa).GetAwaiter().GetResult();
         var sample = Lta(SignBt()); // warms the caches, the JIT and the token sessions
-        var n = Math.Max(20, options.Seconds * 10);
+        var n = Math.Max(100, options.Seconds * 25);
 
         Mean(n, () => Lta(SignBt())); // tiered compilation settles before anything is timed
         var bt = Mean(n, () => SignBt());

@@ -31,6 +31,11 @@ public sealed record BatchResult(IReadOnlyList<DocumentResult> Documents, string
 /// <summary>What the batch tells the screen as it goes (called from several threads, one call at a time).</summary>
 public interface IBatchProgress
 {
+    /// <summary>The token is about to sign <paramref name="item"/> (the "current document" of a progress bar).</summary>
+    void Signing(QueueItem item)
+    {
+    }
+
     void Finished(DocumentResult result, int done, int total);
 }
 
@@ -157,6 +162,7 @@ public sealed class BatchSigner(ISigningService service, IHeadToken token, strin
                 await foreach (var (item, prepared) in toSign.Reader.ReadAllAsync(CancellationToken.None).ConfigureAwait(false))
                 {
                     if (fatal.IsCancellationRequested) continue; // drain: prepared but unsigned stays pending
+                    progress.Signing(item);
                     var started = Stopwatch.GetTimestamp();
                     var value = token.Sign(prepared.Hash, prepared.Scheme);
                     Interlocked.Add(ref tokenTicks, Stopwatch.GetTimestamp() - started);

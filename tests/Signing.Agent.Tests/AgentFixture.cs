@@ -7,6 +7,7 @@ using Signing.DevPki;
 using Signing.Service.Authorization;
 using Signing.Service.Tests;
 using Signing.Testing;
+using Signing.Testing.Agent;
 
 namespace Signing.Agent.Tests;
 
@@ -17,55 +18,41 @@ namespace Signing.Agent.Tests;
 /// </summary>
 public sealed class AgentFixture : IssuanceFixture, IAsyncLifetime
 {
-    private static readonly string Dll = Path.Combine(AppContext.BaseDirectory, "signing-agent.dll");
+    private DeskAgent _agent = null!;
 
-    /// <summary>
-    /// The program under test: the self-contained single-file agent when SIGNING_AGENT_EXE names it
-    /// (tests/run.sh publishes it and sets this), else the build output through `dotnet`.
-    /// </summary>
-    private static (string File, string[] Prefix) Program =>
-        System.Environment.GetEnvironmentVariable("SIGNING_AGENT_EXE") is { Length: > 0 } exe ? (exe, []) : ("dotnet", [Dll]);
-
-    public string Home { get; } = RepoPaths.NewTempDirectory("agent-home");
+    public string Home => _agent.Home;
 
     public string NssDirectory { get; } = RepoPaths.NewTempDirectory("agent-nss");
 
-    public ToolResult SetupResult { get; private set; } = null!;
+    public ToolResult SetupResult => _agent.SetupResult;
 
     async Task IAsyncLifetime.InitializeAsync()
     {
         await InitializeAsync();
-        var p12 = Path.Combine(Home, "head.p12");
-        var password = Convert.ToHexString(RandomNumberGenerator.GetBytes(8));
-        File.WriteAllBytes(p12, Pki.RoleClients[Roles.DepartmentHead].Export(X509ContentType.Pkcs12, password));
-        File.WriteAllText(Path.Combine(Home, "head.password"), password);
-        SetupResult = Run(null, "setup", "--service", $"https://127.0.0.1:{Service.StaffPort}", "--client-cert", p12,
-            "--client-cert-password-file", Path.Combine(Home, "head.password"), "--server-ca", Pki.RootPem, Pki.IssuingPem,
-            "--module", SoftHsm.ModulePath, "--token", Backend.Token.Label, "--certificate", "head");
-        if (SetupResult.ExitCode != 0) throw new InvalidOperationException("agent setup failed: " + SetupResult.All);
-
+        _agent = DeskAgent.SetUp(Service.Staff("/"), Pki.RoleClients[Roles.DepartmentHead], [Pki.RootPem, Pki.IssuingPem], Backend.Token.Label);
         ExternalTool.RunChecked("certutil", "-N", "-d", "sql:" + NssDirectory, "--empty-password");
         ExternalTool.RunChecked("certutil", "-A", "-d", "sql:" + NssDirectory, "-n", "root", "-t", "CT,C,C", "-i", Backend.Layout.CertificateFile(DevPkiBuilder.RootLabel));
     }
 
     public AgentSettings Settings => AgentSettings.Load(Home);
 
-    public static IDictionary<string, string> Environment => new Dictionary<string, string> { ["SOFTHSM2_CONF"] = SoftHsm.ConfigFile };
-
     /// <summary>Runs the agent to the end; <paramref name="stdin"/> is what the head types (the PIN).</summary>
-    public ToolResult Run(string? stdin, params string[] args) => RunIn(Home, stdin, args);
+    public ToolResult Run(string? stdin, params string[] args) => _agent.Run(stdin, args);
 
-    public static ToolResult RunIn(string home, string? stdin, params string[] args) =>
-        ExternalTool.Run(Program.File, [.. Program.Prefix, "--home", home, .. args], stdin, Environment, TimeSpan.FromMinutes(5));
+    public static ToolResult RunIn(string home, string? stdin, params string[] args) => DeskAgent.RunIn(home, stdin, args);
 
     /// <summary>Starts the agent and leaves it running (the interruption test kills it).</summary>
     public Process Start(params string[] args)
     {
-        var start = new ProcessStartInfo(Program.File) { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in Program.Prefix.Concat(["--home", Home]).Concat(args)) start.ArgumentList.Add(a);
-        foreach (var (k, v) in Environment) start.Environment[k] = v;
+        var (file, prefix) = DeskAgent.Program;
+        var start = new ProcessStartInfo(file) { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var a in prefix.Concat(["--home", Home]).Concat(args)) start.ArgumentList.Add(a);
+        foreach (var (k, v) in DeskAgent.Variables) start.Environment[k] = v;
         return Process.Start(start)!;
     }
+
+    /// <summary>Starts the agent with its output collected line by line.</summary>
+    public AgentProcess StartWatched(params string[] args) => _agent.Start(args);
 
     public async Task<List<Guid>> SubmitManyAsync(int count)
     {
@@ -96,7 +83,7 @@ public sealed class AgentFixture : IssuanceFixture, IAsyncLifetime
     public override async Task DisposeAsync()
     {
         await base.DisposeAsync();
-        Directory.Delete(Home, recursive: true);
+        _agent.Dispose();
         Directory.Delete(NssDirectory, recursive: true);
     }
 }

@@ -180,7 +180,7 @@ public sealed class RefusalTests(AgentFixture f)
     }
 
     /// <summary>The real token until it is "pulled out" after N signatures.</summary>
-    private sealed class PulledAfter(IHeadToken inner, int signatures) : IHeadToken
+    internal sealed class PulledAfter(IHeadToken inner, int signatures) : IHeadToken
     {
         private int _count;
 

@@ -29,7 +29,12 @@ public class IssuanceFixture : IAsyncLifetime
         settings["Authorization:Roles:DepartmentHead:1"] = CertificateRoleMapper.Sha256Thumbprint(Pki.NoRole);
         Configure(settings);
         await ConfigureStorageAsync(settings);
-        Service = await RunningService.StartAsync(Pki, settings, b => b.Services.AddSingleton<TimeProvider>(Clock));
+        Configure(settings);
+        Service = await RunningService.StartAsync(Pki, settings, b =>
+        {
+            b.Services.AddSingleton<TimeProvider>(Clock);
+            ConfigureHost(b);
+        });
         using var head = Client(Roles.DepartmentHead);
         using var enrolled = await head.PostAsJsonAsync(Service.Staff("/api/heads/enroll"), new
         {
@@ -46,6 +51,16 @@ public class IssuanceFixture : IAsyncLifetime
 
     /// <summary>Where the registry lives; the default leaves it on SQLite in <see cref="DataDirectory"/>.</summary>
     protected virtual Task ConfigureStorageAsync(Dictionary<string, string?> settings) => Task.CompletedTask;
+
+    /// <summary>More settings for a fixture of its own (e.g. where the console finds the desk agent).</summary>
+    protected virtual void Configure(Dictionary<string, string?> settings)
+    {
+    }
+
+    /// <summary>More host set-up for a fixture of its own (e.g. the service's own log files).</summary>
+    protected virtual void ConfigureHost(Microsoft.AspNetCore.Builder.WebApplicationBuilder builder)
+    {
+    }
 
     public HttpClient Client(string role) => Service.Client(Pki.RoleClients[role]);
 

@@ -63,7 +63,7 @@ public static class ConsoleSetup
 
     // The Razor pages load nothing but this site's own files (no inline script or style), so a
     // policy this strict costs nothing and stops injected markup from running or leaking.
-    private const string ContentSecurityPolicy =
+    internal const string ContentSecurityPolicy =
         "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'";
 
     private static Task SecurityHeaders(HttpContext context, Func<Task> next)

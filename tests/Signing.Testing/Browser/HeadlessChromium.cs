@@ -94,11 +94,11 @@ public sealed class WatchedPage
     /// With SIGNING_SCREENSHOTS=DIR set, saves the whole page as DIR/NAME.png (how docs/console.md's
     /// pictures are made: `SIGNING_SCREENSHOTS=docs/console dotnet test ... --filter Web.`); otherwise nothing.
     /// </summary>
-    public async Task ScreenshotAsync(string name)
+    public async Task ScreenshotAsync(string name, bool fullPage = true)
     {
         if (Environment.GetEnvironmentVariable("SIGNING_SCREENSHOTS") is not { Length: > 0 } dir) return;
         Directory.CreateDirectory(dir);
-        await Page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(dir, name + ".png"), FullPage = true });
+        await Page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(dir, name + ".png"), FullPage = fullPage });
     }
 
     /// <summary>No console error, page error or failed request so far.</summary>

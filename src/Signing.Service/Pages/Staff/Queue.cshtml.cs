@@ -4,19 +4,29 @@ using Signing.Core.Documents;
 using Signing.Service.Api;
 using Signing.Service.Authorization;
 using Signing.Service.Issuance;
+using Signing.Service.Web;
 
 namespace Signing.Service.Pages.Staff;
 
-/// <summary>The head's own queue: each draft awaiting their signature with its summary and page images.</summary>
+/// <summary>
+/// The head's own queue: each draft awaiting their signature with its summary and page images,
+/// and signing in the browser through the desk agent on this computer (agent.js; the PIN is typed
+/// in the agent's own window, never here).
+/// </summary>
 [Authorize(Policy = Policies.SignOwnQueue)]
-public sealed class QueueModel(IDocumentRegistryAccessor registry, IssuanceService service) : PageModel
+public sealed class QueueModel(IDocumentRegistryAccessor registry, IssuanceService service, IConfiguration configuration) : PageModel
 {
+    public DeskAgentLink Agent { get; private set; } = null!;
+
     public IReadOnlyList<(DocumentRecord Document, DocumentFacts? Facts)> Items { get; private set; } = [];
     public long Total { get; private set; }
     public bool Enrolled { get; private set; }
 
     public async Task OnGetAsync(CancellationToken ct)
     {
+        Agent = DeskAgentLink.From(configuration);
+        // This page alone may connect to the desk agent's loopback origin, and to nothing else.
+        Response.Headers.ContentSecurityPolicy = ConsoleSetup.ContentSecurityPolicy.Replace("connect-src 'self'", "connect-src 'self' " + Agent.Origin, StringComparison.Ordinal);
         var head = StaffApi.HeadId(User);
         Enrolled = service.Heads.Get(head) != null;
         var page = await registry.Registry.ListAsync(new DocumentQuery { Status = DocumentStatus.AwaitingSignature, SignerId = head, Limit = 100 }, ct);
