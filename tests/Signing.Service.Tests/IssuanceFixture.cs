@@ -27,7 +27,6 @@ public class IssuanceFixture : IAsyncLifetime
         var settings = RunningService.DefaultSettings(Pki);
         settings["Signing:DataDirectory"] = DataDirectory;
         settings["Authorization:Roles:DepartmentHead:1"] = CertificateRoleMapper.Sha256Thumbprint(Pki.NoRole);
-        Configure(settings);
         await ConfigureStorageAsync(settings);
         Configure(settings);
         Service = await RunningService.StartAsync(Pki, settings, b =>
@@ -42,11 +41,6 @@ public class IssuanceFixture : IAsyncLifetime
             chain = Backend.Chain.Select(c => c.ExportCertificatePem()).ToArray(),
         });
         Assert.Equal(HttpStatusCode.OK, enrolled.StatusCode);
-    }
-
-    /// <summary>Further settings of a fixture that needs them (seal certificates for rollover, CRLs).</summary>
-    protected virtual void Configure(Dictionary<string, string?> settings)
-    {
     }
 
     /// <summary>Where the registry lives; the default leaves it on SQLite in <see cref="DataDirectory"/>.</summary>
