@@ -12,6 +12,9 @@ public interface IPrintedSealSigner
     /// <summary>The issuing agency's identifier that goes into every seal.</summary>
     string AgencyId { get; }
 
+    /// <summary>The seal key's certificate (with the printed-seal key purpose), which verifiers trust.</summary>
+    System.Security.Cryptography.X509Certificates.X509Certificate2 Certificate { get; }
+
     /// <summary>The COSE_Sign1 message (tagged, payload embedded) over the seal's CBOR payload.</summary>
     byte[] Sign(PrintedSeal seal);
 }

@@ -54,6 +54,7 @@ namespace Signing.Service
             builder.Services.TryAddSingleton(TimeProvider.System);
             builder.Services.AddSingleton(sp => IssuanceRuntime.OpenAsync(issuance, sp.GetRequiredService<TimeProvider>()).GetAwaiter().GetResult());
             builder.Services.AddSingleton<IssuanceService>();
+            builder.Services.AddSingleton<SealKeyListSource>();
             builder.Services.AddSingleton<IDocumentRegistryAccessor, DocumentRegistryAccessor>();
             PublicApi.AddUploadRateLimit(builder.Services, issuance.VerifyPermitsPerMinute);
             builder.Services.AddSingleton(BlobSweepOptions.Read(builder.Configuration));
@@ -63,6 +64,7 @@ namespace Signing.Service
             var app = builder.Build();
             _ = app.Services.GetRequiredService<CertificateRoleMapper>(); // bad role mapping fails at startup, not at first login
             _ = app.Services.GetRequiredService<IssuanceRuntime>(); // bad token, key, TSA or storage fails at startup
+            _ = app.Services.GetRequiredService<SealKeyListSource>().Current(); // so do unreadable seal certificates or CRLs
             if (issuance.PauseAt is { } fault)
                 app.Logger.LogWarning("fault injection is ON (Signing:FaultInjection:PauseAt={FaultPoint}): for crash tests only, never in service", fault);
 
@@ -83,6 +85,8 @@ namespace Signing.Service
             app.MapGet("/api/public/ping", () => Results.Ok(new { status = "public" })).PublicEndpoint();
             StaffApi.Map(app);
             PublicApi.Map(app);
+            SealKeysApi.Map(app);
+            OfflinePage.Map(app);
             app.MapStaffConsole();
 
             var probe = app.MapGroup("/api/auth/probe");

@@ -2,6 +2,7 @@ using System.Buffers.Text;
 using System.Formats.Cbor;
 using Signing.Core;
 using Signing.Core.Keys;
+using Signing.Testing.Seal;
 
 namespace Signing.Seal.Tests;
 
@@ -36,7 +37,7 @@ public sealed class SealVerifierTests(SealTokenFixture fx) : IClassFixture<SealT
     public void A_field_changed_and_re_encoded_is_forged(int key, string forged)
     {
         var cose = fx.Signer.Sign(SealTokenFixture.Sample());
-        var tampered = ReplacePayload(cose, payload => ReplaceText(payload, key, forged));
+        var tampered = SealForgery.ReplacePayload(cose, payload => SealForgery.ReplaceText(payload, key, forged));
         var r = SealVerifier.Verify(SealText.Compose(UrlA, tampered), fx.Trusted());
         Assert.Equal(SealVerdict.Forged, r.Verdict);
         Assert.Equal(3, r.ExitCode);
@@ -47,9 +48,9 @@ public sealed class SealVerifierTests(SealTokenFixture fx) : IClassFixture<SealT
     public void A_key_field_changed_and_re_encoded_is_forged()
     {
         var cose = fx.Signer.Sign(SealTokenFixture.Sample());
-        var original = SealPayload.Decode(ReadPayload(cose));
+        var original = SealPayload.Decode(SealForgery.Payload(cose));
         var edited = SealPayload.Encode(original with { KeyFields = [original.KeyFields[0], new("Diện tích", null, "196,5 m²")] });
-        var r = SealVerifier.Verify(SealText.Compose(UrlA, ReplacePayload(cose, _ => edited)), fx.Trusted());
+        var r = SealVerifier.Verify(SealText.Compose(UrlA, SealForgery.ReplacePayload(cose, _ => edited)), fx.Trusted());
         Assert.Equal(SealVerdict.Forged, r.Verdict);
     }
 
@@ -163,65 +164,6 @@ public sealed class SealVerifierTests(SealTokenFixture fx) : IClassFixture<SealT
     {
         Assert.False(SealText.HasSeal(UrlA.AbsoluteUri));
         Assert.True(SealText.HasSeal(SealText.Compose(UrlA, [0xD2])));
-    }
-
-    private static ReadOnlyMemory<byte> ReadPayload(byte[] cose)
-    {
-        var r = new CborReader(cose);
-        r.ReadTag();
-        r.ReadStartArray();
-        r.ReadByteString();
-        r.ReadStartMap();
-        r.ReadEndMap();
-        return r.ReadByteString();
-    }
-
-    /// <summary>The same COSE_Sign1 (protected header, signature) around another payload.</summary>
-    private static byte[] ReplacePayload(byte[] cose, Func<byte[], byte[]> edit)
-    {
-        var r = new CborReader(cose);
-        var tag = r.ReadTag();
-        r.ReadStartArray();
-        var protectedHeader = r.ReadByteString();
-        r.ReadStartMap();
-        r.ReadEndMap();
-        var payload = r.ReadByteString();
-        var signature = r.ReadByteString();
-        var w = new CborWriter();
-        w.WriteTag(tag);
-        w.WriteStartArray(4);
-        w.WriteByteString(protectedHeader);
-        w.WriteStartMap(0);
-        w.WriteEndMap();
-        w.WriteByteString(edit(payload));
-        w.WriteByteString(signature);
-        w.WriteEndArray();
-        return w.Encode();
-    }
-
-    private static byte[] ReplaceText(byte[] payload, int key, string value)
-    {
-        var r = new CborReader(payload);
-        var w = new CborWriter(CborConformanceMode.Canonical);
-        var n = r.ReadStartMap()!.Value;
-        w.WriteStartMap(n);
-        for (var i = 0; i < n; i++)
-        {
-            var k = r.ReadInt32();
-            w.WriteInt32(k);
-            if (k == key)
-            {
-                r.SkipValue();
-                w.WriteTextString(value);
-            }
-            else
-            {
-                w.WriteEncodedValue(r.ReadEncodedValue().Span);
-            }
-        }
-
-        w.WriteEndMap();
-        return w.Encode();
     }
 
     private static byte[] SignWithKid(ISignatureKey key, byte[] kid, byte[] payload)

@@ -48,6 +48,15 @@ public sealed record IssuanceOptions
     /// <summary>Signing:PrintedSeal:PinSource — env:NAME or file:/path; default Signing:Seal:PinSource.</summary>
     public string? PrintedSealPinSource { get; init; }
 
+    /// <summary>
+    /// Signing:PrintedSeal:Certificates:N — PEM files of further seal certificates that verifiers
+    /// still trust (retired or next keys, for rollover) and of the CAs whose CRLs are listed below.
+    /// </summary>
+    public IReadOnlyList<string> PrintedSealCertificateFiles { get; init; } = [];
+
+    /// <summary>Signing:PrintedSeal:RevocationLists:N — CRL files (DER or PEM) of the seal certificates' issuers, read on every request of the public key list.</summary>
+    public IReadOnlyList<string> PrintedSealCrlFiles { get; init; } = [];
+
     /// <summary>Signing:Tsa:Url — an external RFC 3161 TSA; when empty the built-in one (Signing:Tsa:KeyUri on the same module) is used in process.</summary>
     public Uri? TsaUrl { get; init; }
 
@@ -156,6 +165,8 @@ public sealed record IssuanceOptions
             PrintedSealKeyUri = printedSealKey,
             PrintedSealAgencyId = printedSealAgency,
             PrintedSealPinSource = printedSealPin,
+            PrintedSealCertificateFiles = List(s, "PrintedSeal:Certificates", contentRoot),
+            PrintedSealCrlFiles = List(s, "PrintedSeal:RevocationLists", contentRoot),
             TsaUrl = tsaUrl,
             TsaKeyUri = tsaKey,
             TsaPinSource = tsaPin,

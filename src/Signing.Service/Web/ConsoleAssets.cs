@@ -21,6 +21,9 @@ internal static class ConsoleAssets
         }).AnonymousOnBothListeners();
     }
 
+    /// <summary>An embedded file by name, for the few that are served at another path (the service worker, the manifest).</summary>
+    internal static (byte[] Bytes, string Type)? Find(string name) => Files.TryGetValue(name, out var file) ? file : null;
+
     private static FrozenDictionary<string, (byte[], string)> Load()
     {
         var assembly = typeof(ConsoleAssets).Assembly;
@@ -36,6 +39,8 @@ internal static class ConsoleAssets
             {
                 ".css" => "text/css; charset=utf-8",
                 ".js" => "text/javascript; charset=utf-8",
+                ".svg" => "image/svg+xml",
+                ".webmanifest" => "application/manifest+json",
                 _ => "application/octet-stream",
             };
             files[name] = (buffer.ToArray(), type);

@@ -76,6 +76,9 @@ public sealed class PublicHomeBrowserTests(IssuanceFixture f) : IClassFixture<Is
         var w = await WatchedPage.OpenAsync(_context);
         await w.Page.GotoAsync(f.Service.Public("/").AbsoluteUri);
         await w.Page.Locator("#qr-photo").SetInputFilesAsync(photo);
+        // The QR carries a printed seal: it is checked on the page, and the online check is one link away.
+        await Microsoft.Playwright.Assertions.Expect(w.Page.Locator("#seal-result")).ToHaveAttributeAsync("data-verdict", "Authentic", new() { Timeout = 30_000 });
+        await w.Page.Locator("#seal-online").ClickAsync();
         await w.Page.WaitForURLAsync(f.Service.Public($"/v/{code}").AbsoluteUri, new() { Timeout = 30_000 });
         Assert.Equal("issued", await w.Page.Locator("#status").GetAttributeAsync("data-status"));
         w.AssertNoProblems();

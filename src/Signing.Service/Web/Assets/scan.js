@@ -1,33 +1,178 @@
 // The public page's QR reader: a photo of the printed result (or the phone camera, through the
-// file input's capture hint) is decoded in the browser with jsQR, and only a verification code is
-// taken from it: the page goes to this site's own /v/{code}, never to a URL the picture names.
+// file input's capture hint) is decoded in the browser with jsQR. A QR code with a printed seal is
+// verified here with SealVerify against the seal key list this page last fetched (kept by the
+// service worker, so it works offline); one with only a URL leads to this site's own /v/{code},
+// never to a URL the picture names.
 (function () {
   "use strict";
   var input = document.getElementById("qr-photo");
   var status = document.getElementById("qr-status");
+  var result = document.getElementById("seal-result");
+  var keysNote = document.getElementById("seal-keys");
   if (!input || !status || typeof jsQR !== "function") return;
   var codePattern = /[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{3}/;
+  var keys = null; // Promise of { byKid, issuedAt } or null when no list could be had
+
+  if ("serviceWorker" in navigator) {
+    navigator.serviceWorker.register("/sw.js", { scope: "/" }).catch(function () { /* the page still works online */ });
+  }
+
+  function loadKeys() {
+    keys = fetch("/api/public/seal-keys", { headers: { Accept: "application/json" } }).then(function (response) {
+      if (!response.ok) throw new Error("seal-keys " + response.status);
+      return response.json();
+    }).then(function (list) {
+      return SealVerify.loadKeys(list).then(function (byKid) {
+        if (keysNote) {
+          keysNote.textContent = keysNote.dataset.fetched.replace("{0}", new Date(list.issuedAt).toLocaleString());
+          keysNote.dataset.issuedAt = list.issuedAt;
+        }
+        return { byKid: byKid, issuedAt: list.issuedAt };
+      });
+    }).catch(function () {
+      if (keysNote) keysNote.textContent = keysNote.dataset.missing;
+      return null;
+    });
+  }
+  if (typeof SealVerify === "object" && result) loadKeys();
 
   function say(text) { status.textContent = text; }
+
+  // Both languages, as the CLI prints them: the checker may read either.
+  var VERDICTS = {
+    Authentic: ["Dấu in hợp lệ: do khóa dấu in của cơ quan ban hành ký", "Authentic: signed by the issuing agency's seal key", "ok"],
+    Forged: ["Không hợp lệ: nội dung không phải là nội dung cơ quan đã ký", "Forged: not what the agency signed", "error"],
+    UnknownKey: ["Không xác minh được: khóa ký không phải khóa dấu in được tin cậy", "Unknown key: not signed by a trusted seal key", "error"],
+    KeyRevoked: ["Khóa dấu in đã bị thu hồi: không dựa vào bản in này, hãy tra cứu trực tuyến", "Seal key revoked: do not rely on this print, check it online", "error"],
+  };
+  var FIELDS = [
+    ["agencyName", "Cơ quan ban hành", "Issuing agency"],
+    ["agencyId", "Mã cơ quan", "Agency identifier"],
+    ["template", "Mẫu", "Template"],
+    ["number", "Số", "Number"],
+    ["symbol", "Ký hiệu", "Symbol"],
+    ["issuedOn", "Ngày ban hành", "Date of issue"],
+    ["dossierCode", "Mã hồ sơ", "Dossier code"],
+    ["verificationCode", "Mã tra cứu", "Verification code"],
+  ];
+  var ONLINE_ONLY = ["Tình trạng thu hồi hoặc thay thế chỉ biết được khi tra cứu trực tuyến.", "Whether the result was revoked or superseded is known only from the online check."];
+  var CHECK_AFTER = ["Nên tra cứu trực tuyến sau ngày", "Check online after"];
+  var SEALED_ON = ["Ngày ký dấu in", "Sealed on"];
+  var GO_ONLINE = ["Tra cứu trực tuyến", "Check online"];
+  var OFFLINE = ["Không có mạng: hãy tra cứu trực tuyến mã này khi có mạng.", "No network: check this code online when you are connected."];
+  var NO_KEYS = ["Chưa có danh sách khóa dấu in để kiểm tra: hãy mở trang này một lần khi có mạng.", "No seal key list to check against: open this page once while online."];
+  var REVOKED_ON = ["Khóa bị thu hồi ngày", "Key revoked on"];
+
+  function el(name, attrs, children) {
+    var node = document.createElement(name);
+    for (var k in attrs || {}) node.setAttribute(k, attrs[k]);
+    (children || []).forEach(function (c) { node.appendChild(typeof c === "string" ? document.createTextNode(c) : c); });
+    return node;
+  }
+  function both(pair) { return [el("span", { lang: "vi" }, [pair[0]]), " ", el("span", { lang: "en", class: "en" }, ["(" + pair[1] + ")"])]; }
+  function row(dl, vi, en, value) {
+    dl.appendChild(el("dt", {}, both([vi, en])));
+    dl.appendChild(el("dd", {}, [value]));
+  }
+
+  function show(outcome) {
+    result.replaceChildren();
+    var v = VERDICTS[outcome.verdict] || VERDICTS.Forged;
+    result.dataset.verdict = outcome.verdict;
+    result.appendChild(el("h3", { id: "seal-verdict", class: v[2] }, both(v)));
+    result.appendChild(el("p", { class: "hint", id: "seal-reason", lang: "en" }, [outcome.reason]));
+    var seal = outcome.seal;
+    if (seal && (outcome.verdict === "Authentic" || outcome.verdict === "KeyRevoked")) {
+      var dl = el("dl", { class: "facts", id: "seal-fields" });
+      FIELDS.forEach(function (f) {
+        var value = seal[f[0]];
+        row(dl, f[1], f[2], typeof value === "number" ? SealVerify.isoDay(value) : value);
+      });
+      seal.keyFields.forEach(function (f) { row(dl, f.label, f.labelEn || f.label, f.value); });
+      row(dl, SEALED_ON[0], SEALED_ON[1], SealVerify.isoDay(seal.sealedOn));
+      row(dl, CHECK_AFTER[0], CHECK_AFTER[1], SealVerify.isoDay(seal.checkOnlineAfter));
+      if (outcome.revokedAt) row(dl, REVOKED_ON[0], REVOKED_ON[1], String(outcome.revokedAt).slice(0, 10));
+      result.appendChild(dl);
+    }
+    result.appendChild(el("p", { class: "notice", id: "seal-online-only" }, both(ONLINE_ONLY)));
+    // The online check is this site's own page for the code the seal was signed for (or the URL names).
+    var code = seal ? seal.verificationCode : outcome.url && (codePattern.exec(outcome.url.pathname.toUpperCase()) || [])[0];
+    if (code) {
+      if (navigator.onLine) {
+        result.appendChild(el("p", {}, [el("a", { id: "seal-online", href: "/v/" + encodeURIComponent(code) }, both(GO_ONLINE))]));
+      } else {
+        result.appendChild(el("p", { id: "seal-offline" }, both(OFFLINE)));
+      }
+    }
+    result.hidden = false;
+    result.focus();
+  }
+
+  function verifySeal(text) {
+    return (keys || Promise.resolve(null)).then(function (k) {
+      if (!k) {
+        result.replaceChildren(el("p", { class: "error", id: "seal-no-keys" }, both(NO_KEYS)));
+        result.hidden = false;
+        return;
+      }
+      var started = performance.now();
+      return SealVerify.verify(text, k.byKid).then(function (outcome) {
+        outcome.verifyMs = performance.now() - started;
+        show(outcome);
+        return outcome;
+      });
+    });
+  }
+
+  // Reads a QR text from an image file; resolves to the text or null. Exposed for the benchmark.
+  // The renderer prints the QR in page 1's lower-left corner, so that corner (upright or turned,
+  // as Signing.Seal.QrImageReader does) is read first, dark on light only; then the whole picture.
+  var CORNER = 0.55;
+  function pixelsOf(bitmap, sx, sy, sw, sh, scale) {
+    var canvas = document.createElement("canvas");
+    canvas.width = Math.round(sw * scale);
+    canvas.height = Math.round(sh * scale);
+    var context = canvas.getContext("2d", { willReadFrequently: true });
+    context.drawImage(bitmap, sx, sy, sw, sh, 0, 0, canvas.width, canvas.height);
+    return context.getImageData(0, 0, canvas.width, canvas.height);
+  }
+  function decodeBitmap(bitmap) {
+    var w = bitmap.width, h = bitmap.height;
+    // Large photos are scaled down: jsQR needs the modules, not the megapixels.
+    var scale = Math.min(1, 2000 / Math.max(w, h));
+    var cw = Math.floor(w * CORNER), ch = Math.floor(h * CORNER);
+    var corners = h >= w ? [[0, h - ch], [w - cw, 0]] : [[0, 0], [w - cw, h - ch]];
+    for (var i = 0; i < corners.length; i++) {
+      var part = pixelsOf(bitmap, corners[i][0], corners[i][1], cw, ch, scale);
+      var quick = jsQR(part.data, part.width, part.height, { inversionAttempts: "dontInvert" });
+      if (quick) return quick.data;
+    }
+    var pixels = pixelsOf(bitmap, 0, 0, w, h, scale);
+    var found = jsQR(pixels.data, pixels.width, pixels.height, { inversionAttempts: "attemptBoth" });
+    return found ? found.data : null;
+  }
+  function decodeFile(file) {
+    return createImageBitmap(file).then(function (bitmap) {
+      try { return decodeBitmap(bitmap); } finally { bitmap.close(); }
+    });
+  }
 
   input.addEventListener("change", function () {
     var file = input.files && input.files[0];
     if (!file) return;
     say(status.dataset.reading);
-    createImageBitmap(file).then(function (bitmap) {
-      // Large photos are scaled down: jsQR needs the modules, not the megapixels.
-      var scale = Math.min(1, 2000 / Math.max(bitmap.width, bitmap.height));
-      var canvas = document.createElement("canvas");
-      canvas.width = Math.round(bitmap.width * scale);
-      canvas.height = Math.round(bitmap.height * scale);
-      var context = canvas.getContext("2d", { willReadFrequently: true });
-      context.drawImage(bitmap, 0, 0, canvas.width, canvas.height);
-      var pixels = context.getImageData(0, 0, canvas.width, canvas.height);
-      var found = jsQR(pixels.data, pixels.width, pixels.height, { inversionAttempts: "attemptBoth" });
-      var match = found && codePattern.exec(found.data.toUpperCase());
+    result.hidden = true;
+    decodeFile(file).then(function (text) {
+      if (text && result && typeof SealVerify === "object" && /(^|#)s1=/.test(text)) {
+        say("");
+        return verifySeal(text);
+      }
+      var match = text && codePattern.exec(text.toUpperCase());
       if (!match) { say(status.dataset.none); return; }
       say(status.dataset.found.replace("{0}", match[0]));
       window.location.assign("/v/" + encodeURIComponent(match[0]));
     }).catch(function () { say(status.dataset.unreadable); });
   });
+
+  window.SealPage = { decodeFile: decodeFile, verify: function (text) { return keys.then(function (k) { return SealVerify.verify(text, k.byKid); }); } };
 })();
