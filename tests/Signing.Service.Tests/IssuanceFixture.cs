@@ -27,6 +27,9 @@ public class IssuanceFixture : IAsyncLifetime
         var settings = RunningService.DefaultSettings(Pki);
         settings["Signing:DataDirectory"] = DataDirectory;
         settings["Authorization:Roles:DepartmentHead:1"] = CertificateRoleMapper.Sha256Thumbprint(Pki.NoRole);
+        // The archive job's runs are driven by the tests that need them (ArchiveUpkeepTests), never by a timer.
+        settings["Signing:Archive:Enabled"] = "false";
+        AddSettings(settings);
         await ConfigureStorageAsync(settings);
         Service = await RunningService.StartAsync(Pki, settings, b => b.Services.AddSingleton<TimeProvider>(Clock));
         using var head = Client(Roles.DepartmentHead);
@@ -36,6 +39,11 @@ public class IssuanceFixture : IAsyncLifetime
             chain = Backend.Chain.Select(c => c.ExportCertificatePem()).ToArray(),
         });
         Assert.Equal(HttpStatusCode.OK, enrolled.StatusCode);
+    }
+
+    /// <summary>More service settings of a derived fixture.</summary>
+    protected virtual void AddSettings(Dictionary<string, string?> settings)
+    {
     }
 
     /// <summary>Where the registry lives; the default leaves it on SQLite in <see cref="DataDirectory"/>.</summary>
