@@ -54,9 +54,8 @@ namespace Signing.Service
             builder.Services.TryAddSingleton(TimeProvider.System);
             builder.Services.AddSingleton(sp => IssuanceRuntime.OpenAsync(issuance, sp.GetRequiredService<TimeProvider>()).GetAwaiter().GetResult());
             builder.Services.AddSingleton(LongTermOptions.Read(builder.Configuration));
-            // One revocation source per process (its cache by nextUpdate shared by issuance, the archive job and upload verification); a host may put its own first.
-            builder.Services.TryAddSingleton<Signing.Revocation.IRevocationSource>(sp =>
-                new Signing.Revocation.OnlineRevocationSource(new Signing.Revocation.OnlineRevocationOptions { Clock = sp.GetRequiredService<TimeProvider>() }));
+            // The revocation source AddClientCertificate registered (OCSP first, CRL fallback, cached by nextUpdate) also serves
+            // issuance, the archive job and upload verification: one warm cache per process.
             builder.Services.AddSingleton<IssuanceService>();
             var archive = ArchiveOptions.Read(builder.Configuration);
             builder.Services.AddSingleton(archive);

@@ -251,7 +251,9 @@ public abstract class ArchiveUpkeepTests(IssuanceFixture f)
     private VerificationReport Verify(byte[] pdf, bool offline = false)
     {
         var policy = Runtime.VerificationPolicy;
-        return PdfSignatureVerifier.Verify(pdf, policy with { Revocation = policy.Revocation with { ForceOffline = offline } });
+        // Our own files: the read limits but a parse time that a loaded test machine does not exceed.
+        var limits = new Signing.PdfSyntax.PdfReadLimits { MaxParseTime = TimeSpan.FromMinutes(2) };
+        return PdfSignatureVerifier.Verify(pdf, policy with { Limits = limits, Revocation = policy.Revocation with { ForceOffline = offline } });
     }
 
     private string NssDirectory()
