@@ -273,3 +273,54 @@ public abstract class ArchiveUpkeepTests(IssuanceFixture f)
         return n;
     }
 }
+
+/// <summary>A validation policy whose SHA-256 ends in 60 days: within the archive margin of 90 days.</summary>
+public sealed class SunsetFixture : IssuanceFixture
+{
+    public static readonly DateTimeOffset Sunset = new DateTimeOffset(DateTime.UtcNow.Date, TimeSpan.Zero).AddDays(60);
+
+    protected override void AddSettings(Dictionary<string, string?> settings)
+    {
+        settings["Signing:Validation:DigestAlgorithms:0:Algorithm"] = "SHA256";
+        settings["Signing:Validation:DigestAlgorithms:0:Until"] = Sunset.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
+    }
+}
+
+/// <summary>The other trigger: the last document timestamp's digest nears its sunset in the validation policy.</summary>
+public sealed class ArchiveSunsetTests(SunsetFixture f) : IClassFixture<SunsetFixture>
+{
+    [Fact]
+    public async Task A_result_whose_digest_nears_its_policy_sunset_is_renewed_once_and_the_warning_names_the_limit()
+    {
+        var (id, _) = await f.IssueAsync("quyet-dinh");
+        var runtime = f.Service.Services.GetRequiredService<IssuanceRuntime>();
+        var job = f.Service.Services.GetRequiredService<ArchiveUpkeep>();
+        Assert.Equal(SunsetFixture.Sunset, ArchiveProof.SunsetOf("SHA256 RSA-2048", runtime.VerificationPolicy.Crypto));
+
+        var first = await job.RunOnceAsync(CancellationToken.None);
+        Assert.True(first.Renewed >= 1);
+        var history = await runtime.Registry.GetHistoryAsync(id);
+        Assert.Contains("algorithm-sunset", history.Single(r => r.Action == "archive_renew").DetailsJson, StringComparison.Ordinal);
+
+        // Our TSA still stamps with SHA-256: a second renewal would reach no further, so there is none.
+        var second = await job.RunOnceAsync(CancellationToken.None);
+        Assert.Equal(0, second.Renewed);
+        Assert.True(second.Skipped >= 1);
+        Assert.Single(await runtime.Registry.GetHistoryAsync(id), r => r.Action == "archive_renew");
+    }
+
+    [Fact]
+    public void Sunsets_follow_the_policy_rules()
+    {
+        var crypto = Signing.Validation.Policy.CryptoConstraints.Default;
+        Assert.Null(ArchiveProof.SunsetOf("SHA256 RSA-2048", crypto));
+        Assert.Equal(new DateTimeOffset(2010, 1, 1, 0, 0, 0, TimeSpan.Zero), ArchiveProof.SunsetOf("SHA1 RSA-2048", crypto));
+        Assert.Equal(new DateTimeOffset(2014, 1, 1, 0, 0, 0, TimeSpan.Zero), ArchiveProof.SunsetOf("SHA256 RSA-1024", crypto));
+        Assert.Equal(DateTimeOffset.MinValue, ArchiveProof.SunsetOf("SHA256 RSA-512", crypto));
+        Assert.Equal(DateTimeOffset.MinValue, ArchiveProof.SunsetOf("MD2 RSA-2048", crypto));
+        var tsa = new DateTimeOffset(2028, 1, 1, 0, 0, 0, TimeSpan.Zero);
+        Assert.Equal(tsa, ArchiveProof.ProtectedUntil(new ArchiveFacts(null, tsa, "SHA256 RSA-2048"), crypto));
+        Assert.Equal(new DateTimeOffset(2010, 1, 1, 0, 0, 0, TimeSpan.Zero), ArchiveProof.ProtectedUntil(new ArchiveFacts(null, tsa, "SHA1 RSA-2048"), crypto));
+        Assert.Null(ArchiveProof.ProtectedUntil(new ArchiveFacts(null, null, ArchiveFacts.NoTimestamp), crypto));
+    }
+}
