@@ -31,7 +31,11 @@ public class IssuanceFixture : IAsyncLifetime
         settings["Signing:Archive:Enabled"] = "false";
         AddSettings(settings);
         await ConfigureStorageAsync(settings);
-        Service = await RunningService.StartAsync(Pki, settings, b => b.Services.AddSingleton<TimeProvider>(Clock));
+        Service = await RunningService.StartAsync(Pki, settings, b =>
+        {
+            b.Services.AddSingleton<TimeProvider>(Clock);
+            AddServices(b.Services);
+        });
         using var head = Client(Roles.DepartmentHead);
         using var enrolled = await head.PostAsJsonAsync(Service.Staff("/api/heads/enroll"), new
         {
@@ -39,6 +43,11 @@ public class IssuanceFixture : IAsyncLifetime
             chain = Backend.Chain.Select(c => c.ExportCertificatePem()).ToArray(),
         });
         Assert.Equal(HttpStatusCode.OK, enrolled.StatusCode);
+    }
+
+    /// <summary>Services a derived fixture puts in before the service's own (which are added only when missing).</summary>
+    protected virtual void AddServices(IServiceCollection services)
+    {
     }
 
     /// <summary>More service settings of a derived fixture.</summary>

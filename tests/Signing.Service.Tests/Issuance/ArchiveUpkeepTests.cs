@@ -324,3 +324,27 @@ public sealed class ArchiveSunsetTests(SunsetFixture f) : IClassFixture<SunsetFi
         Assert.Null(ArchiveProof.ProtectedUntil(new ArchiveFacts(null, null, ArchiveFacts.NoTimestamp), crypto));
     }
 }
+
+/// <summary>A service whose revocation source has no answer for anyone (every responder down).</summary>
+public sealed class NoRevocationFixture : IssuanceFixture
+{
+    protected override void AddServices(IServiceCollection services) => services.AddSingleton<Signing.Revocation.IRevocationSource>(new Signing.Revocation.FirstAnswerSource());
+}
+
+/// <summary>Without revocation data there is no B-LTA result: the seal answers 503 and commits nothing, and a retry may seal later.</summary>
+public sealed class SealWithoutRevocationDataTests(NoRevocationFixture f) : IClassFixture<NoRevocationFixture>
+{
+    [Fact]
+    public async Task The_seal_is_refused_with_503_naming_the_missing_data_and_the_document_stays_signed()
+    {
+        var (id, _) = await f.SubmitAndSignAsync("quyet-dinh");
+        using var seal = f.Client(Roles.SealOperator);
+        var problem = await IssuanceFixture.AssertProblem(await seal.PostAsync(f.Service.Staff($"/api/documents/{id}/seal"), null), 503);
+        Assert.Contains("B-LTA validation data", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.Contains("No revocation data", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+
+        var runtime = f.Service.Services.GetRequiredService<IssuanceRuntime>();
+        Assert.Equal(DocumentStatus.Signed, (await runtime.Registry.GetAsync(id))!.Status);
+        Assert.DoesNotContain(await runtime.Registry.GetHistoryAsync(id), r => r.Action == "seal");
+    }
+}
