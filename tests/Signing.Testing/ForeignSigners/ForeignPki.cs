@@ -51,6 +51,22 @@ public sealed class ForeignPki
         Ec = Issue("ec", "Foreign ECDSA Signer", ["-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256"], "v3_signer", caKey, 0x1002);
         WeakRsa = Issue("rsa1024", "Foreign Weak RSA Signer", ["-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:1024"], "v3_signer", caKey, 0x1003);
         Tsa = Issue("tsa", "Foreign Test TSA", ["-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048"], "v3_tsa", caKey, 0x2001);
+        // The CA's CRL (nothing revoked), for long-term files that must validate offline.
+        File.WriteAllText(Path.Combine(Directory, "index.txt"), "");
+        File.WriteAllText(Path.Combine(Directory, "crlnumber"), "01\n");
+        var crlPem = Path.Combine(Directory, "ca.crl.pem");
+        var caConfig = Path.Combine(Directory, "ca.cnf");
+        File.WriteAllText(caConfig, $"""
+            [ ca ]
+            default_ca = test_ca
+            [ test_ca ]
+            database = {Path.Combine(Directory, "index.txt")}
+            crlnumber = {Path.Combine(Directory, "crlnumber")}
+            default_md = sha256
+            default_crl_days = 30
+            """);
+        OpenSsl("ca", "-gencrl", "-config", caConfig, "-keyfile", caKey, "-cert", CaPem, "-out", crlPem);
+        OpenSsl("crl", "-in", crlPem, "-outform", "DER", "-out", CrlDer);
         File.Delete(caKey);
 
         File.WriteAllText(TsaSerial, "01\n");
@@ -64,6 +80,9 @@ public sealed class ForeignPki
     public string Directory { get; }
 
     public string CaPem => Path.Combine(Directory, "ca.pem");
+
+    /// <summary>The test CA's CRL (DER, valid 30 days, nothing revoked).</summary>
+    public string CrlDer => Path.Combine(Directory, "ca.crl");
 
     /// <summary>An NSS database that trusts only the test CA (pdfsig -nssdir).</summary>
     public string NssDirectory => Path.Combine(Directory, "nssdb");

@@ -96,6 +96,23 @@ public static class ForeignTools
         return RunPdfBox(pdf, ["mode=timestamp", $"tsaconfig={pki.TsaConfig}", $"tsacert={pki.Tsa.CertificatePem}", $"tsakey={pki.Tsa.KeyPem}", $"tsachain={pki.CaPem}"]);
     }
 
+    /// <summary>
+    /// PDFBox appends a /DSS (keeping what one holds already) with these DER certificates, OCSP
+    /// responses and CRLs, and a /VRI entry per signature naming them: PDFBox writes the structure,
+    /// the caller brings the data (PDFBox's library fetches no revocation data).
+    /// </summary>
+    public static byte[] PdfBoxDss(byte[] pdf, IEnumerable<byte[]> certificates, IEnumerable<byte[]> ocspResponses, IEnumerable<byte[]> crls)
+    {
+        var dir = RepoPaths.NewTempDirectory("foreign-pdfbox-dss");
+        string Files(string kind, IEnumerable<byte[]> items) => string.Join(',', items.Select((der, i) =>
+        {
+            var path = Path.Combine(dir, $"{kind}-{i}.der");
+            File.WriteAllBytes(path, der);
+            return path;
+        }));
+        return RunPdfBox(pdf, ["mode=dss", $"certs={Files("cert", certificates)}", $"ocsps={Files("ocsp", ocspResponses)}", $"crls={Files("crl", crls)}"]);
+    }
+
     private static byte[] RunPdfBox(byte[] pdf, string[] options)
     {
         var dir = RepoPaths.NewTempDirectory("foreign-pdfbox");

@@ -2,10 +2,12 @@
 // and the signature dictionary, Bouncy Castle the CMS, `openssl ts -reply` the RFC 3161 tokens.
 // The tests compile this file with javac at test time; nothing here is shipped.
 //
-// usage: java ForeignPdfBoxSigner mode=certify|approve|timestamp in=IN.pdf out=OUT.pdf
+// usage: java ForeignPdfBoxSigner mode=certify|approve|timestamp|dss in=IN.pdf out=OUT.pdf
 //          certify/approve: key=KEY.pem cert=CERT.pem chain=CA.pem alg=SHA256withRSA
 //                           [subfilter=adbe.pkcs7.detached|ETSI.CAdES.detached] [field=NAME]
 //          timestamp:       tsaconfig=TSA.cnf tsacert=TSA.pem tsakey=TSA.key tsachain=CA.pem
+//          dss:             [certs=A.der,B.der] [ocsps=C.der] [crls=D.der]: PDFBox writes the /DSS
+//                           (kept entries plus these) and a /VRI entry per signature naming them
 import java.io.ByteArrayOutputStream;
 import java.io.File;
 import java.io.FileOutputStream;
@@ -29,7 +31,9 @@ import java.util.Map;
 
 import org.apache.pdfbox.cos.COSArray;
 import org.apache.pdfbox.cos.COSDictionary;
+import org.apache.pdfbox.cos.COSBase;
 import org.apache.pdfbox.cos.COSName;
+import org.apache.pdfbox.cos.COSStream;
 import org.apache.pdfbox.pdmodel.PDDocument;
 import org.apache.pdfbox.pdmodel.interactive.digitalsignature.PDSignature;
 import org.apache.pdfbox.pdmodel.interactive.digitalsignature.SignatureInterface;
@@ -75,6 +79,11 @@ public final class ForeignPdfBoxSigner {
         }
 
         String mode = need(o, "mode");
+        if (mode.equals("dss")) {
+            addDss(o);
+            return;
+        }
+
         try (PDDocument doc = PDDocument.load(new File(need(o, "in")))) {
             PDSignature sig = new PDSignature();
             sig.setFilter(PDSignature.FILTER_ADOBE_PPKLITE);
@@ -107,6 +116,71 @@ public final class ForeignPdfBoxSigner {
                 doc.saveIncremental(out);
             }
         }
+    }
+
+    // A /DSS as ETSI EN 319 142-1 section 5.4 describes it, written with PDFBox's own objects and incremental save:
+    // /Certs, /OCSPs and /CRLs arrays of streams, and a /VRI entry (key: uppercase hex SHA-1 of the
+    // signature's /Contents) per signature. The revocation data itself comes from the caller.
+    private static void addDss(Map<String, String> o) throws Exception {
+        try (PDDocument doc = PDDocument.load(new File(need(o, "in")))) {
+            COSDictionary catalog = doc.getDocumentCatalog().getCOSObject();
+            COSBase old = catalog.getDictionaryObject(COSName.getPDFName("DSS"));
+            COSDictionary dss = old instanceof COSDictionary ? (COSDictionary) old : new COSDictionary();
+            dss.setItem(COSName.TYPE, COSName.getPDFName("DSS"));
+            COSArray certs = streams(doc, dss, "Certs", o.get("certs"));
+            COSArray ocsps = streams(doc, dss, "OCSPs", o.get("ocsps"));
+            COSArray crls = streams(doc, dss, "CRLs", o.get("crls"));
+            COSBase oldVri = dss.getDictionaryObject(COSName.getPDFName("VRI"));
+            COSDictionary vri = oldVri instanceof COSDictionary ? (COSDictionary) oldVri : new COSDictionary();
+            for (PDSignature sig : doc.getSignatureDictionaries()) {
+                COSDictionary entry = new COSDictionary();
+                entry.setItem(COSName.TYPE, COSName.getPDFName("VRI"));
+                if (certs.size() > 0) entry.setItem(COSName.getPDFName("Cert"), copy(certs));
+                if (ocsps.size() > 0) entry.setItem(COSName.getPDFName("OCSP"), copy(ocsps));
+                if (crls.size() > 0) entry.setItem(COSName.getPDFName("CRL"), copy(crls));
+                String key = hex(MessageDigest.getInstance("SHA-1").digest(sig.getContents()));
+                vri.setItem(COSName.getPDFName(key), entry);
+            }
+
+            vri.setNeedToBeUpdated(true);
+            dss.setItem(COSName.getPDFName("VRI"), vri);
+            dss.setNeedToBeUpdated(true);
+            catalog.setItem(COSName.getPDFName("DSS"), dss);
+            catalog.setNeedToBeUpdated(true);
+            try (OutputStream out = new FileOutputStream(need(o, "out"))) {
+                doc.saveIncremental(out);
+            }
+        }
+    }
+
+    private static COSArray streams(PDDocument doc, COSDictionary dss, String key, String files) throws IOException {
+        COSBase old = dss.getDictionaryObject(COSName.getPDFName(key));
+        COSArray array = old instanceof COSArray ? (COSArray) old : new COSArray();
+        if (files != null && !files.isEmpty()) {
+            for (String path : files.split(",")) {
+                COSStream stream = doc.getDocument().createCOSStream();
+                try (OutputStream out = stream.createRawOutputStream()) {
+                    out.write(Files.readAllBytes(new File(path).toPath()));
+                }
+                array.add(stream);
+            }
+        }
+
+        array.setNeedToBeUpdated(true);
+        if (array.size() > 0) dss.setItem(COSName.getPDFName(key), array);
+        return array;
+    }
+
+    private static COSArray copy(COSArray items) {
+        COSArray c = new COSArray();
+        for (int i = 0; i < items.size(); i++) c.add(items.get(i));
+        return c;
+    }
+
+    private static String hex(byte[] bytes) {
+        StringBuilder b = new StringBuilder();
+        for (byte x : bytes) b.append(String.format("%02X", x));
+        return b.toString();
     }
 
     private static String need(Map<String, String> o, String name) {
