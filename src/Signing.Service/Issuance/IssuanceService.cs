@@ -67,6 +67,7 @@ public sealed partial class IssuanceService
     /// /DSS of issued results, the archive job and the verification of uploads all ask it, so its cache stays warm.
     /// </summary>
     public IRevocationSource Revocation { get; }
+
     public HeadEnrollmentStore Heads { get; }
     public PreparedRequestStore PreparedRequests { get; }
     public PagePreviews Previews { get; }
