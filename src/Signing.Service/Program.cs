@@ -25,7 +25,7 @@ namespace Signing.Service
     /// <summary>
     /// Composition of the service host: configuration, the two TLS listeners, the client-certificate
     /// scheme, the role policies, problem responses, Serilog with correlation ids, the issuance
-    /// runtime (registry, seal token, TSA) opened and checked before the host starts, the orphan-blob sweep, the staff and
+    /// runtime (registry, seal token, TSA) opened and checked before the host starts, the long-term levels and the revocation source, the orphan-blob sweep and the archive upkeep job, the staff and
     /// public APIs, the OpenAPI document (/openapi/v1.json, staff port), health, and one probe endpoint per role group that echoes the principal.
     /// </summary>
     public static class ServiceHost
@@ -53,8 +53,15 @@ namespace Signing.Service
             builder.Services.AddSingleton(issuance);
             builder.Services.TryAddSingleton(TimeProvider.System);
             builder.Services.AddSingleton(sp => IssuanceRuntime.OpenAsync(issuance, sp.GetRequiredService<TimeProvider>()).GetAwaiter().GetResult());
+            builder.Services.AddSingleton(LongTermOptions.Read(builder.Configuration));
+            // The revocation source AddClientCertificate registered (OCSP first, CRL fallback, cached by nextUpdate) also serves
+            // issuance, the archive job and upload verification: one warm cache per process.
             builder.Services.AddSingleton<IssuanceService>();
             builder.Services.AddSingleton<SealKeyListSource>();
+            var archive = ArchiveOptions.Read(builder.Configuration);
+            builder.Services.AddSingleton(archive);
+            builder.Services.AddSingleton<ArchiveUpkeep>();
+            if (archive.Enabled) builder.Services.AddHostedService(sp => sp.GetRequiredService<ArchiveUpkeep>());
             builder.Services.AddSingleton<IDocumentRegistryAccessor, DocumentRegistryAccessor>();
             PublicApi.AddUploadRateLimit(builder.Services, issuance.VerifyPermitsPerMinute);
             builder.Services.AddSingleton(BlobSweepOptions.Read(builder.Configuration));

@@ -33,7 +33,9 @@ public sealed class DocumentStorage : IAsyncDisposable
     {
         _db = db;
         Blobs = blobs;
-        Registry = new SqlDocumentStore(db, blobs, time);
+        var store = new SqlDocumentStore(db, blobs, time);
+        Registry = store;
+        Archive = store;
         Audit = new SqlAuditLog(db);
         AppliedMigrations = applied;
     }
@@ -41,6 +43,9 @@ public sealed class DocumentStorage : IAsyncDisposable
     public IDocumentRegistry Registry { get; }
 
     public IAuditLog Audit { get; }
+
+    /// <summary>The archive index the archive upkeep job keeps (same database and transactions as <see cref="Registry"/>).</summary>
+    public IArchiveRegistry Archive { get; }
 
     /// <summary>File blobs (also for PostgreSQL: a volume shared by the instances).</summary>
     public FileBlobStore Blobs { get; }

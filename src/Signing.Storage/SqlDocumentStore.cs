@@ -14,7 +14,7 @@ namespace Signing.Storage;
 /// audit record(s), commit. A crash before commit leaves at most an orphan blob, never a row
 /// that points to a missing blob.
 /// </summary>
-internal sealed class SqlDocumentStore : IDocumentRegistry
+internal sealed partial class SqlDocumentStore : IDocumentRegistry, IArchiveRegistry
 {
     private const string Columns =
         "id, verification_code, dossier_code, template, status, signer_id, failure_reason, failure_retryable, failed_from, " +

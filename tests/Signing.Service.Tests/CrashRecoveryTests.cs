@@ -87,15 +87,16 @@ public sealed class CrashRecoveryTests : IDisposable
             if (statusAfterCrash == "sealed") Assert.Equal(sealedBeforeRetry, issuedSha);
             Assert.Equal("create,send_for_signature,sign,seal,issue", await Actions(staff, second, id));
 
-            // One issued PDF: the downloaded file is the registered one, with exactly two signatures (head, seal).
+            // One issued PDF: the downloaded file is the registered one, with exactly two signatures (head, seal) and the B-LTA document timestamp.
             var pdf = await staff.GetByteArrayAsync(second.Staff($"/api/documents/{id}/pdf"));
             Assert.Equal(issuedSha, Convert.ToHexStringLower(SHA256.HashData(pdf)));
             var file = Path.Combine(_data, "issued.pdf");
             await File.WriteAllBytesAsync(file, pdf);
             ExternalTool.RunChecked("qpdf", "--check", file);
             var pdfsig = ExternalTool.Run("pdfsig", file).StdOut;
-            Assert.Contains("Signature #2", pdfsig, StringComparison.Ordinal);
-            Assert.DoesNotContain("Signature #3", pdfsig, StringComparison.Ordinal);
+            Assert.Contains("Signature #3", pdfsig, StringComparison.Ordinal);
+            Assert.Contains("Signature Field Name: DocTimeStamp1", pdfsig, StringComparison.Ordinal);
+            Assert.DoesNotContain("Signature #4", pdfsig, StringComparison.Ordinal);
 
             using var anonymous = RunningService.CreateClient(_pki, clientCertificate: null);
             var page = await anonymous.GetStringAsync(second.Public($"/v/{issued.GetProperty("verificationCode").GetString()}"));

@@ -27,8 +27,10 @@ public class IssuanceFixture : IAsyncLifetime
         var settings = RunningService.DefaultSettings(Pki);
         settings["Signing:DataDirectory"] = DataDirectory;
         settings["Authorization:Roles:DepartmentHead:1"] = CertificateRoleMapper.Sha256Thumbprint(Pki.NoRole);
+        // The archive job's runs are driven by the tests that need them (ArchiveUpkeepTests), never by a timer.
+        settings["Signing:Archive:Enabled"] = "false";
+        AddSettings(settings);
         await ConfigureStorageAsync(settings);
-        Configure(settings);
         Service = await RunningService.StartAsync(Pki, settings, b =>
         {
             b.Services.AddSingleton<TimeProvider>(Clock);
@@ -43,15 +45,15 @@ public class IssuanceFixture : IAsyncLifetime
         Assert.Equal(HttpStatusCode.OK, enrolled.StatusCode);
     }
 
-    /// <summary>Where the registry lives; the default leaves it on SQLite in <see cref="DataDirectory"/>.</summary>
-    protected virtual Task ConfigureStorageAsync(Dictionary<string, string?> settings) => Task.CompletedTask;
-
-    /// <summary>More settings for a fixture of its own (e.g. where the console finds the desk agent).</summary>
-    protected virtual void Configure(Dictionary<string, string?> settings)
+    /// <summary>More service settings of a derived fixture (e.g. where the console finds the desk agent).</summary>
+    protected virtual void AddSettings(Dictionary<string, string?> settings)
     {
     }
 
-    /// <summary>More host set-up for a fixture of its own (e.g. the service's own log files).</summary>
+    /// <summary>Where the registry lives; the default leaves it on SQLite in <see cref="DataDirectory"/>.</summary>
+    protected virtual Task ConfigureStorageAsync(Dictionary<string, string?> settings) => Task.CompletedTask;
+
+    /// <summary>More host set-up for a fixture of its own (the service's own log files; services put in before the service's own, which are added only when missing).</summary>
     protected virtual void ConfigureHost(Microsoft.AspNetCore.Builder.WebApplicationBuilder builder)
     {
     }

@@ -87,7 +87,8 @@ public abstract class IssuanceFlowTests(IssuanceFixture f)
         Assert.Equal("PASSED", verdict.GetProperty("verdict").GetString());
         Assert.Equal("identical", verdict.GetProperty("registry").GetProperty("match").GetString());
         Assert.Equal(code, verdict.GetProperty("registry").GetProperty("issued").GetProperty("verificationCode").GetString());
-        Assert.Equal(2, verdict.GetProperty("signatures").GetArrayLength());
+        // Head and seal, then the B-LTA document timestamp.
+        Assert.Equal(["SIGNATURE", "SIGNATURE", "DOCUMENT_TIMESTAMP"], verdict.GetProperty("signatures").EnumerateArray().Select(s => s.GetProperty("kind").GetString()));
 
         // Revocation shows publicly, and a retried revoke returns the same state.
         using var admin = f.Client(Roles.Admin);

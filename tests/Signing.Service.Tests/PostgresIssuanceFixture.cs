@@ -8,7 +8,7 @@ namespace Signing.Service.Tests;
 /// starts on loopback (its connection string in .dev/postgres.conn, or SIGNING_TEST_POSTGRES):
 /// a fresh database per fixture, dropped afterwards. Without the server the tests FAIL, never skip.
 /// </summary>
-public sealed class PostgresIssuanceFixture : IssuanceFixture
+public class PostgresIssuanceFixture : IssuanceFixture
 {
     private readonly string _database = "svc_" + Guid.NewGuid().ToString("N")[..12];
 

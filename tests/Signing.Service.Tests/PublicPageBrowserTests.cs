@@ -112,7 +112,8 @@ public sealed class PublicPageBrowserTests(IssuanceFixture f) : IClassFixture<Is
         Assert.Equal("PASSED", await page.Locator("#report").GetAttributeAsync("data-verdict"));
         Assert.StartsWith("HỢP LỆ", await page.Locator("#verdict").InnerTextAsync(), StringComparison.Ordinal);
         Assert.Equal("identical", await page.Locator("#registry").GetAttributeAsync("data-match"));
-        Assert.Equal(2, await page.Locator(".signature").CountAsync());
+        // Head, seal and the B-LTA document timestamp.
+        Assert.Equal(3, await page.Locator(".signature").CountAsync());
         var who = await page.Locator(".signature .who").AllInnerTextsAsync();
         Assert.Contains(who, w => w.Contains("Người ký:", StringComparison.Ordinal) && w.Contains("Signed by:", StringComparison.Ordinal));
         var when = await page.Locator(".signature .when").AllInnerTextsAsync();
@@ -171,9 +172,11 @@ public sealed class PublicPageBrowserTests(IssuanceFixture f) : IClassFixture<Is
     /// <summary>Submits the upload form as a person does and waits for the page it answers with.</summary>
     private static async Task<IResponse> SubmitAsync(IPage page)
     {
+        // The server verifies a B-LTA file (three signatures' chains and revocation data): on a loaded test machine that outlasts the 30 s default.
         var response = await page.RunAndWaitForResponseAsync(
             () => page.Locator("#upload button[type=submit]").ClickAsync(),
-            r => r.Request.Method == "POST" && r.Request.ResourceType == "document");
+            r => r.Request.Method == "POST" && r.Request.ResourceType == "document",
+            new() { Timeout = 120_000 });
         await page.WaitForLoadStateAsync(LoadState.Load);
         return response;
     }

@@ -27,11 +27,11 @@ public sealed class RevocationAndConfigurationTests(TestPki pki) : IClassFixture
         return path;
     }
 
-    private CrlRevocationChecker Checker(params string[] files)
+    private static ClientCertificateRevocation Checker(params string[] files)
     {
         var options = new CrlRevocationOptions { ReloadCheckInterval = TimeSpan.Zero };
         options.Files.AddRange(files);
-        return new CrlRevocationChecker(Options.Create(options), TimeProvider.System, NullLogger<CrlRevocationChecker>.Instance);
+        return new ClientCertificateRevocation(Options.Create(options), TimeProvider.System, NullLogger<ClientCertificateRevocation>.Instance);
     }
 
     [Fact]

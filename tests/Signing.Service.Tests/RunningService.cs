@@ -96,7 +96,9 @@ public sealed class RunningService : IAsyncDisposable
             // and those are exactly what some tests must send.
             handler.SslOptions.LocalCertificateSelectionCallback = (_, _, _, _, _) => clientCertificate;
         }
-        return new HttpClient(handler) { Timeout = TimeSpan.FromSeconds(20) };
+        // A seal makes a B-LTA result (two timestamps, two rounds of revocation data): on a shared
+        // machine under load that is seconds, not milliseconds, so the client waits longer than a page would.
+        return new HttpClient(handler) { Timeout = TimeSpan.FromSeconds(90) };
     }
 
     public async ValueTask DisposeAsync()

@@ -4,7 +4,7 @@ namespace Signing.Service.Tests;
 
 /// <summary>
 /// The service checks at start what its first request would otherwise find missing, and refuses
-/// with one line naming it: the bundled fonts, pdftoppm, the TSA, the validation policy (token, key and storage refusals
+/// with one line naming it: the bundled fonts, pdftoppm, the TSA, the validation policy, the long-term levels (token, key and storage refusals
 /// are in <see cref="IssuanceRefusalTests"/>). Run as a real process, as an operator meets it.
 /// </summary>
 public sealed class StartupRefusalTests : IDisposable
@@ -62,6 +62,17 @@ public sealed class StartupRefusalTests : IDisposable
         var (exitCode, output) = await ServiceProcess.RunToExitAsync(settings, _data, AppContext.BaseDirectory, TimeSpan.FromSeconds(60));
 
         AssertRefused(exitCode, output, "Signing:Validation: SignerKeyUsage:0 'keyEncipherment' is not nonRepudiation or digitalSignature");
+    }
+
+    [Fact]
+    public async Task With_a_level_for_an_unknown_template_it_refuses_to_start_naming_the_key()
+    {
+        var settings = Settings();
+        settings["Signing:LongTerm:Templates:giay-phep-xay-dung"] = "B-LTA";
+
+        var (exitCode, output) = await ServiceProcess.RunToExitAsync(settings, _data, AppContext.BaseDirectory, TimeSpan.FromSeconds(60));
+
+        AssertRefused(exitCode, output, "Signing:LongTerm:Templates:giay-phep-xay-dung: no template 'giay-phep-xay-dung'");
     }
 
     private Dictionary<string, string?> Settings()

@@ -514,12 +514,76 @@ public abstract class RegistryContractTests : IAsyncLifetime
         Assert.Equal("audit chain BROKEN at seq 4 (deleted): audit record seq 4 is missing: deleted", broken.StdErr.Trim());
     }
 
+    // ------------------------------------------------------------ archive index
+
+    [Fact]
+    public async Task Archive_claims_exclude_each_other_and_a_renewal_commits_once_with_one_audit_record()
+    {
+        var archive = Storage.Archive;
+        var d = await IssueAsync();
+        var draft = await CreateAsync(NewDoc(pdf: Pdf("draft only")));
+        var unindexed = await archive.ListUnindexedAsync(100);
+        Assert.Contains(unindexed, u => u.Id == d.Id);
+        Assert.DoesNotContain(unindexed, u => u.Id == draft.Id);
+
+        var tsa = Start.AddDays(700);
+        var facts = new ArchiveFacts(Start, tsa, "SHA256 RSA-2048");
+        Assert.True(await archive.IndexAsync(d.Id, d.PdfSha256!, facts));
+        Assert.False(await archive.IndexAsync(d.Id, "0000", facts)); // not the current PDF
+        Assert.DoesNotContain(await archive.ListUnindexedAsync(100), u => u.Id == d.Id);
+        Assert.Contains("SHA256 RSA-2048", await archive.ListAlgorithmsAsync());
+        Assert.Empty(await archive.ListCandidatesAsync(tsa.AddDays(-1), [], Start, 10));
+        Assert.Single(await archive.ListCandidatesAsync(tsa, [], Start, 10));
+        Assert.Single(await archive.ListCandidatesAsync(Start, ["SHA256 RSA-2048"], Start, 10));
+
+        // One claim at a time; a live claim hides the row from other instances' candidates.
+        Assert.True(await archive.TryClaimAsync(d.Id, d.PdfSha256!, "instance-a", Start.AddMinutes(15)));
+        Assert.False(await archive.TryClaimAsync(d.Id, d.PdfSha256!, "instance-b", Start.AddMinutes(15)));
+        Assert.Empty(await archive.ListCandidatesAsync(tsa, [], Start, 10));
+        await Assert.ThrowsAsync<ConcurrencyConflictException>(() =>
+            archive.RenewAsync(d.Id, d.PdfSha256!, "instance-b", Pdf("renewed by b"), facts, "archive-upkeep"));
+
+        // After the lease, another instance may take it over; the first one's late commit is refused.
+        Clock.Advance(TimeSpan.FromMinutes(16));
+        Assert.True(await archive.TryClaimAsync(d.Id, d.PdfSha256!, "instance-b", Clock.GetUtcNow().AddMinutes(15)));
+        await Assert.ThrowsAsync<ConcurrencyConflictException>(() =>
+            archive.RenewAsync(d.Id, d.PdfSha256!, "instance-a", Pdf("renewed by a"), facts, "archive-upkeep"));
+        var newFacts = new ArchiveFacts(Clock.GetUtcNow(), tsa.AddDays(700), "SHA256 RSA-3072");
+        var renewed = await archive.RenewAsync(d.Id, d.PdfSha256!, "instance-b", Pdf("renewed by b"), newFacts, "archive-upkeep",
+            new Dictionary<string, string> { ["reason"] = "tsa-certificate-expiry" });
+        Assert.Equal(d.Version + 1, renewed.Version);
+        Assert.Equal(DocumentStatus.Issued, renewed.Status);
+        Assert.Equal(renewed, await Registry.GetAsync(d.Id));
+
+        // A second commit of the same renewal is refused: the PDF is no longer the one it renewed.
+        await Assert.ThrowsAsync<ConcurrencyConflictException>(() =>
+            archive.RenewAsync(d.Id, d.PdfSha256!, "instance-b", Pdf("renewed again"), newFacts, "archive-upkeep"));
+        var entry = await archive.GetEntryAsync(d.Id);
+        Assert.Equal(renewed.PdfSha256, entry!.PdfSha256);
+        Assert.Equal(1, entry.Renewals);
+        Assert.Null(entry.ClaimOwner);
+        Assert.Equal(newFacts with { TimestampTime = entry.Facts.TimestampTime }, entry.Facts);
+
+        var versions = await Registry.GetPdfVersionsAsync(d.Id);
+        Assert.Equal([d.PdfSha256!, renewed.PdfSha256!], versions.TakeLast(2).Select(v => v.PdfSha256));
+        var history = await Registry.GetHistoryAsync(d.Id);
+        Assert.Equal("archive_renew", history[^1].Action);
+        Assert.Single(history, r => r.Action == "archive_renew");
+        Assert.Contains(d.PdfSha256!, history[^1].DetailsJson, StringComparison.Ordinal);
+        Assert.True((await VerifyAsync()).IsValid);
+
+        // A failed renewal gives its claim back.
+        Assert.True(await archive.TryClaimAsync(d.Id, renewed.PdfSha256!, "instance-c", Clock.GetUtcNow().AddMinutes(15)));
+        await archive.ReleaseAsync(d.Id, "instance-c");
+        Assert.Null((await archive.GetEntryAsync(d.Id))!.ClaimOwner);
+    }
+
     // ------------------------------------------------------------ migrations
 
     [Fact]
     public async Task Migrations_are_applied_once_and_reopening_is_a_no_op()
     {
-        Assert.Equal([1], Storage.AppliedMigrations);
+        Assert.Equal([1, 2], Storage.AppliedMigrations);
         var d = await IssueAsync();
         await Storage.DisposeAsync();
         _storage = null;
@@ -527,7 +591,7 @@ public abstract class RegistryContractTests : IAsyncLifetime
         _storage = await OpenAsync(new StorageOptions { Time = Clock });
         Assert.Empty(Storage.AppliedMigrations);
         Assert.Equal(d, await Registry.GetAsync(d.Id));
-        Assert.Equal(1, await CountRawAsync("SELECT COUNT(*) FROM schema_version"));
+        Assert.Equal(2, await CountRawAsync("SELECT COUNT(*) FROM schema_version"));
         Assert.True((await VerifyAsync()).IsValid);
 
         await using var readOnly = await OpenAsync(new StorageOptions { Time = Clock, Migrate = false, CreateIfMissing = false });

@@ -7,6 +7,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using Signing.Core;
+using Signing.Revocation;
 using Signing.Service.Authorization;
 
 namespace Signing.Service.Authentication;
@@ -32,9 +33,10 @@ public sealed class ClientCertificateSettings
     public bool ValidateValidityPeriod { get; set; } = true;
 
     /// <summary>
-    /// NoCheck: no revocation check. Offline (default): our CRL files through
-    /// <see cref="CrlRevocationChecker"/>. Online: the CRL files as with Offline, and the chain also
-    /// fetches CRLs/OCSP from the certificates' distribution points.
+    /// NoCheck: no revocation check. Offline (default): our CRL files. Online: OCSP from each
+    /// certificate's AIA first, then its CRL distribution points (the service's revocation source,
+    /// answers cached until their nextUpdate), then the CRL files; all through
+    /// <see cref="ClientCertificateRevocation"/>, the verifier's Signing.Revocation checks.
     /// </summary>
     public X509RevocationMode RevocationMode { get; set; } = X509RevocationMode.Offline;
 
@@ -68,10 +70,10 @@ public static class ClientCertificateAuthenticationExtensions
         var crlSection = configuration.GetSection(CrlRevocationOptions.ConfigurationSection);
         var crlFiles = crlSection.GetSection(nameof(CrlRevocationOptions.Files)).Get<List<string>>() ?? [];
 
-        if (settings.RevocationMode != X509RevocationMode.NoCheck && settings.FailWhenRevocationUnknown && crlFiles.Count == 0)
+        if (settings.RevocationMode == X509RevocationMode.Offline && settings.FailWhenRevocationUnknown && crlFiles.Count == 0)
             throw new SigningException(
                 $"{CrlRevocationOptions.ConfigurationSection}:Files is empty but RevocationMode is {settings.RevocationMode}: " +
-                "every client certificate would be refused. Configure the client CAs' CRL files or set RevocationMode to NoCheck.");
+                "every client certificate would be refused. Configure the client CAs' CRL files, or set RevocationMode to Online (OCSP and distribution points) or NoCheck.");
 
         var trusted = LoadCertificates(settings.TrustedCaCertificates, "TrustedCaCertificates");
         var intermediates = LoadCertificates(settings.IntermediateCertificates, "IntermediateCertificates");
@@ -82,7 +84,9 @@ public static class ClientCertificateAuthenticationExtensions
                 "List the client CAs' root certificate files.");
 
         builder.Services.TryAddSingleton(TimeProvider.System);
-        builder.Services.TryAddSingleton<CrlRevocationChecker>();
+        // The one revocation source of the process (OCSP first, CRL fallback, cached by nextUpdate); the host may register its own first.
+        builder.Services.TryAddSingleton<IRevocationSource>(sp => new OnlineRevocationSource(new OnlineRevocationOptions { Clock = sp.GetRequiredService<TimeProvider>() }));
+        builder.Services.TryAddSingleton<ClientCertificateRevocation>();
         builder.Services.TryAddSingleton<CertificateRoleMapper>();
         builder.Services.Configure<CrlRevocationOptions>(crl =>
         {
@@ -92,16 +96,16 @@ public static class ClientCertificateAuthenticationExtensions
         });
         builder.Services.Configure<RoleMappingOptions>(configuration.GetSection(RoleMappingOptions.ConfigurationSection));
         builder.Services.AddOptions<CertificateAuthenticationOptions>(CertificateAuthenticationDefaults.AuthenticationScheme)
-            .Configure<CrlRevocationChecker, CertificateRoleMapper, TimeProvider, ILogger<ClientCertificateEvents>>(
+            .Configure<ClientCertificateRevocation, CertificateRoleMapper, TimeProvider, ILogger<ClientCertificateEvents>>(
                 (options, checker, mapper, time, logger) => options.Events = new ClientCertificateEvents(settings, checker, mapper, time, logger));
         return builder.AddCertificate(options =>
         {
             options.AllowedCertificateTypes = settings.AllowedCertificateTypes;
             options.ValidateCertificateUse = settings.ValidateCertificateUse;
             options.ValidateValidityPeriod = settings.ValidateValidityPeriod;
-            // The handler's chain can only check revocation through the OS, which cannot read our
-            // CRL files: it checks only when Online is asked for; the CRL files are checked by the events.
-            options.RevocationMode = settings.RevocationMode == X509RevocationMode.Online ? X509RevocationMode.Online : X509RevocationMode.NoCheck;
+            // The handler's chain could only check revocation through the OS; the events check it
+            // with Signing.Revocation instead (OCSP, CRL distribution points, the CRL files).
+            options.RevocationMode = X509RevocationMode.NoCheck;
             options.RevocationFlag = settings.RevocationFlag;
             options.ChainTrustValidationMode = settings.ChainTrustValidationMode;
             options.CustomTrustStore = trusted;

@@ -11,7 +11,7 @@ namespace Signing.Service.Authentication;
 /// <summary>
 /// What this service adds to Microsoft's certificate handler, which has already checked the
 /// certificate kind, the chain to the configured client CAs, validity and client-auth usage:
-/// revocation by our CRL files (fail closed), the principal's SHA-256 thumbprint and mapped
+/// revocation through Signing.Revocation (OCSP, then CRLs, fail closed; <see cref="ClientCertificateRevocation"/>), the principal's SHA-256 thumbprint and mapped
 /// roles, user-safe reasons for every refusal and the 401 problem response. The delegate
 /// properties (OnCertificateValidated, OnAuthenticationFailed, OnChallenge) stay free for hosts
 /// and tests: each runs after our own step, and an OnChallenge that calls HandleResponse()
@@ -19,7 +19,7 @@ namespace Signing.Service.Authentication;
 /// </summary>
 public sealed partial class ClientCertificateEvents(
     ClientCertificateSettings settings,
-    CrlRevocationChecker revocationChecker,
+    ClientCertificateRevocation revocationChecker,
     CertificateRoleMapper roleMapper,
     TimeProvider time,
     ILogger<ClientCertificateEvents> logger) : CertificateAuthenticationEvents
@@ -35,7 +35,7 @@ public sealed partial class ClientCertificateEvents(
         ArgumentNullException.ThrowIfNull(context);
         var certificate = context.ClientCertificate;
         var selfSigned = IsSelfSigned(certificate);
-        // The handler does not hand out its chain: build it again for the CRL issuers and the
+        // The handler does not hand out its chain: build it again for the revocation issuers and the
         // issuer-based role rules. This build also keeps our rules where the handler's differ:
         // no certificate downloads unless revocation is Online, validity at our TimeProvider's time.
         using var chain = new X509Chain();
@@ -135,8 +135,9 @@ public sealed partial class ClientCertificateEvents(
                 policy.CustomTrustStore.AddRange(options.CustomTrustStore);
             policy.ExtraStore.AddRange(options.AdditionalChainCertificates);
         }
-        var online = options.RevocationMode == X509RevocationMode.Online && !selfSigned;
-        policy.RevocationMode = online ? X509RevocationMode.Online : X509RevocationMode.NoCheck;
+        var online = settings.RevocationMode == X509RevocationMode.Online && !selfSigned;
+        // Revocation is ours (CheckRevocation), through the same checks as the verifier's, not the OS chain's.
+        policy.RevocationMode = X509RevocationMode.NoCheck;
         policy.RevocationFlag = options.RevocationFlag;
         // A client must not make us fetch URLs of its choosing (AIA) unless online checking is wanted.
         policy.DisableCertificateDownloads = !online;
@@ -149,7 +150,7 @@ public sealed partial class ClientCertificateEvents(
         return chain.Build(certificate);
     }
 
-    /// <summary>Checks the chain's certificates with our CRLs; the refusal reason, or null when none is revoked.</summary>
+    /// <summary>Checks the chain's certificates (OCSP first when Online, then CRLs); the refusal reason, or null when none is revoked.</summary>
     private string? CheckRevocation(List<X509Certificate2> chain, X509RevocationFlag flag)
     {
         // chain[0] is the client certificate, chain[^1] the trust anchor.
@@ -162,7 +163,7 @@ public sealed partial class ClientCertificateEvents(
         for (var i = 0; i < last; i++)
         {
             var issuer = i + 1 < chain.Count ? chain[i + 1] : chain[i];
-            var result = revocationChecker.Check(chain[i], issuer);
+            var result = revocationChecker.Check(chain[i], issuer, settings.RevocationMode == X509RevocationMode.Online);
             var whose = i == 0 ? "the client certificate" : "a CA certificate in its chain";
             switch (result.Status)
             {

@@ -8,6 +8,8 @@ using Signing.Core.Documents;
 using Signing.Core.Timestamps;
 using Signing.Pades;
 using Signing.Pades.Appearance;
+using Signing.Pades.LongTerm;
+using Signing.Revocation;
 using Signing.PdfSyntax;
 using Signing.Validation;
 using Signing.Pdf.Rendering;
@@ -41,10 +43,12 @@ public sealed partial class IssuanceService
     private readonly TimeProvider _time;
     private readonly ILogger<IssuanceService> _logger;
 
-    public IssuanceService(IssuanceRuntime runtime, TimeProvider time, ILogger<IssuanceService> logger)
+    public IssuanceService(IssuanceRuntime runtime, LongTermOptions longTerm, IRevocationSource revocation, TimeProvider time, ILogger<IssuanceService> logger)
     {
         ArgumentNullException.ThrowIfNull(runtime);
         _runtime = runtime;
+        LongTerm = longTerm;
+        Revocation = revocation;
         _time = time;
         _logger = logger;
         Facts = new DocumentFactsStore(runtime.Options.DataDirectory);
@@ -54,6 +58,16 @@ public sealed partial class IssuanceService
     }
 
     public DocumentFactsStore Facts { get; }
+
+    /// <summary>Which PAdES level a result gets after the seal (per template, agency, default).</summary>
+    public LongTermOptions LongTerm { get; }
+
+    /// <summary>
+    /// The service's one revocation source (OCSP first, CRL fallback, cached by nextUpdate): the
+    /// /DSS of issued results, the archive job and the verification of uploads all ask it, so its cache stays warm.
+    /// </summary>
+    public IRevocationSource Revocation { get; }
+
     public HeadEnrollmentStore Heads { get; }
     public PreparedRequestStore PreparedRequests { get; }
     public PagePreviews Previews { get; }
@@ -298,9 +312,15 @@ public sealed partial class IssuanceService
                     Reason = "Đóng dấu ban hành",
                     Location = facts.Place,
                 }, _runtime.SealKey, _runtime.Timestamps, _time, ct).ConfigureAwait(false);
+                var level = LongTerm.LevelFor(document.Template, facts.IssuingAgency);
+                sealedPdf = await ExtendAsync(sealedPdf, level, document.VerificationCode, ct).ConfigureAwait(false);
                 await PauseForFaultInjection(FaultPoint.SealCommit, id, ct).ConfigureAwait(false);
                 document = await Registry.TransitionAsync(id, document.Version, DocumentTransition.MarkSealed(), actor,
-                    new Dictionary<string, string> { ["sealCertificateSha256"] = Certificates.Sha256(_runtime.SealCertificate) }, sealedPdf, ct).ConfigureAwait(false);
+                    new Dictionary<string, string>
+                    {
+                        ["sealCertificateSha256"] = Certificates.Sha256(_runtime.SealCertificate),
+                        ["level"] = LongTermUpdate.Name(level),
+                    }, sealedPdf, ct).ConfigureAwait(false);
             }
 
             if (document.Status == DocumentStatus.Sealed)
@@ -317,6 +337,24 @@ public sealed partial class IssuanceService
             if (document.Status == DocumentStatus.Issued) return document;
             throw ApiProblemException.Conflict($"document {document.VerificationCode} is {document.Status.ToName()}; only a document signed by its head can be sealed");
         }, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Adds the /DSS (B-LT) and the document timestamp with its own data (B-LTA) after the seal,
+    /// through the service's revocation source. Missing revocation data is a 503: nothing was
+    /// committed, and a retry seals again once the responders answer.
+    /// </summary>
+    private async Task<byte[]> ExtendAsync(byte[] sealedPdf, PadesLevel level, string code, CancellationToken ct)
+    {
+        try
+        {
+            return await LongTermUpdate.ExtendAsync(sealedPdf, level, Revocation, _runtime.Timestamps, _time, ct).ConfigureAwait(false);
+        }
+        catch (SigningException e) when (e is not TimestampException and not ApiProblemException)
+        {
+            throw new ApiProblemException(StatusCodes.Status503ServiceUnavailable, "Service Unavailable",
+                $"the {LongTermUpdate.Name(level)} validation data of {code} could not be gathered ({e.Message}); the seal was not committed, retry later");
+        }
     }
 
     // Test only (Signing:FaultInjection): the crash test kills the process while it waits here.
@@ -396,8 +434,10 @@ public sealed partial class IssuanceService
         VerificationReport report;
         try
         {
-            report = PdfSignatureVerifier.Verify(pdf, _runtime.VerificationPolicy with
+            var policy = _runtime.VerificationPolicy;
+            report = PdfSignatureVerifier.Verify(pdf, policy with
             {
+                Revocation = policy.Revocation.Online is null ? policy.Revocation with { Online = Revocation } : policy.Revocation,
                 Limits = new PdfReadLimits
                 {
                     MaxFileBytes = _runtime.Options.MaxUploadBytes,
@@ -418,17 +458,40 @@ public sealed partial class IssuanceService
         foreach (var candidate in candidates)
         {
             var view = await FindPublicAsync(candidate, ct).ConfigureAwait(false);
-            if (view?.Document.PdfSha256 is not { } sha) continue;
-            var issued = await _runtime.Storage.Blobs.GetAsync(sha, ct).ConfigureAwait(false);
+            if (view?.Document.PdfSha256 is null) continue;
             var result = IssuedResultOf(view);
-            var match = RegistryMatch.Compare(pdf, issued, report);
-            if (match != RegistryMatchKind.None) return new UploadVerification(report with { Registry = new RegistryMatch(match, result) }, view);
+            // Newest first: the issued original and every archive renewal after it are kept, and
+            // a copy downloaded before a renewal is still that result.
+            foreach (var sha in await IssuedVersionsAsync(view.Document, ct).ConfigureAwait(false))
+            {
+                var issued = await _runtime.Storage.Blobs.GetAsync(sha, ct).ConfigureAwait(false);
+                var match = RegistryMatch.Compare(pdf, issued, report);
+                if (match != RegistryMatchKind.None) return new UploadVerification(report with { Registry = new RegistryMatch(match, result) }, view);
+            }
             named ??= (view, result);
         }
 
         return named is { } n
             ? new UploadVerification(report with { Registry = new RegistryMatch(RegistryMatchKind.None, n.Issued) }, n.View)
             : new UploadVerification(report with { Registry = new RegistryMatch(RegistryMatchKind.None, null) }, null);
+    }
+
+    /// <summary>
+    /// The PDF versions of a result from its issue on, newest first: the sealed file that was
+    /// issued, then each archive renewal (drafts and the head-signed file are not results).
+    /// </summary>
+    public async Task<IReadOnlyList<string>> IssuedVersionsAsync(DocumentRecord document, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(document);
+        var versions = await Registry.GetPdfVersionsAsync(document.Id, ct).ConfigureAwait(false);
+        var list = versions
+            .Where(v => v.Status is DocumentStatus.Sealed or DocumentStatus.Issued or DocumentStatus.Revoked or DocumentStatus.Superseded)
+            .OrderByDescending(v => v.Version)
+            .Select(v => v.PdfSha256)
+            .Distinct(StringComparer.Ordinal)
+            .ToList();
+        if (document.PdfSha256 is { } current && !list.Contains(current)) list.Insert(0, current);
+        return list;
     }
 
     /// <summary>Where the issued original of a code is downloaded: anyone who has the code may, as anyone may see its status.</summary>

@@ -31,6 +31,38 @@ public sealed class PagePreviews(string dataDirectory, string pdftoppm = "pdftop
         return Directory.Exists(dir) ? Directory.GetFiles(dir, "page-*.png").Length : 0;
     }
 
+    /// <summary>
+    /// The previews of <paramref name="toSha256"/>, a later version of <paramref name="fromSha256"/>
+    /// that only appended invisible revisions (/DSS, a document timestamp in a zero-size field):
+    /// the same images, copied; rendered from <paramref name="pdf"/> when the old set is missing.
+    /// </summary>
+    public async Task<int> ReuseAsync(string fromSha256, string toSha256, byte[] pdf, CancellationToken cancellationToken)
+    {
+        var target = FolderOf(toSha256);
+        if (Directory.Exists(target)) return PageCount(toSha256);
+        var source = FolderOf(fromSha256);
+        if (!Directory.Exists(source)) return await RenderAsync(pdf, toSha256, cancellationToken).ConfigureAwait(false);
+        var work = Path.Combine(_root, ".tmp-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(work);
+        try
+        {
+            foreach (var file in Directory.GetFiles(source, "page-*.png")) File.Copy(file, Path.Combine(work, Path.GetFileName(file)));
+            try
+            {
+                Directory.Move(work, target);
+            }
+            catch (IOException) when (Directory.Exists(target))
+            {
+                // Another instance copied the same set first.
+            }
+            return PageCount(toSha256);
+        }
+        finally
+        {
+            if (Directory.Exists(work)) Directory.Delete(work, recursive: true);
+        }
+    }
+
     /// <summary>Renders the previews unless they already exist; returns the page count.</summary>
     public async Task<int> RenderAsync(byte[] pdf, string pdfSha256, CancellationToken cancellationToken)
     {

@@ -21,7 +21,7 @@ public sealed class DeskAgentFixture : IssuanceFixture, IAsyncLifetime
 
     public string Pin => Backend.Token.UserPin;
 
-    protected override void Configure(Dictionary<string, string?> settings)
+    protected override void AddSettings(Dictionary<string, string?> settings)
     {
         settings["Console:DeskAgent:Url"] = $"http://127.0.0.1:{AgentPort}";
         settings["Signing:Logging:Directory"] = LogDirectory;

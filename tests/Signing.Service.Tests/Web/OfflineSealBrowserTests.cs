@@ -29,7 +29,7 @@ public sealed class OfflineSealFixture : IssuanceFixture
     /// <summary>The same kind of key and CA, but the certificate's purpose is e-mail protection, not the printed seal.</summary>
     public X509Certificate2 NotASeal { get; private set; } = null!;
 
-    protected override void Configure(Dictionary<string, string?> settings)
+    protected override void AddSettings(Dictionary<string, string?> settings)
     {
         var now = DateTimeOffset.UtcNow;
         Retired = SealCa.Issue(RetiredKey, now.AddYears(-3), now.AddDays(-1), cn: "Khóa dấu in cũ (retired)");

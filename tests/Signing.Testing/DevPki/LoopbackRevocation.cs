@@ -25,8 +25,12 @@ public sealed class LoopbackRevocation : IAsyncDisposable
 
     public string BaseUrl => $"http://127.0.0.1:{Port}";
 
+    /// <summary>How long the responder's answers are current (nextUpdate − thisUpdate); the dev default when null.</summary>
+    public TimeSpan? OcspValidity { get; init; }
+
     public DevPkiOptions Options => new()
     {
+        OcspValidity = OcspValidity ?? new DevPkiOptions().OcspValidity,
         CrlBaseUrl = new($"{BaseUrl}/crl/"),
         OcspBaseUrl = new($"{BaseUrl}/ocsp/"),
         CaIssuersBaseUrl = new($"{BaseUrl}/ca/"),
