@@ -35,12 +35,16 @@ public sealed class DocumentStorage : IAsyncDisposable
         Blobs = blobs;
         Registry = new SqlDocumentStore(db, blobs, time);
         Audit = new SqlAuditLog(db);
+        CounterForms = new SqlCounterFormStore(db, blobs, time);
         AppliedMigrations = applied;
     }
 
     public IDocumentRegistry Registry { get; }
 
     public IAuditLog Audit { get; }
+
+    /// <summary>The Decree 61 counter forms issued for dossiers (Mẫu 01-04).</summary>
+    public Signing.Core.CounterForms.ICounterFormRegistry CounterForms { get; }
 
     /// <summary>File blobs (also for PostgreSQL: a volume shared by the instances).</summary>
     public FileBlobStore Blobs { get; }

@@ -305,7 +305,7 @@ internal sealed class SqlDocumentStore : IDocumentRegistry
         await using var tx = await _db.BeginWriteAsync(connection, cancellationToken).ConfigureAwait(false);
         await LockHeadAsync(connection, tx, cancellationToken).ConfigureAwait(false);
         var referenced = (await Sql.QueryAsync(connection, tx,
-            "SELECT pdf_sha256 FROM documents WHERE pdf_sha256 IS NOT NULL UNION SELECT pdf_sha256 FROM document_pdfs",
+            "SELECT pdf_sha256 FROM documents WHERE pdf_sha256 IS NOT NULL UNION SELECT pdf_sha256 FROM document_pdfs UNION SELECT pdf_sha256 FROM counter_forms",
             r => r.GetString(0), cancellationToken).ConfigureAwait(false)).ToHashSet(StringComparer.Ordinal);
         var deleted = 0;
         foreach (var key in candidates.Where(k => !referenced.Contains(k)))
@@ -329,7 +329,7 @@ internal sealed class SqlDocumentStore : IDocumentRegistry
     private async Task<AuditHead> LockHeadAsync(DbConnection connection, DbTransaction tx, CancellationToken cancellationToken) =>
         await SqlAuditLog.ReadHeadAsync(connection, tx, _db.SelectHeadForUpdateSql, cancellationToken).ConfigureAwait(false);
 
-    private static async Task<AuditHead> AppendAuditAsync(DbConnection connection, DbTransaction tx, AuditHead head, DateTimeOffset time, string actor,
+    internal static async Task<AuditHead> AppendAuditAsync(DbConnection connection, DbTransaction tx, AuditHead head, DateTimeOffset time, string actor,
         string action, Guid? documentId, string detailsJson, CancellationToken cancellationToken)
     {
         var seq = head.Seq + 1;
@@ -419,7 +419,7 @@ internal sealed class SqlDocumentStore : IDocumentRegistry
     internal static string? Nullable(DbDataReader r, int i) => r.IsDBNull(i) ? null : r.GetString(i);
 
     /// <summary>Audit details: the store's own fields, then the caller's under "details", keys sorted.</summary>
-    private static string Details(Action<Utf8JsonWriter> write, IReadOnlyDictionary<string, string>? extra)
+    internal static string Details(Action<Utf8JsonWriter> write, IReadOnlyDictionary<string, string>? extra)
     {
         using var buffer = new MemoryStream();
         using (var writer = new Utf8JsonWriter(buffer))
@@ -442,7 +442,7 @@ internal sealed class SqlDocumentStore : IDocumentRegistry
     private static byte[] NonEmpty(byte[] pdf) =>
         pdf.Length == 0 ? throw new SigningException("the PDF is empty") : pdf;
 
-    private static string Text(string? value, string what, int maxLength, bool singleToken = false)
+    internal static string Text(string? value, string what, int maxLength, bool singleToken = false)
     {
         if (string.IsNullOrWhiteSpace(value)) throw new SigningException($"{what} is required");
         var trimmed = value.Trim();
