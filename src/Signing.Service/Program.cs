@@ -54,6 +54,7 @@ namespace Signing.Service
             builder.Services.TryAddSingleton(TimeProvider.System);
             builder.Services.AddSingleton(sp => IssuanceRuntime.OpenAsync(issuance, sp.GetRequiredService<TimeProvider>()).GetAwaiter().GetResult());
             builder.Services.AddSingleton<IssuanceService>();
+            builder.Services.AddSingleton<CounterFormService>();
             builder.Services.AddSingleton<IDocumentRegistryAccessor, DocumentRegistryAccessor>();
             PublicApi.AddUploadRateLimit(builder.Services, issuance.VerifyPermitsPerMinute);
             builder.Services.AddSingleton(BlobSweepOptions.Read(builder.Configuration));
@@ -82,6 +83,7 @@ namespace Signing.Service
             HealthApi.Map(app);
             app.MapGet("/api/public/ping", () => Results.Ok(new { status = "public" })).PublicEndpoint();
             StaffApi.Map(app);
+            CounterFormApi.Map(app);
             PublicApi.Map(app);
             app.MapStaffConsole();
 

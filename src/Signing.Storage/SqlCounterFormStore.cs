@@ -12,7 +12,7 @@ namespace Signing.Storage;
 /// </summary>
 internal sealed class SqlCounterFormStore : ICounterFormRegistry
 {
-    private const string Columns = "id, kind, dossier_code, number, applicant_name, due_at_us, pdf_sha256, actor, created_at_us";
+    private const string Columns = "id, kind, dossier_code, number, applicant_name, due_at_us, pdf_sha256, actor, created_at_us, request_json";
 
     private readonly SqlDatabase _db;
     private readonly IBlobStore _blobs;
@@ -36,6 +36,7 @@ internal sealed class SqlCounterFormStore : ICounterFormRegistry
         var hash = SqlDocumentStore.Text(requestHash, "request hash", 128, singleToken: true);
         actor = SqlDocumentStore.Text(actor, "actor", 200);
         if (form.Pdf is not { Length: > 0 }) throw new SigningException("the form's PDF is empty");
+        if (string.IsNullOrWhiteSpace(form.RequestJson)) throw new SigningException("the form's request is empty");
         var pdfKey = await _blobs.PutAsync(form.Pdf, cancellationToken).ConfigureAwait(false);
 
         await using var connection = await _db.OpenAsync(cancellationToken).ConfigureAwait(false);
@@ -63,12 +64,13 @@ internal sealed class SqlCounterFormStore : ICounterFormRegistry
             PdfSha256 = pdfKey,
             Actor = actor,
             CreatedUtc = now,
+            RequestJson = form.RequestJson,
         };
         await Sql.ExecuteAsync(connection, tx,
-            $"INSERT INTO counter_forms ({Columns}, idempotency_key, request_hash) VALUES (@id, @kind, @dossier, @number, @applicant, @due, @pdf, @actor, @now, @k, @h)",
+            $"INSERT INTO counter_forms ({Columns}, idempotency_key, request_hash) VALUES (@id, @kind, @dossier, @number, @applicant, @due, @pdf, @actor, @now, @json, @k, @h)",
             cancellationToken, ("id", record.Id.ToString("D")), ("kind", (long)record.Kind), ("dossier", dossier), ("number", number), ("applicant", applicant),
             ("due", record.DueUtc is { } d ? AuditChain.ToUnixMicroseconds(d) : null), ("pdf", pdfKey), ("actor", actor),
-            ("now", AuditChain.ToUnixMicroseconds(now)), ("k", key), ("h", hash)).ConfigureAwait(false);
+            ("now", AuditChain.ToUnixMicroseconds(now)), ("json", form.RequestJson), ("k", key), ("h", hash)).ConfigureAwait(false);
         // Ids, codes and hashes only: the applicant's name stays out of the audit log (Decree 13/2023).
         var details = SqlDocumentStore.Details(w =>
         {
@@ -131,5 +133,6 @@ internal sealed class SqlCounterFormStore : ICounterFormRegistry
         PdfSha256 = r.GetString(o + 6),
         Actor = r.GetString(o + 7),
         CreatedUtc = SqlDocumentStore.Time(SqlDocumentStore.Long(r, o + 8)),
+        RequestJson = r.GetString(o + 9),
     };
 }

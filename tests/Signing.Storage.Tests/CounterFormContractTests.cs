@@ -15,6 +15,7 @@ public abstract partial class RegistryContractTests
         Number = "7/" + kind.Symbol(),
         ApplicantName = "Nguyễn Hữu Thắng",
         DueUtc = due,
+        RequestJson = "{\"dossierCode\":\"" + dossier + "\"}",
         Pdf = Pdf(text + " " + Guid.NewGuid()),
     };
 

@@ -168,6 +168,9 @@ public sealed record CounterFormRecord
     public required string Actor { get; init; }
 
     public required DateTimeOffset CreatedUtc { get; init; }
+
+    /// <summary>The request as filled in (<see cref="CounterFormJson"/>).</summary>
+    public required string RequestJson { get; init; }
 }
 
 /// <summary>What the issuing use case hands the registry: the record's facts plus the rendered PDF.</summary>
@@ -182,6 +185,9 @@ public sealed record NewCounterForm
     public required string ApplicantName { get; init; }
 
     public DateTimeOffset? DueUtc { get; init; }
+
+    /// <summary>The request as filled in (<see cref="CounterFormJson"/>).</summary>
+    public required string RequestJson { get; init; }
 
 #pragma warning disable CA1819 // Handed straight to the blob store.
     public required byte[] Pdf { get; init; }

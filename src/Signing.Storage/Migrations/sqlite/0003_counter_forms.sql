@@ -12,7 +12,9 @@ CREATE TABLE counter_forms (
     actor           TEXT   NOT NULL,
     created_at_us   BIGINT NOT NULL,
     idempotency_key TEXT   NOT NULL UNIQUE,
-    request_hash    TEXT   NOT NULL
+    request_hash    TEXT   NOT NULL,
+    -- The form as the officer filled it (CounterFormJson): a later form of the dossier starts from it.
+    request_json    TEXT   NOT NULL
 );
 CREATE INDEX ix_counter_forms_dossier ON counter_forms (dossier_code, created_at_us);
 CREATE INDEX ix_counter_forms_pdf ON counter_forms (pdf_sha256);
