@@ -174,7 +174,10 @@ internal sealed class SqlDocumentStore : IDocumentRegistry
         await using var connection = await _db.OpenAsync(cancellationToken).ConfigureAwait(false);
         // One snapshot for count and page (a read transaction on both engines).
         await using var tx = await _db.BeginSnapshotReadAsync(connection, cancellationToken).ConfigureAwait(false);
-        var total = Convert.ToInt64(await Sql.ScalarAsync(connection, tx, "SELECT COUNT(*) FROM documents" + filter, cancellationToken, [.. parameters]).ConfigureAwait(false),
+        var countSql = query.CountLimit is { } cap
+            ? $"SELECT COUNT(*) FROM (SELECT 1 FROM documents{filter} LIMIT {Math.Max(1, cap).ToString(CultureInfo.InvariantCulture)}) AS capped"
+            : "SELECT COUNT(*) FROM documents" + filter;
+        var total = Convert.ToInt64(await Sql.ScalarAsync(connection, tx, countSql, cancellationToken, [.. parameters]).ConfigureAwait(false),
             CultureInfo.InvariantCulture);
         parameters.Add(("limit", (long)query.Limit));
         parameters.Add(("offset", (long)query.Offset));
@@ -182,7 +185,7 @@ internal sealed class SqlDocumentStore : IDocumentRegistry
             $"SELECT {Columns} FROM documents{filter} ORDER BY created_at_us DESC, id DESC LIMIT @limit OFFSET @offset",
             Map, cancellationToken, [.. parameters]).ConfigureAwait(false);
         await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
-        return new DocumentPage(items, total, query.Offset, query.Limit);
+        return new DocumentPage(items, total, query.Offset, query.Limit) { TotalIsLowerBound = query.CountLimit is { } limit && total >= limit };
     }
 
     public async Task<IReadOnlyList<AuditRecord>> GetHistoryAsync(Guid id, CancellationToken cancellationToken = default)

@@ -82,3 +82,21 @@ public abstract partial class RegistryContractTests
         Assert.True(await Storage.Blobs.ExistsAsync(form.PdfSha256));
     }
 }
+
+/// <summary>The capped count the console list asks for (see <see cref="DocumentQuery.CountLimit"/>).</summary>
+public abstract partial class RegistryContractTests
+{
+    [Fact]
+    public async Task A_capped_count_stops_at_the_limit_and_says_it_is_a_lower_bound()
+    {
+        for (var i = 0; i < 4; i++) await CreateAsync(NewDoc(dossier: "CAP"));
+        var capped = await Registry.ListAsync(new DocumentQuery { DossierCode = "CAP", Limit = 2, CountLimit = 3 });
+        Assert.Equal(3, capped.Total);
+        Assert.True(capped.TotalIsLowerBound);
+        Assert.Equal(2, capped.Items.Count);
+        Assert.True(capped.HasMore);
+        var exact = await Registry.ListAsync(new DocumentQuery { DossierCode = "CAP", Limit = 2, CountLimit = 10 });
+        Assert.Equal(4, exact.Total);
+        Assert.False(exact.TotalIsLowerBound);
+    }
+}

@@ -521,6 +521,7 @@ public abstract partial class RegistryContractTests : IAsyncLifetime
     {
         Assert.Equal(1, Storage.AppliedMigrations[0]);
         Assert.Contains(3, Storage.AppliedMigrations); // counter forms
+        Assert.Contains(4, Storage.AppliedMigrations); // list indexes
         var applied = Storage.AppliedMigrations.Count;
         var d = await IssueAsync();
         await Storage.DisposeAsync();
