@@ -45,14 +45,14 @@ public sealed class PdfFile
     private readonly Dictionary<int, (byte[] Data, int[] Offsets)> _objectStreams = [];
     private readonly HashSet<int> _loading = [];
     private readonly PdfReadLimits _limits;
-    private readonly Stopwatch _clock;
+    private readonly ReadClock _clock;
 
     // Definitions by byte offset, shared by a file and the states of its earlier revisions: each
     // revision's state is read on its own, but an object an older revision wrote reads the same in
     // every later state, so it is parsed once and the states hand out the same instance.
     private readonly Dictionary<long, ParsedObject> _parsedAt;
 
-    private PdfFile(byte[] data, int length, PdfReadLimits limits, Stopwatch clock, Dictionary<long, ParsedObject> parsedAt)
+    private PdfFile(byte[] data, int length, PdfReadLimits limits, ReadClock clock, Dictionary<long, ParsedObject> parsedAt)
     {
         Data = data;
         Length = length;
@@ -85,7 +85,7 @@ public sealed class PdfFile
     /// <summary>One more than the highest object number in use (the trailer /Size).</summary>
     public int Size { get; private set; }
 
-    public static PdfFile Parse(byte[] data, PdfReadLimits? limits = null) => Parse(data, data?.Length ?? 0, limits ?? PdfReadLimits.Default, Stopwatch.StartNew(), []);
+    public static PdfFile Parse(byte[] data, PdfReadLimits? limits = null) => Parse(data, data?.Length ?? 0, limits ?? PdfReadLimits.Default, new ReadClock(), []);
 
     /// <summary>
     /// The file as it was when the revision ending at <paramref name="end"/> was written (its
@@ -98,7 +98,7 @@ public sealed class PdfFile
         return end == Length ? this : Parse(Data, (int)end, _limits, _clock, _parsedAt);
     }
 
-    private static PdfFile Parse(byte[] data, int length, PdfReadLimits limits, Stopwatch clock, Dictionary<long, ParsedObject> parsedAt)
+    private static PdfFile Parse(byte[] data, int length, PdfReadLimits limits, ReadClock clock, Dictionary<long, ParsedObject> parsedAt)
     {
         ArgumentNullException.ThrowIfNull(data);
         if (length > limits.MaxFileBytes) throw new PdfFormatException($"The PDF is larger than the limit of {limits.MaxFileBytes} bytes.");
@@ -136,7 +136,7 @@ public sealed class PdfFile
 
     public void CheckTime()
     {
-        if (_clock.Elapsed > _limits.MaxParseTime) throw new PdfFormatException($"The PDF took longer than the limit of {_limits.MaxParseTime.TotalSeconds:0.#} s to read.");
+        if (_clock.Exceeded(_limits.MaxParseTime)) throw new PdfFormatException($"The PDF took longer than the limit of {_limits.MaxParseTime.TotalSeconds:0.#} s to read.");
     }
 
     private void ReadCrossReferences()

@@ -34,7 +34,7 @@ public sealed record PdfReadLimits
     /// <summary>Most indirect references followed in a row, and most object loads nested inside one another.</summary>
     public int MaxReferenceChainDepth { get; init; } = 32;
 
-    /// <summary>Wall-clock budget for reading and verifying one file.</summary>
+    /// <summary>Budget for reading and verifying one file: the reading thread's CPU time on Linux, wall-clock time elsewhere (<see cref="ReadClock"/>).</summary>
     public TimeSpan MaxParseTime { get; init; } = TimeSpan.FromSeconds(5);
 
     public static PdfReadLimits Default { get; } = new();

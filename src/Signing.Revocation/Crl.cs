@@ -46,7 +46,7 @@ public static class Crl
         if (issuer.Extensions["2.5.29.15"] is X509KeyUsageExtension usage && !usage.KeyUsages.HasFlag(X509KeyUsageFlags.CrlSign)) return (null, "the issuer may not sign CRLs");
         try
         {
-            parsed.Verify(bcIssuer.GetPublicKey());
+            parsed.Verify(SignerKeys.Of(bcIssuer));
         }
         catch (Exception e) when (e is InvalidKeyException or SignatureException or Org.BouncyCastle.Crypto.CryptoException or ArgumentException or Org.BouncyCastle.Security.Certificates.CrlException)
         {

@@ -111,7 +111,7 @@ public static class Ocsp
         bool signatureOk;
         try
         {
-            signatureOk = basic.Verify(signer.GetPublicKey());
+            signatureOk = basic.Verify(SignerKeys.Of(signer));
         }
         catch (Exception e) when (e is OcspException or InvalidKeyException or ArgumentException)
         {
@@ -155,11 +155,7 @@ public static class Ocsp
         if (Names(issuer)) return issuer;
         foreach (var candidate in included.Where(Names))
         {
-            try
-            {
-                candidate.Verify(issuer.GetPublicKey());
-            }
-            catch (Exception e) when (e is InvalidKeyException or SignatureException or Org.BouncyCastle.Security.Certificates.CertificateException or ArgumentException)
+            if (!SignerKeys.Issued(issuer, candidate))
             {
                 problem = "the OCSP responder certificate was not issued by the certificate's issuer";
                 continue;

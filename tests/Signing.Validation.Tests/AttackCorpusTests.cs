@@ -70,7 +70,8 @@ public sealed class AttackCorpusTests(ITestOutputHelper output)
                     problems.Add($"{group.Key}/{name}: {e.GetType().Name}: {e.Message}");
                 }
 
-                if (clock.Elapsed > TimeSpan.FromSeconds(2)) problems.Add($"{group.Key}/{name}: took {clock.ElapsedMilliseconds} ms");
+                // A hang, not a speed figure (bench/ has those): far above the reader's own 5 s CPU budget, so a busy machine does not fail it.
+                if (clock.Elapsed > TimeSpan.FromSeconds(30)) problems.Add($"{group.Key}/{name}: took {clock.ElapsedMilliseconds} ms");
                 if (isManipulated && isFlagged) flagged++;
                 if (isManipulated && !isFlagged) problems.Add($"{group.Key}/{name}: not flagged ({verdict})");
                 output.WriteLine($"{group.Key}/{name} [{clock.ElapsedMilliseconds} ms]{(isManipulated ? "" : " (original)")}: {verdict}");

@@ -12,12 +12,13 @@ namespace Signing.Validation.Tests;
 
 /// <summary>
 /// A few thousand deterministic mutants of our own signed results through the verifier: each must
-/// give a report or a SigningException (never another exception), in under a second.
+/// give a report or a SigningException (never another exception), and none hangs.
 /// </summary>
 public sealed class VerifierMutationTests(ITestOutputHelper output)
 {
     private const int Seed = 20261201;
-    private static readonly TimeSpan PerFile = TimeSpan.FromSeconds(1);
+    // A hang, not a speed figure (bench/ has those): a busy machine must not fail it.
+    private static readonly TimeSpan PerFile = TimeSpan.FromSeconds(30);
 
     [Fact]
     public void Mutants_of_our_signed_results_give_a_report_or_a_one_line_error_within_a_second()

@@ -58,7 +58,7 @@ public static class LongTermUpdate
         if (level < PadesLevel.BLTA) return withDss;
         if (tsa is null) throw new SigningException("B-LTA needs a TSA for the document timestamp.");
         var stamped = await AddDocumentTimestampAsync(withDss, tsa, cancellationToken: cancellationToken).ConfigureAwait(false);
-        return AddDss(stamped, ValidationDataCollector.Collect(stamped, revocation, now), now);
+        return AddDss(stamped, ValidationDataCollector.Collect(stamped, revocation, now, lastOnly: true), now);
     }
 
     /// <summary>
@@ -95,7 +95,7 @@ public static class LongTermUpdate
             var hash = Hash(der);
             if (known[key].TryGetValue(hash, out var existing)) return existing;
             var r = w.Allocate();
-            w.SetStream(r, new PdfDictionary(), der);
+            w.SetStream(r, new PdfDictionary(), der, compress: false); // DER barely shrinks, and a deflater per object cost more than the rest of the update
             known[key][hash] = r;
             arrays[key].Items.Add(r);
             return r;

@@ -25,13 +25,15 @@ public sealed record SignatureValidationData(byte[] ContentsBytes, IReadOnlyList
 /// </summary>
 public static class ValidationDataCollector
 {
-    public static IReadOnlyList<SignatureValidationData> Collect(byte[] pdf, IRevocationSource source, DateTimeOffset now)
+    /// <param name="lastOnly">Only the file's last signature or document timestamp: the one added since the DSS was last brought up to date.</param>
+    public static IReadOnlyList<SignatureValidationData> Collect(byte[] pdf, IRevocationSource source, DateTimeOffset now, bool lastOnly = false)
     {
         ArgumentNullException.ThrowIfNull(pdf);
         ArgumentNullException.ThrowIfNull(source);
         var file = PdfFile.Parse(pdf);
         var result = new List<SignatureValidationData>();
-        foreach (var (contents, subFilter) in SignatureContents(file))
+        var signatures = SignatureContents(file);
+        foreach (var (contents, subFilter) in lastOnly ? signatures.TakeLast(1) : signatures)
         {
             var pool = CertificatesOf(Trim(contents), subFilter);
             var certs = new List<X509Certificate2>(pool);
@@ -130,16 +132,8 @@ public static class ValidationDataCollector
     {
         foreach (var candidate in pool)
         {
-            if (ReferenceEquals(candidate, cert) || !candidate.SubjectName.RawData.AsSpan().SequenceEqual(cert.IssuerName.RawData)) continue;
-            try
-            {
-                // The signature link is what matters: the candidate's key verifies the certificate.
-                Org.BouncyCastle.Security.DotNetUtilities.FromX509Certificate(cert).Verify(Org.BouncyCastle.Security.DotNetUtilities.FromX509Certificate(candidate).GetPublicKey());
-                return candidate;
-            }
-            catch (Exception e) when (e is Org.BouncyCastle.Security.InvalidKeyException or Org.BouncyCastle.Security.SignatureException or Org.BouncyCastle.Security.Certificates.CertificateException or ArgumentException)
-            {
-            }
+            // The signature link is what matters: the candidate's key verifies the certificate.
+            if (!ReferenceEquals(candidate, cert) && candidate.SubjectName.RawData.AsSpan().SequenceEqual(cert.IssuerName.RawData) && SignerKeys.Issued(candidate, cert)) return candidate;
         }
 
         return null;
