@@ -29,7 +29,10 @@ switch (suite)
     case "seal":
         SealBench.Run(options);
         return 0;
+    case "console":
+        ConsoleBench.Run(options);
+        return 0;
     default:
-        Console.Error.WriteLine($"bench: unknown suite '{suite}' (known: pkcs11, render, pades, verify, ltv, service, agent, seal)");
+        Console.Error.WriteLine($"bench: unknown suite '{suite}' (known: pkcs11, render, pades, verify, ltv, service, agent, seal, console)");
         return 2;
 }

@@ -9,7 +9,6 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using Npgsql;
 using Signing.Core.Decisions;
 using Signing.Core.IO;
 using Signing.Core.Keys;
@@ -159,30 +158,9 @@ internal static class ServiceBench
             Ms(() => ResultRenderer.Render(decision, new RenderOptions())));
     }
 
-    private static string PostgresAdminConnectionString()
-    {
-        var file = Path.Combine(BenchOptions.RepoRoot(), ".dev", "postgres.conn");
-        if (!File.Exists(file)) throw new InvalidOperationException($"{file} is missing: run `bash tests/postgres.sh` first (bench/run.sh does).");
-        return File.ReadAllText(file).Trim();
-    }
+    private static Task<string> CreateDatabaseAsync(string name) => ServiceBenchDatabase.CreateAsync(name);
 
-    private static async Task<string> CreateDatabaseAsync(string name)
-    {
-        var admin = PostgresAdminConnectionString();
-        await using var connection = new NpgsqlConnection(admin);
-        await connection.OpenAsync();
-        await using (var create = new NpgsqlCommand($"CREATE DATABASE \"{name}\"", connection)) await create.ExecuteNonQueryAsync();
-        return new NpgsqlConnectionStringBuilder(admin) { Database = name }.ToString();
-    }
-
-    private static async Task DropDatabaseAsync(string name)
-    {
-        NpgsqlConnection.ClearAllPools();
-        await using var connection = new NpgsqlConnection(PostgresAdminConnectionString());
-        await connection.OpenAsync();
-        await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)", connection);
-        await drop.ExecuteNonQueryAsync();
-    }
+    private static Task DropDatabaseAsync(string name) => ServiceBenchDatabase.DropAsync(name);
 
     /// <summary>The three staff roles' HTTPS clients (dev client certificates, trusting only the dev root) and the life of one result.</summary>
     internal sealed class LoadClients : IDisposable

@@ -7,7 +7,7 @@ out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 dotnet build -v q "$root/src/Signing.Cli" >/dev/null
 rm -f "$root"/samples/previews/*.png
-for t in quyet-dinh giay-phep mau-01-tiep-nhan mau-04-xin-loi; do
+for t in quyet-dinh giay-phep mau-01-tiep-nhan mau-02-bo-sung mau-03-tu-choi mau-04-xin-loi; do
   dotnet "$root/src/Signing.Cli/bin/Debug/net10.0/signing.dll" render "$root/samples/decisions/$t.json" \
     -o "$out/$t.pdf" --created 2024-03-05T09:00:00+07:00 --previews "$root/samples/previews"
 done

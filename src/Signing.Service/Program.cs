@@ -62,6 +62,7 @@ namespace Signing.Service
             builder.Services.AddSingleton(archive);
             builder.Services.AddSingleton<ArchiveUpkeep>();
             if (archive.Enabled) builder.Services.AddHostedService(sp => sp.GetRequiredService<ArchiveUpkeep>());
+            builder.Services.AddSingleton<CounterFormService>();
             builder.Services.AddSingleton<IDocumentRegistryAccessor, DocumentRegistryAccessor>();
             PublicApi.AddUploadRateLimit(builder.Services, issuance.VerifyPermitsPerMinute);
             builder.Services.AddSingleton(BlobSweepOptions.Read(builder.Configuration));
@@ -91,6 +92,7 @@ namespace Signing.Service
             HealthApi.Map(app);
             app.MapGet("/api/public/ping", () => Results.Ok(new { status = "public" })).PublicEndpoint();
             StaffApi.Map(app);
+            CounterFormApi.Map(app);
             PublicApi.Map(app);
             SealKeysApi.Map(app);
             OfflinePage.Map(app);

@@ -37,6 +37,7 @@ public sealed class DocumentStorage : IAsyncDisposable
         Registry = store;
         Archive = store;
         Audit = new SqlAuditLog(db);
+        CounterForms = new SqlCounterFormStore(db, blobs, time);
         AppliedMigrations = applied;
     }
 
@@ -46,6 +47,9 @@ public sealed class DocumentStorage : IAsyncDisposable
 
     /// <summary>The archive index the archive upkeep job keeps (same database and transactions as <see cref="Registry"/>).</summary>
     public IArchiveRegistry Archive { get; }
+
+    /// <summary>The Decree 61 counter forms issued for dossiers (Mẫu 01-04).</summary>
+    public Signing.Core.CounterForms.ICounterFormRegistry CounterForms { get; }
 
     /// <summary>File blobs (also for PostgreSQL: a volume shared by the instances).</summary>
     public FileBlobStore Blobs { get; }

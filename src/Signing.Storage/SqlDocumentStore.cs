@@ -174,7 +174,10 @@ internal sealed partial class SqlDocumentStore : IDocumentRegistry, IArchiveRegi
         await using var connection = await _db.OpenAsync(cancellationToken).ConfigureAwait(false);
         // One snapshot for count and page (a read transaction on both engines).
         await using var tx = await _db.BeginSnapshotReadAsync(connection, cancellationToken).ConfigureAwait(false);
-        var total = Convert.ToInt64(await Sql.ScalarAsync(connection, tx, "SELECT COUNT(*) FROM documents" + filter, cancellationToken, [.. parameters]).ConfigureAwait(false),
+        var countSql = query.CountLimit is { } cap
+            ? $"SELECT COUNT(*) FROM (SELECT 1 FROM documents{filter} LIMIT {Math.Max(1, cap).ToString(CultureInfo.InvariantCulture)}) AS capped"
+            : "SELECT COUNT(*) FROM documents" + filter;
+        var total = Convert.ToInt64(await Sql.ScalarAsync(connection, tx, countSql, cancellationToken, [.. parameters]).ConfigureAwait(false),
             CultureInfo.InvariantCulture);
         parameters.Add(("limit", (long)query.Limit));
         parameters.Add(("offset", (long)query.Offset));
@@ -182,7 +185,7 @@ internal sealed partial class SqlDocumentStore : IDocumentRegistry, IArchiveRegi
             $"SELECT {Columns} FROM documents{filter} ORDER BY created_at_us DESC, id DESC LIMIT @limit OFFSET @offset",
             Map, cancellationToken, [.. parameters]).ConfigureAwait(false);
         await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
-        return new DocumentPage(items, total, query.Offset, query.Limit);
+        return new DocumentPage(items, total, query.Offset, query.Limit) { TotalIsLowerBound = query.CountLimit is { } limit && total >= limit };
     }
 
     public async Task<IReadOnlyList<AuditRecord>> GetHistoryAsync(Guid id, CancellationToken cancellationToken = default)
@@ -305,7 +308,7 @@ internal sealed partial class SqlDocumentStore : IDocumentRegistry, IArchiveRegi
         await using var tx = await _db.BeginWriteAsync(connection, cancellationToken).ConfigureAwait(false);
         await LockHeadAsync(connection, tx, cancellationToken).ConfigureAwait(false);
         var referenced = (await Sql.QueryAsync(connection, tx,
-            "SELECT pdf_sha256 FROM documents WHERE pdf_sha256 IS NOT NULL UNION SELECT pdf_sha256 FROM document_pdfs",
+            "SELECT pdf_sha256 FROM documents WHERE pdf_sha256 IS NOT NULL UNION SELECT pdf_sha256 FROM document_pdfs UNION SELECT pdf_sha256 FROM counter_forms",
             r => r.GetString(0), cancellationToken).ConfigureAwait(false)).ToHashSet(StringComparer.Ordinal);
         var deleted = 0;
         foreach (var key in candidates.Where(k => !referenced.Contains(k)))
@@ -329,7 +332,7 @@ internal sealed partial class SqlDocumentStore : IDocumentRegistry, IArchiveRegi
     private async Task<AuditHead> LockHeadAsync(DbConnection connection, DbTransaction tx, CancellationToken cancellationToken) =>
         await SqlAuditLog.ReadHeadAsync(connection, tx, _db.SelectHeadForUpdateSql, cancellationToken).ConfigureAwait(false);
 
-    private static async Task<AuditHead> AppendAuditAsync(DbConnection connection, DbTransaction tx, AuditHead head, DateTimeOffset time, string actor,
+    internal static async Task<AuditHead> AppendAuditAsync(DbConnection connection, DbTransaction tx, AuditHead head, DateTimeOffset time, string actor,
         string action, Guid? documentId, string detailsJson, CancellationToken cancellationToken)
     {
         var seq = head.Seq + 1;
@@ -419,7 +422,7 @@ internal sealed partial class SqlDocumentStore : IDocumentRegistry, IArchiveRegi
     internal static string? Nullable(DbDataReader r, int i) => r.IsDBNull(i) ? null : r.GetString(i);
 
     /// <summary>Audit details: the store's own fields, then the caller's under "details", keys sorted.</summary>
-    private static string Details(Action<Utf8JsonWriter> write, IReadOnlyDictionary<string, string>? extra)
+    internal static string Details(Action<Utf8JsonWriter> write, IReadOnlyDictionary<string, string>? extra)
     {
         using var buffer = new MemoryStream();
         using (var writer = new Utf8JsonWriter(buffer))
@@ -442,7 +445,7 @@ internal sealed partial class SqlDocumentStore : IDocumentRegistry, IArchiveRegi
     private static byte[] NonEmpty(byte[] pdf) =>
         pdf.Length == 0 ? throw new SigningException("the PDF is empty") : pdf;
 
-    private static string Text(string? value, string what, int maxLength, bool singleToken = false)
+    internal static string Text(string? value, string what, int maxLength, bool singleToken = false)
     {
         if (string.IsNullOrWhiteSpace(value)) throw new SigningException($"{what} is required");
         var trimmed = value.Trim();

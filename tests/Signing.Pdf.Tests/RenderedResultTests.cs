@@ -198,6 +198,12 @@ public sealed class RenderedResultTests
         foreach (var section in t.Sections)
         {
             if (section.Kind == "text") yield return Placeholders.Fill(section.Text!, d);
+            if (section.Kind == "signature")
+            {
+                if (section.Note is { } note) yield return Placeholders.Fill(note, d);
+                if (section.Counterpart is { } cp) { yield return Placeholders.Fill(cp.Title, d); yield return Placeholders.Fill(cp.Name, d); }
+            }
+
             if (section.Kind != "fields") continue;
             foreach (var r in section.Rows) { yield return Placeholders.Fill(r.Label, d); yield return Placeholders.Fill(r.Value, d); }
             if (section.IncludeDecisionFields) foreach (var f in d.Fields) { yield return f.Label; yield return f.Value; }

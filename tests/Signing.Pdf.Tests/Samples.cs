@@ -6,7 +6,7 @@ namespace Signing.Pdf.Tests;
 
 internal static class Samples
 {
-    public static readonly string[] Templates = ["quyet-dinh", "giay-phep", "mau-01-tiep-nhan", "mau-04-xin-loi"];
+    public static readonly string[] Templates = ["quyet-dinh", "giay-phep", "mau-01-tiep-nhan", "mau-02-bo-sung", "mau-03-tu-choi", "mau-04-xin-loi"];
 
     public static readonly DateTimeOffset IssuedAt = new(2024, 3, 5, 9, 0, 0, TimeSpan.FromHours(7));
 

@@ -54,7 +54,7 @@ public sealed class ValidationTests
     {
         var d = Samples.Load("quyet-dinh") with { Template = "thu-moi", IssuingAgency = "Ủy ban nhân dân tỉnh Lâm Đồng", Authority = ["THAY MẶT CHỦ TỊCH"], Symbol = "qđ ubnd" };
         var ex = Reject(d);
-        AssertError(ex, "template", "unknown template \"thu-moi\" (known: giay-phep, mau-01-tiep-nhan, mau-04-xin-loi, quyet-dinh)");
+        AssertError(ex, "template", "unknown template \"thu-moi\" (known: giay-phep, mau-01-tiep-nhan, mau-02-bo-sung, mau-03-tu-choi, mau-04-xin-loi, quyet-dinh)");
         AssertError(ex, "issuingAgency", "uppercase");
         AssertError(ex, "authority[0]", "TM., KT., Q.");
         AssertError(ex, "symbol", "uppercase letters");
@@ -144,6 +144,6 @@ public sealed class ValidationTests
     [Fact]
     public void Built_in_templates_are_the_four_of_the_issue()
     {
-        Assert.Equal(["giay-phep", "mau-01-tiep-nhan", "mau-04-xin-loi", "quyet-dinh"], TemplateCatalog.BuiltIn.Ids.Order(StringComparer.Ordinal));
+        Assert.Equal(["giay-phep", "mau-01-tiep-nhan", "mau-02-bo-sung", "mau-03-tu-choi", "mau-04-xin-loi", "quyet-dinh"], TemplateCatalog.BuiltIn.Ids.Order(StringComparer.Ordinal));
     }
 }

@@ -75,7 +75,7 @@ public sealed class SqliteRegistryTests : RegistryContractTests
     {
         var dir = RepoPaths.NewTempDirectory("signing-race");
         var opened = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => Task.Run(() => DocumentStorage.OpenSqliteAsync(dir))));
-        Assert.Equal(1, opened.Count(o => o.AppliedMigrations.Count == 2));
+        Assert.Equal(1, opened.Count(o => o.AppliedMigrations.Count > 0));
         foreach (var o in opened) await o.DisposeAsync();
         Directory.Delete(dir, recursive: true);
     }
@@ -141,7 +141,7 @@ public sealed class PostgresRegistryTests : RegistryContractTests
         try
         {
             var opened = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => Task.Run(() => DocumentStorage.OpenPostgresAsync(conn, BlobDirectory))));
-            Assert.Equal(1, opened.Count(o => o.AppliedMigrations.Count == 2));
+            Assert.Equal(1, opened.Count(o => o.AppliedMigrations.Count > 0));
             foreach (var o in opened) await o.DisposeAsync();
         }
         finally

@@ -91,11 +91,20 @@ public sealed record DocumentQuery
     /// <summary>Rows to skip (newest first, ties broken by id).</summary>
     public int Offset { get; init; }
 
+    /// <summary>
+    /// Count at most this many matches (null: the exact total). A page of 25 need not count 100,000
+    /// rows: the console asks for "more than N" and the total is then a lower bound.
+    /// </summary>
+    public int? CountLimit { get; init; }
+
     public const int MaxLimit = 500;
 }
 
 /// <summary>A page of documents plus the total number that match the filters.</summary>
 public sealed record DocumentPage(IReadOnlyList<DocumentRecord> Items, long Total, int Offset, int Limit)
 {
+    /// <summary>True when counting stopped at <see cref="DocumentQuery.CountLimit"/>: at least <see cref="Total"/> match.</summary>
+    public bool TotalIsLowerBound { get; init; }
+
     public bool HasMore => Offset + Items.Count < Total;
 }

@@ -48,9 +48,9 @@ internal sealed class DocumentLayout
     public SignatureSlot? SealSlot { get; private set; }
 
     /// <summary>Draws the verification footer on page 1 and then every section.</summary>
-    public void Draw(string code, Uri url, string qrText, bool withSeal)
+    public void Draw(string code, Uri url, string qrText, bool withSeal, bool footer = true)
     {
-        VerificationFooter(code, url, qrText, withSeal);
+        if (footer) VerificationFooter(code, url, qrText, withSeal);
         foreach (var s in _t.Sections)
         {
             switch (s.Kind)
@@ -60,7 +60,7 @@ internal sealed class DocumentLayout
                 case "fields": Fields(s); break;
                 case "text": TextSection(s); break;
                 case "body": Body(); break;
-                case "signature": Signature(); break;
+                case "signature": Signature(s); break;
                 default: throw new InvalidOperationException($"section kind {s.Kind} has no layout");
             }
         }
@@ -247,7 +247,7 @@ internal sealed class DocumentLayout
     /// Recipients bottom left, signature block right, kept together on one page. The reserved
     /// space becomes the head and seal slots the signing stage fills.
     /// </summary>
-    private void Signature()
+    private void Signature(TemplateSection s)
     {
         const double small = 11;
         var recX = _c.Left;
@@ -256,9 +256,16 @@ internal sealed class DocumentLayout
         var sigW = _c.ContentWidth * 0.55;
 
         var upper = _d.Authority.Append(_d.SignerTitle).ToList();
-        double sigHeight = upper.Sum(l => _c.ColumnHeight([new Run(l, Face.Bold)], BodySize, sigW)) + SignatureSpace + PageComposer.LineHeight(BodySize);
+        var note = s.Note is { } n ? Placeholders.Fill(n, _d) : null;
+        var noteHeight = note is null ? 0 : _c.ColumnHeight([new Run(note, Face.Italic)], 12, sigW);
+        double sigHeight = upper.Sum(l => _c.ColumnHeight([new Run(l, Face.Bold)], BodySize, sigW)) + noteHeight + SignatureSpace + PageComposer.LineHeight(BodySize);
         double recHeight = 0;
-        if (_d.Recipients.Count > 0)
+        if (s.Counterpart is { } cp)
+        {
+            recHeight = _c.ColumnHeight([new Run(cp.Title, Face.Bold)], BodySize, recW) + SignatureSpace + PageComposer.LineHeight(BodySize)
+                + (cp.Note is null ? 0 : _c.ColumnHeight([new Run(cp.Note, Face.Italic)], 12, recW));
+        }
+        else if (_d.Recipients.Count > 0)
         {
             recHeight = PageComposer.LineHeight(12) + _d.Recipients.Sum(r => _c.ColumnHeight([new Run(r, Face.Regular)], small, recW));
         }
@@ -268,6 +275,7 @@ internal sealed class DocumentLayout
 
         var y = top;
         foreach (var l in upper) y = _c.Column([new Run(l, Face.Bold)], BodySize, Align.Center, sigX, sigW, y);
+        if (note is not null) y = _c.Column([new Run(note, Face.Italic)], 12, Align.Center, sigX, sigW, y);
         var spaceTop = y;
         y += SignatureSpace;
         y = _c.Column([new Run(_d.SignerName, Face.Bold)], BodySize, Align.Center, sigX, sigW, y);
@@ -281,7 +289,15 @@ internal sealed class DocumentLayout
         SealSlot = ToPdf(seal);
 
         var ry = top;
-        if (_d.Recipients.Count > 0)
+        if (s.Counterpart is { } other)
+        {
+            // A second party signs on paper beside the officer (Mẫu 01: the submitter, left).
+            ry = _c.Column([new Run(Placeholders.Fill(other.Title, _d), Face.Bold)], BodySize, Align.Center, recX, recW, ry);
+            if (other.Note is { } on) ry = _c.Column([new Run(Placeholders.Fill(on, _d), Face.Italic)], 12, Align.Center, recX, recW, ry);
+            ry += SignatureSpace;
+            ry = _c.Column([new Run(Placeholders.Fill(other.Name, _d), Face.Bold)], BodySize, Align.Center, recX, recW, ry);
+        }
+        else if (_d.Recipients.Count > 0)
         {
             ry = _c.Column([new Run("Nơi nhận:", Face.BoldItalic)], 12, Align.Left, recX, recW, ry);
             foreach (var r in _d.Recipients) ry = _c.Column([new Run(r, Face.Regular)], small, Align.Left, recX, recW, ry);

@@ -29,6 +29,12 @@ public sealed record RenderOptions
     /// the QR holds only the URL. The seal is signed here, so the PAdES signatures cover it.
     /// </summary>
     public IPrintedSealSigner? Seal { get; init; }
+
+    /// <summary>
+    /// Draw the verification code and QR on page 1 (default). Counter forms are not results the
+    /// public page can look up, so they go without: a QR leading to "not found" would mislead.
+    /// </summary>
+    public bool VerificationFooter { get; init; } = true;
 }
 
 /// <summary>

@@ -45,7 +45,7 @@ public static class ResultRenderer
         using (var composer = new PageComposer(doc))
         {
             layout = new DocumentLayout(composer, d, template);
-            layout.Draw(code, url, qrText, withSeal: seal is not null);
+            layout.Draw(code, url, qrText, withSeal: seal is not null, footer: options.VerificationFooter);
             pages = composer.PageIndex + 1;
             sharedFonts = composer.UsesOnlySharedGlyphs;
         }

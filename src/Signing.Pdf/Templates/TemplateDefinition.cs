@@ -79,6 +79,23 @@ public sealed record TemplateSection
 
     /// <summary>For "fields": also show the decision's fields[] rows (default true).</summary>
     public bool IncludeDecisionFields { get; init; } = true;
+
+    /// <summary>For "signature": a line under the signer's title, e.g. "(Ký và ghi rõ họ tên)".</summary>
+    public string? Note { get; init; }
+
+    /// <summary>For "signature": a second party who signs on the left instead of the recipients (Mẫu 01: the submitter).</summary>
+    public TemplateSignatory? Counterpart { get; init; }
+}
+
+/// <summary>A party's signature block drawn from fixed wording and placeholders.</summary>
+public sealed record TemplateSignatory
+{
+    public string Title { get; init; } = "";
+
+    public string? Note { get; init; }
+
+    /// <summary>The printed name, e.g. "{applicant.name}".</summary>
+    public string Name { get; init; } = "";
 }
 
 public sealed record TemplateRow
@@ -206,6 +223,8 @@ public sealed class TemplateCatalog
             if (s.Kind == "text" && string.IsNullOrWhiteSpace(s.Text)) throw new SigningException($"template {source}: sections[{i}] of kind text needs text");
             if (s.Align is not (null or "left" or "center" or "justify")) throw new SigningException($"template {source}: sections[{i}].align must be left, center or justify");
             if (s.Style is not (null or "table" or "lines")) throw new SigningException($"template {source}: sections[{i}].style must be table or lines");
+            if (s.Counterpart is { } cp && (string.IsNullOrWhiteSpace(cp.Title) || string.IsNullOrWhiteSpace(cp.Name)))
+                throw new SigningException($"template {source}: sections[{i}].counterpart needs a title and a name");
             foreach (var name in UsedPlaceholders(s))
             {
                 if (!Placeholders.IsKnown(name)) throw new SigningException($"template {source}: sections[{i}] uses unknown placeholder {{{name}}}");
@@ -271,7 +290,10 @@ public sealed class TemplateCatalog
     }
 
     private static IEnumerable<string> UsedPlaceholders(TemplateSection s) =>
-        (s.Text is null ? [] : Placeholders.Find(s.Text)).Concat(s.Rows.SelectMany(r => Placeholders.Find(r.Label).Concat(Placeholders.Find(r.Value))));
+        (s.Text is null ? [] : Placeholders.Find(s.Text))
+            .Concat(s.Rows.SelectMany(r => Placeholders.Find(r.Label).Concat(Placeholders.Find(r.Value))))
+            .Concat(s.Note is null ? [] : Placeholders.Find(s.Note))
+            .Concat(s.Counterpart is { } c ? Placeholders.Find(c.Title).Concat(Placeholders.Find(c.Name)).Concat(c.Note is null ? [] : Placeholders.Find(c.Note)) : []);
 
     private static TemplateCatalog LoadBuiltIn()
     {

@@ -28,6 +28,9 @@ public static class Policies
     /// <summary>The console's home page: any staff role sees it, with links to the pages of its own roles.</summary>
     public const string OpenConsole = "console.open";
 
+    /// <summary>Issue a Decree 61 counter form (Mẫu 01-04) for a dossier.</summary>
+    public const string IssueCounterForm = "forms.issue";
+
     /// <summary>The role each policy requires.</summary>
     public static IReadOnlyDictionary<string, string> RoleOf { get; } = new Dictionary<string, string>(StringComparer.Ordinal)
     {
@@ -42,6 +45,7 @@ public static class Policies
         [Revoke] = Roles.Admin,
         [Supersede] = Roles.Admin,
         [Configure] = Roles.Admin,
+        [IssueCounterForm] = Roles.CounterStaff,
     };
 
     /// <summary>The roles each policy admits: the action policies one role each (<see cref="RoleOf"/>), the API description every role.</summary>

@@ -25,6 +25,12 @@ public sealed class ConsoleAccessTests(IssuanceFixture f) : IClassFixture<Issuan
             ("/console/seal", [Roles.SealOperator]),
             ("/console/audit", [Roles.Auditor]),
             ("/console/revoke", [Roles.Admin]),
+            ($"/console/documents/{id}/print", [Roles.CounterStaff]),
+            ("/console/late", [Roles.CounterStaff]),
+            ("/console/dossiers/000.00.15.H29-240108-0007/forms", [Roles.CounterStaff]),
+            ("/console/dossiers/000.00.15.H29-240108-0007/forms/01", [Roles.CounterStaff]),
+            ("/console/dossiers/000.00.15.H29-240108-0007/forms/04", [Roles.CounterStaff]),
+            ("/api/dossiers/late", [Roles.CounterStaff]),
         };
         foreach (var role in Roles.All)
         {
@@ -37,7 +43,7 @@ public sealed class ConsoleAccessTests(IssuanceFixture f) : IClassFixture<Issuan
                 Assert.True(response.StatusCode == expected, $"{role} GET {path}: expected {(int)expected}, got {(int)response.StatusCode}");
                 if (path == "/console")
                     Assert.Contains("script-src 'self';", response.Headers.GetValues("Content-Security-Policy").Single(), StringComparison.Ordinal);
-                if (expected == HttpStatusCode.Forbidden && !path.EndsWith(".png", StringComparison.Ordinal) && !path.EndsWith(".csv", StringComparison.Ordinal))
+                if (expected == HttpStatusCode.Forbidden && !path.StartsWith("/api/", StringComparison.Ordinal) && !path.EndsWith(".png", StringComparison.Ordinal) && !path.EndsWith(".csv", StringComparison.Ordinal))
                     Assert.Contains("id=\"forbidden\"", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
             }
         }
