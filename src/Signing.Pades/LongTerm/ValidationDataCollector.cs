@@ -1,4 +1,3 @@
-using System.Formats.Asn1;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using Signing.Cms;
@@ -35,7 +34,7 @@ public static class ValidationDataCollector
         var signatures = SignatureContents(file);
         foreach (var (contents, subFilter) in lastOnly ? signatures.TakeLast(1) : signatures)
         {
-            var pool = CertificatesOf(Trim(contents), subFilter);
+            var pool = CertificatesOf(Cms.SignatureContents.Token(contents), subFilter);
             var certs = new List<X509Certificate2>(pool);
             var ocsps = new List<byte[]>();
             var crls = new List<byte[]>();
@@ -83,18 +82,6 @@ public static class ValidationDataCollector
         return list;
     }
 
-    private static byte[] Trim(byte[] contents)
-    {
-        try
-        {
-            AsnDecoder.ReadEncodedValue(contents, AsnEncodingRules.BER, out _, out _, out var consumed);
-            return contents[..consumed];
-        }
-        catch (AsnContentException)
-        {
-            return contents;
-        }
-    }
 
     private static List<X509Certificate2> CertificatesOf(byte[] der, string? subFilter)
     {

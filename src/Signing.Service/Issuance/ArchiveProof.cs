@@ -1,4 +1,3 @@
-using System.Formats.Asn1;
 using System.Globalization;
 using System.Security.Cryptography.X509Certificates;
 using Signing.Core;
@@ -24,7 +23,7 @@ public static class ArchiveProof
         var file = PdfFile.Parse(pdf);
         var last = SignatureDictionaries(file).LastOrDefault(s => s.GetName("SubFilter") == "ETSI.RFC3161");
         if (last?["Contents"] is not PdfString contents) return new ArchiveFacts(null, null, ArchiveFacts.NoTimestamp);
-        var token = TimestampToken.Read(Trim(contents.Bytes));
+        var token = TimestampToken.Read(Signing.Cms.SignatureContents.Token(contents.Bytes));
         var tsa = token.FindSignerCertificate() ?? throw new SigningException("The last document timestamp does not carry its TSA certificate.");
         var digest = token.Info.HashAlgorithm?.Name ?? throw new SigningException("The last document timestamp uses a digest algorithm we do not know.");
         return new ArchiveFacts(token.Info.GenTime, new DateTimeOffset(tsa.NotAfter.ToUniversalTime(), TimeSpan.Zero), Algorithms(digest, tsa));
@@ -102,18 +101,4 @@ public static class ArchiveProof
 
     // "SHA-256", "sha256" and "SHA256" name one algorithm, as in the policy.
     private static string Normalize(string name) => name.Replace("-", "", StringComparison.Ordinal).ToUpperInvariant();
-
-    // /Contents is padded with zeros after the DER token.
-    private static byte[] Trim(byte[] contents)
-    {
-        try
-        {
-            AsnDecoder.ReadEncodedValue(contents, AsnEncodingRules.BER, out _, out _, out var consumed);
-            return contents[..consumed];
-        }
-        catch (AsnContentException)
-        {
-            return contents;
-        }
-    }
 }

@@ -1,4 +1,3 @@
-using System.Formats.Asn1;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using Signing.Cms;
@@ -34,16 +33,7 @@ internal static class TimestampValidation
     /// </summary>
     public static (TimestampCheck Check, TokenOutcome Outcome, X509Certificate2? Tsa) CheckDocumentTimestamp(byte[] token, SignedBytes signed, long[] byteRange, VerificationPolicy policy, DateTimeOffset validationTime)
     {
-        // The /Contents placeholder is zero-padded past the token: only its first DER element is the token.
-        try
-        {
-            AsnDecoder.ReadEncodedValue(token, AsnEncodingRules.BER, out _, out _, out var consumed);
-            token = token[..consumed];
-        }
-        catch (AsnContentException)
-        {
-            // Left whole: the token check reports it unreadable.
-        }
+        token = SignatureContents.Token(token);
 
         try
         {
