@@ -218,7 +218,7 @@ public sealed class OfflineSealBrowserTests(OfflineSealFixture f) : IClassFixtur
 
         // Online again, a URL-only QR still leads to the result's page.
         await w.Page.Locator("#qr-photo").SetInputFilesAsync(urlOnly);
-        await w.Page.WaitForURLAsync(f.Service.Public($"/v/{codeA}").AbsoluteUri, new() { Timeout = 30_000 });
+        await w.Page.WaitForURLAsync(f.Service.Public($"/v/{codeA}").AbsoluteUri, new() { Timeout = 60_000, WaitUntil = Microsoft.Playwright.WaitUntilState.Commit }); // the URL is the point; the page may load slowly on a busy machine
         w.AssertNoProblems();
     }
 
