@@ -52,6 +52,7 @@ internal abstract class SqlDatabase : IAsyncDisposable
 /// </summary>
 internal sealed class SqliteDatabase : SqlDatabase
 {
+    private static readonly Lock PoolCheckout = new();
     private readonly string _connectionString;
 
     public SqliteDatabase(string file)
@@ -80,7 +81,10 @@ internal sealed class SqliteDatabase : SqlDatabase
         var connection = new SqliteConnection(_connectionString);
         try
         {
-            await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+            // One checkout from the pool at a time: Microsoft.Data.Sqlite 10.0.11 can lend one pooled
+            // handle to two concurrent opens (dotnet/efcore#39008), and two writers would then share
+            // one transaction. Opening (SQLite's open is synchronous anyway) is microseconds.
+            lock (PoolCheckout) connection.Open();
             using var pragmas = connection.CreateCommand();
             // Per-connection settings (journal_mode=WAL is persistent and set once at open).
             pragmas.CommandText = "PRAGMA synchronous = FULL; PRAGMA busy_timeout = 30000;";

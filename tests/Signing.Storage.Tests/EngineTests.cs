@@ -31,6 +31,28 @@ public sealed class SqliteRegistryTests : RegistryContractTests
         return Convert.ToInt64(await cmd.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture);
     }
 
+    [Fact]
+    public async Task Connections_opened_at_once_never_share_a_pooled_handle()
+    {
+        // Microsoft.Data.Sqlite 10.0.11 can lend one pooled handle to two concurrent opens
+        // (dotnet/efcore#39008); two writers would then share one transaction.
+        await using var db = new SqliteDatabase(DbFile);
+        for (var wave = 0; wave < 200; wave++)
+        {
+            SqliteConnection.ClearAllPools();
+            var opened = await Task.WhenAll(Enumerable.Range(0, 16).Select(_ => Task.Run(() => db.OpenAsync(CancellationToken.None))));
+            try
+            {
+                var handles = opened.Select(c => ((SqliteConnection)c).Handle!.DangerousGetHandle()).ToList();
+                Assert.Equal(handles.Count, handles.Distinct().Count());
+            }
+            finally
+            {
+                foreach (var connection in opened) await connection.DisposeAsync();
+            }
+        }
+    }
+
     public override async Task DisposeAsync()
     {
         await base.DisposeAsync();
