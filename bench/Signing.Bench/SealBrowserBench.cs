@@ -7,10 +7,10 @@ using Signing.Seal;
 namespace Signing.Bench;
 
 /// <summary>
-/// The public page's offline verifier (jsQR, then seal-verify.js on WebCrypto) timed inside headless
+/// The public page's offline verifier (zxing-wasm, then seal-verify.js on WebCrypto) timed inside headless
 /// Chromium on the same image files as the CLI: the page's own scripts, served from the repository
 /// by Playwright's router under an https origin (WebCrypto needs a secure context), with the key
-/// list the service would serve. Per image: createImageBitmap + canvas + jsQR, then the COSE check.
+/// list the service would serve. Per image: createImageBitmap + canvas + ZXing-C++ in WebAssembly, then the COSE check.
 /// </summary>
 internal static class SealBrowserBench
 {
@@ -21,7 +21,7 @@ internal static class SealBrowserBench
         <!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>seal bench</title></head><body>
         <input id="qr-photo" type="file"><p id="qr-status" data-reading="" data-none="" data-found="{0}" data-unreadable=""></p>
         <p id="seal-keys" data-fetched="{0}" data-missing=""></p><div id="seal-result" hidden></div>
-        <script src="/assets/jsQR.js"></script><script src="/assets/seal-verify.js"></script><script src="/assets/scan.js"></script>
+        <script src="/assets/zxing-reader.js"></script><script src="/assets/seal-verify.js"></script><script src="/assets/scan.js"></script>
         </body></html>
         """;
 
@@ -59,7 +59,8 @@ internal static class SealBrowserBench
         var root = BenchOptions.RepoRoot();
         var assets = new Dictionary<string, string>(StringComparer.Ordinal)
         {
-            ["/assets/jsQR.js"] = Path.Combine(root, "src/Signing.Service/Web/npm/node_modules/jsqr/dist/jsQR.js"),
+            ["/assets/zxing-reader.js"] = Path.Combine(root, "src/Signing.Service/Web/npm/node_modules/zxing-wasm/dist/iife/reader/index.js"),
+            ["/assets/zxing_reader.wasm"] = Path.Combine(root, "src/Signing.Service/Web/npm/node_modules/zxing-wasm/dist/reader/zxing_reader.wasm"),
             ["/assets/seal-verify.js"] = Path.Combine(root, "src/Signing.Service/Web/Assets/seal-verify.js"),
             ["/assets/scan.js"] = Path.Combine(root, "src/Signing.Service/Web/Assets/scan.js"),
         };
@@ -83,7 +84,7 @@ internal static class SealBrowserBench
         {
             var path = new Uri(route.Request.Url).AbsolutePath;
             if (path == "/") await route.FulfillAsync(new() { Status = 200, ContentType = "text/html; charset=utf-8", Body = PageHtml });
-            else if (assets.TryGetValue(path, out var file)) await route.FulfillAsync(new() { Status = 200, ContentType = "text/javascript; charset=utf-8", Path = file });
+            else if (assets.TryGetValue(path, out var file)) await route.FulfillAsync(new() { Status = 200, ContentType = file.EndsWith(".wasm", StringComparison.Ordinal) ? "application/wasm" : "text/javascript; charset=utf-8", Path = file });
             else if (path == "/api/public/seal-keys") await route.FulfillAsync(new() { Status = 200, ContentType = "application/json", Body = keys });
             else if (path == "/image" && image is not null) await route.FulfillAsync(new() { Status = 200, ContentType = image.EndsWith(".png", StringComparison.Ordinal) ? "image/png" : "image/jpeg", Path = image });
             else await route.FulfillAsync(new() { Status = 404 });
@@ -110,7 +111,7 @@ internal static class SealBrowserBench
                 ? string.Create(CultureInfo.InvariantCulture, $"{(t1 - t0) * 1000 / (rounds + 2):0.00} ms main-thread CPU, ")
                 : "";
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"  browser, {name}: decode + verify {cpu}{decode + verify:0.00} ms wall per image (jsQR {decode:0.00} ms, WebCrypto and fields {verify:0.00} ms)"));
+                $"  browser, {name}: decode + verify {cpu}{decode + verify:0.00} ms wall per image (QR {decode:0.00} ms, WebCrypto and fields {verify:0.00} ms)"));
         }
     }
 

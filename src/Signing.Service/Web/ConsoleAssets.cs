@@ -41,6 +41,7 @@ internal static class ConsoleAssets
                 ".js" => "text/javascript; charset=utf-8",
                 ".svg" => "image/svg+xml",
                 ".webmanifest" => "application/manifest+json",
+                ".wasm" => "application/wasm",
                 _ => "application/octet-stream",
             };
             files[name] = (buffer.ToArray(), type);

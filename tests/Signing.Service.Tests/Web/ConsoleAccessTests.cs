@@ -63,6 +63,29 @@ public sealed class ConsoleAccessTests(IssuanceFixture f) : IClassFixture<Issuan
     }
 
     [Fact]
+    public async Task Only_the_public_front_page_may_compile_its_QR_reader_and_the_module_comes_from_this_site()
+    {
+        using var anyone = f.Service.Client(null);
+        using var front = await anyone.GetAsync(f.Service.Public("/"));
+        var policy = front.Headers.GetValues("Content-Security-Policy").Single();
+        Assert.Contains("script-src 'self' 'wasm-unsafe-eval';", policy, StringComparison.Ordinal);
+        Assert.DoesNotContain("'unsafe-eval'", policy, StringComparison.Ordinal);
+        Assert.DoesNotContain("'unsafe-inline'", policy, StringComparison.Ordinal);
+
+        using var staff = f.Client(Roles.CounterStaff);
+        using var console = await staff.GetAsync(f.Service.Staff("/console"));
+        Assert.DoesNotContain("wasm", console.Headers.GetValues("Content-Security-Policy").Single(), StringComparison.Ordinal);
+
+        using var module = await anyone.GetAsync(f.Service.Public("/assets/zxing_reader.wasm"));
+        Assert.Equal(HttpStatusCode.OK, module.StatusCode);
+        Assert.Equal("application/wasm", module.Content.Headers.ContentType?.MediaType);
+        Assert.True((await module.Content.ReadAsByteArrayAsync()).AsSpan(0, 4).SequenceEqual("\0asm"u8));
+        // The script must not fall back to the package's CDN: the page names the module's place itself.
+        using var script = await anyone.GetAsync(f.Service.Public("/assets/scan.js"));
+        Assert.Contains("\"/assets/\" + path", await script.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_head_sees_the_page_images_of_the_own_queue_only()
     {
         // The second head (the no-role certificate is mapped as one) has an empty queue.

@@ -75,7 +75,7 @@ public sealed class OfflineSealBrowserTests(OfflineSealFixture f) : IClassFixtur
 
     public async Task InitializeAsync()
     {
-        // Decoding a turned photo with jsQR takes seconds of wall time on a loaded 2-core machine.
+        // Decoding a turned photo takes seconds of wall time on a loaded 2-core machine.
         SetDefaultExpectTimeout(30_000);
         _chromium = await HeadlessChromium.LaunchTrustingAsync(f.Pki.ServerPfx, TestPki.ServerPassword);
         _context = await _chromium.Browser.NewContextAsync(new() { ViewportSize = new() { Width = 360, Height = 800 } });
@@ -218,7 +218,8 @@ public sealed class OfflineSealBrowserTests(OfflineSealFixture f) : IClassFixtur
 
         // Online again, a URL-only QR still leads to the result's page.
         await w.Page.Locator("#qr-photo").SetInputFilesAsync(urlOnly);
-        await w.Page.WaitForURLAsync(f.Service.Public($"/v/{codeA}").AbsoluteUri, new() { Timeout = 60_000, WaitUntil = Microsoft.Playwright.WaitUntilState.Commit }); // the URL is the point; the page may load slowly on a busy machine
+        // Polls the page's URL: waiting for the navigation event missed it when the page left before the wait began.
+        await Expect(w.Page).ToHaveURLAsync(f.Service.Public($"/v/{codeA}").AbsoluteUri, new() { Timeout = 60_000 });
         w.AssertNoProblems();
     }
 

@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
+using Signing.Service.Web;
 
 namespace Signing.Service.Pages.Public;
 
@@ -14,6 +15,8 @@ public sealed class HomeModel : PageModel
 
     public IActionResult OnGet(string? code)
     {
+        // This page alone compiles WebAssembly (the QR reader); it still runs no script but its own files.
+        Response.Headers.ContentSecurityPolicy = ConsoleSetup.ContentSecurityPolicy.Replace("script-src 'self'", "script-src 'self' 'wasm-unsafe-eval'", StringComparison.Ordinal);
         if (code is null) return Page();
         Code = code.Trim();
         try

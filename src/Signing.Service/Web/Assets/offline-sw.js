@@ -3,11 +3,12 @@
 // network first (so online visits always see the current page and the current key list, revoked
 // keys included) and falls back to the kept copy only when the network fails.
 "use strict";
-var CACHE = "signing-public-v1";
+var CACHE = "signing-public-v2";
 var KEPT = [
   "/",
   "/assets/site.css",
-  "/assets/jsQR.js",
+  "/assets/zxing-reader.js",
+  "/assets/zxing_reader.wasm",
   "/assets/seal-verify.js",
   "/assets/scan.js",
   "/assets/app-icon.svg",

@@ -1,5 +1,5 @@
 // The public page's QR reader: a photo of the printed result (or the phone camera, through the
-// file input's capture hint) is decoded in the browser with jsQR. A QR code with a printed seal is
+// file input's capture hint) is decoded in the browser with ZXing-C++ (zxing-wasm). A QR code with a printed seal is
 // verified here with SealVerify against the seal key list this page last fetched (kept by the
 // service worker, so it works offline); one with only a URL leads to this site's own /v/{code},
 // never to a URL the picture names.
@@ -9,7 +9,14 @@
   var status = document.getElementById("qr-status");
   var result = document.getElementById("seal-result");
   var keysNote = document.getElementById("seal-keys");
-  if (!input || !status || typeof jsQR !== "function") return;
+  if (!input || !status || typeof ZXingWASM !== "object") return;
+  // The WebAssembly module comes from this site (kept by the service worker), never from the CDN the
+  // package names by default; it is fetched and compiled now, so the first photo does not wait for it.
+  var reader = ZXingWASM.prepareZXingModule({
+    overrides: { locateFile: function (path, prefix) { return /\.wasm$/.test(path) ? "/assets/" + path : prefix + path; } },
+    fireImmediately: true,
+  });
+  reader.catch(function () { /* a photo then reads as unreadable; typing the code still works */ });
   var codePattern = /[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{3}/;
   var keys = null; // Promise of { byKid, issuedAt } or null when no list could be had
 
@@ -126,8 +133,10 @@
 
   // Reads a QR text from an image file; resolves to the text or null. Exposed for the benchmark.
   // The renderer prints the QR in page 1's lower-left corner, so that corner (upright or turned,
-  // as Signing.Seal.QrImageReader does) is read first, dark on light only; then the whole picture.
+  // as Signing.Seal.QrImageReader does) is read first; then the whole picture.
   var CORNER = 0.55;
+  var QUICK = { formats: ["QRCode"], maxNumberOfSymbols: 1, tryHarder: false, tryRotate: false, tryInvert: false, tryDownscale: false };
+  var THOROUGH = { formats: ["QRCode"], maxNumberOfSymbols: 1 };
   function pixelsOf(bitmap, sx, sy, sw, sh, scale) {
     var canvas = document.createElement("canvas");
     canvas.width = Math.round(sw * scale);
@@ -136,24 +145,29 @@
     context.drawImage(bitmap, sx, sy, sw, sh, 0, 0, canvas.width, canvas.height);
     return context.getImageData(0, 0, canvas.width, canvas.height);
   }
+  function firstText(results) {
+    var found = results.filter(function (r) { return r.isValid; })[0];
+    return found ? found.text : null;
+  }
   function decodeBitmap(bitmap) {
     var w = bitmap.width, h = bitmap.height;
-    // Large photos are scaled down: jsQR needs the modules, not the megapixels.
+    // Large photos are scaled down: the reader needs the modules, not the megapixels.
     var scale = Math.min(1, 2000 / Math.max(w, h));
     var cw = Math.floor(w * CORNER), ch = Math.floor(h * CORNER);
     var corners = h >= w ? [[0, h - ch], [w - cw, 0]] : [[0, 0], [w - cw, h - ch]];
-    for (var i = 0; i < corners.length; i++) {
-      var part = pixelsOf(bitmap, corners[i][0], corners[i][1], cw, ch, scale);
-      var quick = jsQR(part.data, part.width, part.height, { inversionAttempts: "dontInvert" });
-      if (quick) return quick.data;
-    }
-    var pixels = pixelsOf(bitmap, 0, 0, w, h, scale);
-    var found = jsQR(pixels.data, pixels.width, pixels.height, { inversionAttempts: "attemptBoth" });
-    return found ? found.data : null;
+    var tryCorner = function (i) {
+      if (i === corners.length) {
+        return ZXingWASM.readBarcodes(pixelsOf(bitmap, 0, 0, w, h, scale), THOROUGH).then(firstText);
+      }
+      return ZXingWASM.readBarcodes(pixelsOf(bitmap, corners[i][0], corners[i][1], cw, ch, scale), QUICK).then(function (results) {
+        return firstText(results) || tryCorner(i + 1);
+      });
+    };
+    return reader.then(function () { return tryCorner(0); });
   }
   function decodeFile(file) {
     return createImageBitmap(file).then(function (bitmap) {
-      try { return decodeBitmap(bitmap); } finally { bitmap.close(); }
+      return decodeBitmap(bitmap).finally(function () { bitmap.close(); });
     });
   }
 
