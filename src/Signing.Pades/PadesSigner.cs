@@ -120,29 +120,8 @@ public static class PadesSigner
         var rect = request.Placement?.Resolve(box) ?? (box[0], box[1], 0d, 0d);
         var appearanceRef = AppearanceBuilder.Build(writer, rect.W, rect.H, request.Placement is null ? null : request.Appearance, signingTime);
 
-        var widget = new PdfDictionary
-        {
-            ["Type"] = new PdfName("Annot"),
-            ["Subtype"] = new PdfName("Widget"),
-            ["FT"] = new PdfName("Sig"),
-            ["T"] = PdfString.FromText(fieldName),
-            ["V"] = sigRef,
-            ["F"] = new PdfNumber(132), // Print | Locked
-            ["P"] = pageRef,
-            ["Rect"] = PdfArray.OfNumbers(rect.X, rect.Y, rect.X + rect.W, rect.Y + rect.H),
-            ["AP"] = new PdfDictionary { ["N"] = appearanceRef },
-
-            // FieldMDP: once signed, this field itself must not change (ISO 32000-2 12.7.5.5).
-            ["Lock"] = OwnFieldLock(fieldName),
-        };
-        writer.SetObject(widgetRef, widget);
-
-        var annots = file.Resolve(page["Annots"]) is PdfArray oldAnnots ? new PdfArray(oldAnnots.Items) : new PdfArray();
-        annots.Items.Add(widgetRef);
-        page["Annots"] = annots;
-        writer.SetObject(pageRef, page);
-
-        fields.Items.Add(widgetRef);
+        // FieldMDP: once signed, this field itself must not change (ISO 32000-2 12.7.5.5).
+        SignatureField.Add(writer, file, widgetRef, pageRef, page, fields, fieldName, sigRef, rect, appearanceRef, OwnFieldLock(fieldName));
         acroForm["Fields"] = fields;
         acroForm["SigFlags"] = new PdfNumber(3); // SignaturesExist | AppendOnly
         var catalogChanged = false;

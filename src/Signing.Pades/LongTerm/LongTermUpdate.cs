@@ -153,23 +153,7 @@ public static class LongTermUpdate
         var page = file.ResolveDictionary(pageRef)!.CloneShallow();
         var widgetRef = w.Allocate();
         var appearance = AppearanceBuilder.Build(w, 0, 0, null, DateTimeOffset.UtcNow);
-        w.SetObject(widgetRef, new PdfDictionary
-        {
-            ["Type"] = new PdfName("Annot"),
-            ["Subtype"] = new PdfName("Widget"),
-            ["FT"] = new PdfName("Sig"),
-            ["T"] = PdfString.FromText(fieldName),
-            ["V"] = sigRef,
-            ["F"] = new PdfNumber(132), // Print | Locked
-            ["P"] = pageRef,
-            ["Rect"] = PdfArray.OfNumbers(0, 0, 0, 0),
-            ["AP"] = new PdfDictionary { ["N"] = appearance },
-        });
-        var annots = file.Resolve(page["Annots"]) is PdfArray a ? new PdfArray(a.Items) : new PdfArray();
-        annots.Items.Add(widgetRef);
-        page["Annots"] = annots;
-        w.SetObject(pageRef, page);
-        fields.Items.Add(widgetRef);
+        SignatureField.Add(w, file, widgetRef, pageRef, page, fields, fieldName, sigRef, (0, 0, 0, 0), appearance);
         form["Fields"] = fields;
         w.SetObject(formRef, form);
 
