@@ -43,6 +43,21 @@ internal static class ServiceBench
         var store = new Pkcs11KeyStore(token);
         var setup = new DevServiceSetup(layout, new Pkcs11DevKeyStore(store), new DevServiceOptions { ModulePath = DevLayout.ModulePath });
         setup.Ensure();
+        // Issuing makes B-LTA results, which carry the head's and the seal's OCSP answers: the dev
+        // responders must answer where the dev certificates point, as the CA's would in production.
+        var revocation = DevBenchToken.ServeRevocationAsync(new Pkcs11DevKeyStore(store), layout).GetAwaiter().GetResult();
+        try
+        {
+            RunCells(options, root, layout, store, setup);
+        }
+        finally
+        {
+            revocation.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        }
+    }
+
+    private static void RunCells(BenchOptions options, string root, DevLayout layout, Pkcs11KeyStore store, DevServiceSetup setup)
+    {
 
         var body = File.ReadAllBytes(Path.Combine(root, "samples", "decisions", Sample));
         var costs = ComponentCosts(store, DecisionJson.Parse(body));

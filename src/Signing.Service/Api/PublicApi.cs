@@ -68,7 +68,8 @@ public static class PublicApi
         app.MapGet("/v/{code}/pages/{page:int}.png", async (string code, int page, IssuanceService s, CancellationToken ct) =>
         {
             var view = await s.FindPublicAsync(code, ct) ?? throw ApiProblemException.NotFound("no issued result has this code");
-            var path = s.Previews.PagePath(view.Document.PdfSha256!, page) ?? throw ApiProblemException.NotFound($"the result has no page {page}");
+            var path = await s.Previews.PageAsync(view.Document.PdfSha256!, page, () => s.GetPdfAsync(view.Document, ct), ct)
+                ?? throw ApiProblemException.NotFound($"the result has no page {page}");
             return Results.File(path, "image/png");
         }).PublicEndpoint();
         app.MapGet("/api/public/verify/{code}", async (string code, IssuanceService s, CancellationToken ct) =>

@@ -139,7 +139,7 @@ public sealed partial class ArchiveUpkeep(
             var renewed = await LongTermUpdate.ExtendAsync(pdf, PadesLevel.BLTA, source, runtime.Timestamps, time, cancellationToken).ConfigureAwait(false);
             var facts = ArchiveProof.Read(renewed);
             var newSha = Convert.ToHexStringLower(SHA256.HashData(renewed));
-            await issuance.Previews.ReuseAsync(entry.PdfSha256, newSha, renewed, cancellationToken).ConfigureAwait(false);
+            issuance.Previews.Reuse(entry.PdfSha256, newSha);
             await Step(ArchiveStep.Made, entry.DocumentId).ConfigureAwait(false);
             var document = await Archive.RenewAsync(entry.DocumentId, entry.PdfSha256, Owner, renewed, facts, Actor, new Dictionary<string, string>
             {

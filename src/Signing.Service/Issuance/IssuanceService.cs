@@ -325,11 +325,9 @@ public sealed partial class IssuanceService
 
             if (document.Status == DocumentStatus.Sealed)
             {
-                var pdf = await GetPdfAsync(document, ct).ConfigureAwait(false);
-                var pages = await Previews.RenderAsync(pdf, document.PdfSha256!, ct).ConfigureAwait(false);
+                // Page images are rendered on first view, off this path (pdftoppm cost more than the seal).
                 await PauseForFaultInjection(FaultPoint.IssueCommit, id, ct).ConfigureAwait(false);
-                document = await Registry.TransitionAsync(id, document.Version, DocumentTransition.Issue(), actor,
-                    new Dictionary<string, string> { ["previewPages"] = pages.ToString(System.Globalization.CultureInfo.InvariantCulture) }, cancellationToken: ct).ConfigureAwait(false);
+                document = await Registry.TransitionAsync(id, document.Version, DocumentTransition.Issue(), actor, cancellationToken: ct).ConfigureAwait(false);
                 _logger.LogInformation("document {DocumentId} sealed and issued", id);
                 return document;
             }
@@ -416,9 +414,9 @@ public sealed partial class IssuanceService
         var issued = history.LastOrDefault(r => r.Action == "issue")?.TimeUtc;
         string? replacedBy = null;
         if (document.ReplacedBy is { } r) replacedBy = (await Registry.GetAsync(r, ct).ConfigureAwait(false))?.VerificationCode;
-        // Revoked and superseded documents keep their PDF (the issued one), so the previews stay valid.
-        var pages = document.PdfSha256 is { } sha ? Previews.PageCount(sha) : 0;
-        return new PublicStatus(document, Facts.Get(document.VerificationCode), issued, replacedBy, pages);
+        // Revoked and superseded documents keep their PDF (the issued one), so the page images stay valid.
+        var facts = Facts.Get(document.VerificationCode);
+        return new PublicStatus(document, facts, issued, replacedBy, document.PdfSha256 is null ? 0 : facts.PageCount);
     }
 
     /// <summary>

@@ -7,8 +7,8 @@ using Signing.PdfSyntax;
 namespace Signing.Service.Issuance;
 
 /// <summary>
-/// PNG previews of an issued result, rendered once at issuance from our own file with
-/// <c>pdftoppm -r 60</c> and encoded here (<see cref="PpmToPng"/>); uploads are never rasterised. Stored under
+/// PNG previews of a document's PDF, rendered from our own file on first view (never on the issuance
+/// path) with <c>pdftoppm -r 60</c> and encoded here (<see cref="PpmToPng"/>); uploads are never rasterised. Stored under
 /// &lt;data&gt;/previews/&lt;pdf sha256&gt;/page-N.png; the folder appears complete or not at all
 /// (rendered into a temp folder, then renamed).
 /// </summary>
@@ -32,16 +32,29 @@ public sealed class PagePreviews(string dataDirectory, string pdftoppm = "pdftop
     }
 
     /// <summary>
-    /// The previews of <paramref name="toSha256"/>, a later version of <paramref name="fromSha256"/>
-    /// that only appended invisible revisions (/DSS, a document timestamp in a zero-size field):
-    /// the same images, copied; rendered from <paramref name="pdf"/> when the old set is missing.
+    /// The PNG of page <paramref name="page"/> (1-based) of the PDF whose SHA-256 is
+    /// <paramref name="pdfSha256"/>, rendered from <paramref name="pdf"/> on first request; null when
+    /// the PDF has no such page.
     /// </summary>
-    public async Task<int> ReuseAsync(string fromSha256, string toSha256, byte[] pdf, CancellationToken cancellationToken)
+    public async Task<string?> PageAsync(string pdfSha256, int page, Func<Task<byte[]>> pdf, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(pdf);
+        if (!Exists(pdfSha256)) await RenderAsync(await pdf().ConfigureAwait(false), pdfSha256, cancellationToken).ConfigureAwait(false);
+        return PagePath(pdfSha256, page);
+    }
+
+    /// <summary>
+    /// Gives <paramref name="toSha256"/>, a later version of <paramref name="fromSha256"/> that only
+    /// appended invisible revisions (/DSS, a document timestamp in a zero-size field), the same
+    /// images, copied. Nothing when the old set was never rendered: the first view renders the new one.
+    /// </summary>
+    public void Reuse(string fromSha256, string toSha256)
     {
         var target = FolderOf(toSha256);
-        if (Directory.Exists(target)) return PageCount(toSha256);
+        if (Directory.Exists(target)) return;
         var source = FolderOf(fromSha256);
-        if (!Directory.Exists(source)) return await RenderAsync(pdf, toSha256, cancellationToken).ConfigureAwait(false);
+        if (!Directory.Exists(source)) return;
+        Directory.CreateDirectory(_root);
         var work = Path.Combine(_root, ".tmp-" + Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(work);
         try
@@ -55,7 +68,6 @@ public sealed class PagePreviews(string dataDirectory, string pdftoppm = "pdftop
             {
                 // Another instance copied the same set first.
             }
-            return PageCount(toSha256);
         }
         finally
         {

@@ -30,13 +30,12 @@ internal static class ConsoleEndpoints
 
     /// <summary>
     /// A page image of the document's current PDF, rasterised from our own stored file on first
-    /// request (issued results already have theirs); the browser never opens the PDF itself.
+    /// request; the browser never opens the PDF itself.
     /// </summary>
     private static async Task<IResult> PreviewAsync(DocumentRecord d, int page, IssuanceService s, CancellationToken ct)
     {
         if (d.PdfSha256 is not { } sha) throw ApiProblemException.NotFound($"document {d.VerificationCode} has no PDF");
-        if (!s.Previews.Exists(sha)) await s.Previews.RenderAsync(await s.GetPdfAsync(d, ct), sha, ct);
-        var path = s.Previews.PagePath(sha, page) ?? throw ApiProblemException.NotFound($"the document has no page {page}");
+        var path = await s.Previews.PageAsync(sha, page, () => s.GetPdfAsync(d, ct), ct) ?? throw ApiProblemException.NotFound($"the document has no page {page}");
         return Results.File(path, "image/png");
     }
 

@@ -21,7 +21,7 @@ public sealed class PrintModel(IssuanceService service) : PageModel
     {
         Document = await service.GetAsync(id, ct);
         if (Document.PdfSha256 is not { } sha) return NotFound();
-        if (!service.Previews.Exists(sha)) await service.Previews.RenderAsync(await service.GetPdfAsync(Document, ct), sha, ct);
+        await service.Previews.PageAsync(sha, 1, () => service.GetPdfAsync(Document, ct), ct);
         Pages = service.Previews.PageCount(sha);
         return Page();
     }
