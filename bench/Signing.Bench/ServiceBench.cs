@@ -16,7 +16,11 @@ using Signing.DevPki;
 using Signing.Pdf.Rendering;
 using Signing.Pkcs11;
 using Signing.Service;
+using Signing.Pades;
+using Signing.Pades.Appearance;
+using Signing.Pades.LongTerm;
 using Signing.Service.Authentication;
+using Signing.Service.Issuance;
 
 namespace Signing.Bench;
 
@@ -48,7 +52,18 @@ internal static class ServiceBench
         var revocation = DevBenchToken.ServeRevocationAsync(new Pkcs11DevKeyStore(store), layout).GetAwaiter().GetResult();
         try
         {
-            RunCells(options, root, layout, store, setup);
+            var cells = RunCells(options, root, layout, store, setup);
+            var ceiling = TokenCeiling(store, options.Seconds);
+            var pipeline = PipelineRate(layout, setup, store, options.Seconds);
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"token ceiling: {ceiling:0} results/s ({Environment.ProcessorCount} threads, each doing one result's five token signatures: head RSA-2048, seal RSA-3072, three TSA RSA-2048)"));
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"pipeline: {pipeline:0.0} results/s ({Environment.ProcessorCount} threads in one process, no HTTP, no registry: render, head signature, seal, B-LTA as the service issues)"));
+            foreach (var cell in cells.Where(c => c.Clients == 32))
+            {
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"service: {cell.IssuedPerSecond:0.0} issued/s at 32 clients, p99 {cell.LifeP99:0} ms, pipeline {pipeline:0.0}/s, ratio {cell.IssuedPerSecond / pipeline:0.00}, token ceiling {ceiling:0}/s ({cell.Backend})"));
+            }
         }
         finally
         {
@@ -56,7 +71,9 @@ internal static class ServiceBench
         }
     }
 
-    private static void RunCells(BenchOptions options, string root, DevLayout layout, Pkcs11KeyStore store, DevServiceSetup setup)
+    private sealed record Cell(string Backend, int Clients, double IssuedPerSecond, double LifeP99);
+
+    private static List<Cell> RunCells(BenchOptions options, string root, DevLayout layout, Pkcs11KeyStore store, DevServiceSetup setup)
     {
 
         var body = File.ReadAllBytes(Path.Combine(root, "samples", "decisions", Sample));
@@ -72,17 +89,106 @@ internal static class ServiceBench
         // A service runs for days: its code is tiered up before load arrives. The first cell warms
         // this process for --warmup seconds (tier-1 JIT, pools); every cell warms its host for 1 s.
         var warmup = options.Warmup;
+        var cells = new List<Cell>();
         foreach (var backend in backends)
         {
             foreach (var clients in options.Clients)
             {
-                RunCell(backend, clients, options.Seconds, Math.Max(warmup, 1), layout, setup, store, body, costs).GetAwaiter().GetResult();
+                cells.Add(RunCell(backend, clients, options.Seconds, Math.Max(warmup, 1), layout, setup, store, body, costs).GetAwaiter().GetResult());
                 warmup = 1;
             }
         }
+
+        return cells;
     }
 
-    private static async Task RunCell(string backend, int clients, int seconds, int warmupSeconds, DevLayout layout, DevServiceSetup setup, Pkcs11KeyStore store,
+    /// <summary>Results/s the token allows when it does nothing else: one result's five signatures in a loop on every core.</summary>
+    private static double TokenCeiling(Pkcs11KeyStore store, int seconds)
+    {
+        var hash = SHA256.HashData("bench"u8);
+        ISignatureKey Key(string label) => store.GetSignatureKey(Pkcs11Uri.For(obj: label, type: "private"));
+        var (head, seal, tsa) = (Key("head"), Key("seal"), Key(DevPkiBuilder.TsaLabel));
+        void Result()
+        {
+            head.SignHash(hash, HashAlgorithmName.SHA256);
+            seal.SignHash(hash, HashAlgorithmName.SHA256);
+            for (var i = 0; i < 3; i++) tsa.SignHash(hash, HashAlgorithmName.SHA256);
+        }
+
+        Result();
+        return Throughput.Measure(Environment.ProcessorCount, seconds, Result).PerSecond;
+    }
+
+    /// <summary>
+    /// The service's own work for one result with no HTTP and no registry, on the objects of a real
+    /// host (its token sessions, TSA, printed seal and revocation source): render, the head's
+    /// signature (the key the load's desk agent uses), the seal, and the long-term level it issues.
+    /// </summary>
+    private static double PipelineRate(DevLayout layout, DevServiceSetup setup, Pkcs11KeyStore store, int seconds)
+    {
+        var data = Directory.CreateTempSubdirectory("signing-bench-pipeline-").FullName;
+        var app = BuildHost(layout, setup, new Dictionary<string, string?>
+        {
+            ["Signing:DataDirectory"] = data,
+            ["Signing:Logging:Console"] = "false",
+            ["Service:Listeners:Staff:Port"] = "0",
+            ["Service:Listeners:Public:Port"] = "0",
+        });
+        try
+        {
+            app.StartAsync().GetAwaiter().GetResult();
+            var runtime = app.Services.GetRequiredService<IssuanceRuntime>();
+            var issuance = app.Services.GetRequiredService<IssuanceService>();
+            var decision = DecisionJson.Parse(File.ReadAllBytes(Path.Combine(BenchOptions.RepoRoot(), "samples", "decisions", Sample)));
+            var headKey = store.GetSignatureKey(Pkcs11Uri.For(obj: "head", type: "private"));
+            var headCertificate = X509CertificateLoader.LoadCertificateFromFile(layout.CertificateFile("head"));
+            var chain = new X509Certificate2Collection();
+            chain.ImportFromPemFile(Path.Combine(layout.PkiDirectory, DevPkiBuilder.ChainFileName));
+            void Result()
+            {
+                var rendered = ResultRenderer.Render(decision, new RenderOptions
+                {
+                    VerificationBaseUrl = runtime.Options.VerificationBaseUrl,
+                    VerificationCode = VerificationCode.Derive(RandomNumberGenerator.GetBytes(32), DateTimeOffset.UtcNow),
+                    Seal = runtime.PrintedSeal,
+                });
+                var facts = DocumentFacts.From(rendered);
+                var signed = PadesSigner.SignAsync(rendered.Pdf, new SignatureRequest
+                {
+                    SignerCertificate = headCertificate,
+                    Chain = [.. chain],
+                    PageIndex = facts.HeadSlot.PageIndex,
+                    Placement = new SignaturePlacement(facts.HeadSlot.X, facts.HeadSlot.Y, facts.HeadSlot.Width, facts.HeadSlot.Height),
+                    Appearance = new SignatureAppearance { SignatureImagePng = runtime.HeadSignatureImage, ShowSigningTime = runtime.HeadSignatureImage == null },
+                    Reason = "Ký duyệt",
+                    Location = facts.Place,
+                }, headKey, runtime.Timestamps).GetAwaiter().GetResult();
+                var sealedPdf = PadesSigner.SignAsync(signed, new SignatureRequest
+                {
+                    SignerCertificate = runtime.SealCertificate,
+                    Chain = runtime.SealChain,
+                    PageIndex = facts.SealSlot.PageIndex,
+                    Placement = new SignaturePlacement(facts.SealSlot.X, facts.SealSlot.Y, facts.SealSlot.Width, facts.SealSlot.Height),
+                    Appearance = new SignatureAppearance { SealImagePng = runtime.SealImage, AgencyName = facts.IssuingAgency },
+                    Reason = "Đóng dấu ban hành",
+                    Location = facts.Place,
+                }, runtime.SealKey, runtime.Timestamps).GetAwaiter().GetResult();
+                LongTermUpdate.ExtendAsync(sealedPdf, issuance.LongTerm.LevelFor(decision.Template, facts.IssuingAgency), issuance.Revocation, runtime.Timestamps)
+                    .GetAwaiter().GetResult();
+            }
+
+            for (var i = 0; i < 20; i++) Result(); // JIT and the revocation cache, as the service's warm-up gives it
+            return Throughput.Measure(Environment.ProcessorCount, seconds, Result).PerSecond;
+        }
+        finally
+        {
+            app.StopAsync().GetAwaiter().GetResult();
+            app.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            Directory.Delete(data, recursive: true);
+        }
+    }
+
+    private static async Task<Cell> RunCell(string backend, int clients, int seconds, int warmupSeconds, DevLayout layout, DevServiceSetup setup, Pkcs11KeyStore store,
         byte[] body, Costs costs)
     {
         var data = Directory.CreateTempSubdirectory("signing-bench-service-").FullName;
@@ -131,6 +237,7 @@ internal static class ServiceBench
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"{backend,-8} {clients,7} {issued / elapsed,8:0.0} {recorder.P("life"),13} {recorder.P("submit"),13} {recorder.P("prepare"),13} {recorder.P("headSign"),11} {recorder.P("complete"),13} {recorder.P("seal"),13} {recorder.Errors,6} | {self,6:0.0} {children,8:0.0} {postgres,8:0.0} {foreign,7:0.0} {idle,5:0} | {Share(token),6} {Share(costs.Render),6} {Share(children),8} {Share(postgres),8} {Share(self - token - costs.Render),5}"));
             foreach (var error in recorder.FirstErrors) Console.WriteLine("  error: " + error);
+            return new Cell(backend, clients, issued / elapsed, recorder.Quantile("life", 0.99));
         }
         finally
         {
@@ -320,14 +427,16 @@ internal static class ServiceBench
         }
 
         /// <summary>"p50/p99" in ms (nearest rank).</summary>
-        public string P(string kind)
+        public string P(string kind) =>
+            Count(kind) == 0 ? "-" : string.Create(CultureInfo.InvariantCulture, $"{Quantile(kind, 0.50):0.0}/{Quantile(kind, 0.99):0.0}");
+
+        /// <summary>The <paramref name="q"/> quantile in ms (nearest rank); NaN when nothing was recorded.</summary>
+        public double Quantile(string kind, double q)
         {
             lock (_gate)
             {
                 var sorted = _ms[kind].Order().ToList();
-                if (sorted.Count == 0) return "-";
-                double Rank(double q) => sorted[Math.Clamp((int)Math.Ceiling(q * sorted.Count) - 1, 0, sorted.Count - 1)];
-                return string.Create(CultureInfo.InvariantCulture, $"{Rank(0.50):0.0}/{Rank(0.99):0.0}");
+                return sorted.Count == 0 ? double.NaN : sorted[Math.Clamp((int)Math.Ceiling(q * sorted.Count) - 1, 0, sorted.Count - 1)];
             }
         }
     }
