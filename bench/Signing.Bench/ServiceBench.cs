@@ -17,7 +17,6 @@ using Signing.Pdf.Rendering;
 using Signing.Pkcs11;
 using Signing.Service;
 using Signing.Pades;
-using Signing.Pades.Appearance;
 using Signing.Pades.LongTerm;
 using Signing.Service.Authentication;
 using Signing.Service.Issuance;
@@ -153,26 +152,8 @@ internal static class ServiceBench
                     Seal = runtime.PrintedSeal,
                 });
                 var facts = DocumentFacts.From(rendered);
-                var signed = PadesSigner.SignAsync(rendered.Pdf, new SignatureRequest
-                {
-                    SignerCertificate = headCertificate,
-                    Chain = [.. chain],
-                    PageIndex = facts.HeadSlot.PageIndex,
-                    Placement = new SignaturePlacement(facts.HeadSlot.X, facts.HeadSlot.Y, facts.HeadSlot.Width, facts.HeadSlot.Height),
-                    Appearance = new SignatureAppearance { SignatureImagePng = runtime.HeadSignatureImage, ShowSigningTime = runtime.HeadSignatureImage == null },
-                    Reason = "Ký duyệt",
-                    Location = facts.Place,
-                }, headKey, runtime.Timestamps).GetAwaiter().GetResult();
-                var sealedPdf = PadesSigner.SignAsync(signed, new SignatureRequest
-                {
-                    SignerCertificate = runtime.SealCertificate,
-                    Chain = runtime.SealChain,
-                    PageIndex = facts.SealSlot.PageIndex,
-                    Placement = new SignaturePlacement(facts.SealSlot.X, facts.SealSlot.Y, facts.SealSlot.Width, facts.SealSlot.Height),
-                    Appearance = new SignatureAppearance { SealImagePng = runtime.SealImage, AgencyName = facts.IssuingAgency },
-                    Reason = "Đóng dấu ban hành",
-                    Location = facts.Place,
-                }, runtime.SealKey, runtime.Timestamps).GetAwaiter().GetResult();
+                var signed = PadesSigner.SignAsync(rendered.Pdf, issuance.HeadSignatureRequest(facts, headCertificate, [.. chain]), headKey, runtime.Timestamps).GetAwaiter().GetResult();
+                var sealedPdf = PadesSigner.SignAsync(signed, issuance.SealSignatureRequest(facts), runtime.SealKey, runtime.Timestamps).GetAwaiter().GetResult();
                 LongTermUpdate.ExtendAsync(sealedPdf, issuance.LongTerm.LevelFor(decision.Template, facts.IssuingAgency), issuance.Revocation, runtime.Timestamps)
                     .GetAwaiter().GetResult();
             }

@@ -215,17 +215,7 @@ public sealed partial class IssuanceService
             var pdf = await GetPdfAsync(document, ct).ConfigureAwait(false);
             var certificate = X509CertificateLoader.LoadCertificate(enrollment.Certificate);
             var chain = enrollment.Chain.Select(X509CertificateLoader.LoadCertificate).ToList();
-            var image = _runtime.HeadSignatureImage;
-            var prepared = PadesSigner.Prepare(pdf, new SignatureRequest
-            {
-                SignerCertificate = certificate,
-                Chain = chain,
-                PageIndex = facts.HeadSlot.PageIndex,
-                Placement = new SignaturePlacement(facts.HeadSlot.X, facts.HeadSlot.Y, facts.HeadSlot.Width, facts.HeadSlot.Height),
-                Appearance = new SignatureAppearance { SignatureImagePng = image, ShowSigningTime = image == null },
-                Reason = "Ký duyệt",
-                Location = facts.Place,
-            }, _time);
+            var prepared = PadesSigner.Prepare(pdf, HeadSignatureRequest(facts, certificate, chain), _time);
             var request = new PreparedRequest
             {
                 RequestId = Guid.NewGuid(),
@@ -287,6 +277,39 @@ public sealed partial class IssuanceService
         }, ct).ConfigureAwait(false);
     }
 
+    /// <summary>The head's signature on a result: in the head's slot, with the signature image (or the signing time).</summary>
+    public SignatureRequest HeadSignatureRequest(DocumentFacts facts, X509Certificate2 certificate, IReadOnlyList<X509Certificate2> chain)
+    {
+        ArgumentNullException.ThrowIfNull(facts);
+        var image = _runtime.HeadSignatureImage;
+        return new SignatureRequest
+        {
+            SignerCertificate = certificate,
+            Chain = chain,
+            PageIndex = facts.HeadSlot.PageIndex,
+            Placement = new SignaturePlacement(facts.HeadSlot.X, facts.HeadSlot.Y, facts.HeadSlot.Width, facts.HeadSlot.Height),
+            Appearance = new SignatureAppearance { SignatureImagePng = image, ShowSigningTime = image == null },
+            Reason = "Ký duyệt",
+            Location = facts.Place,
+        };
+    }
+
+    /// <summary>The agency seal on a result: in the seal's slot, with the seal image and the agency's name.</summary>
+    public SignatureRequest SealSignatureRequest(DocumentFacts facts)
+    {
+        ArgumentNullException.ThrowIfNull(facts);
+        return new SignatureRequest
+        {
+            SignerCertificate = _runtime.SealCertificate,
+            Chain = _runtime.SealChain,
+            PageIndex = facts.SealSlot.PageIndex,
+            Placement = new SignaturePlacement(facts.SealSlot.X, facts.SealSlot.Y, facts.SealSlot.Width, facts.SealSlot.Height),
+            Appearance = new SignatureAppearance { SealImagePng = _runtime.SealImage, AgencyName = facts.IssuingAgency },
+            Reason = "Đóng dấu ban hành",
+            Location = facts.Place,
+        };
+    }
+
     // ---- seal, issue, revoke, supersede ------------------------------------------------
 
     /// <summary>
@@ -302,16 +325,7 @@ public sealed partial class IssuanceService
             {
                 var facts = Facts.Get(document.VerificationCode);
                 var pdf = await GetPdfAsync(document, ct).ConfigureAwait(false);
-                var sealedPdf = await PadesSigner.SignAsync(pdf, new SignatureRequest
-                {
-                    SignerCertificate = _runtime.SealCertificate,
-                    Chain = _runtime.SealChain,
-                    PageIndex = facts.SealSlot.PageIndex,
-                    Placement = new SignaturePlacement(facts.SealSlot.X, facts.SealSlot.Y, facts.SealSlot.Width, facts.SealSlot.Height),
-                    Appearance = new SignatureAppearance { SealImagePng = _runtime.SealImage, AgencyName = facts.IssuingAgency },
-                    Reason = "Đóng dấu ban hành",
-                    Location = facts.Place,
-                }, _runtime.SealKey, _runtime.Timestamps, _time, ct).ConfigureAwait(false);
+                var sealedPdf = await PadesSigner.SignAsync(pdf, SealSignatureRequest(facts), _runtime.SealKey, _runtime.Timestamps, _time, ct).ConfigureAwait(false);
                 var level = LongTerm.LevelFor(document.Template, facts.IssuingAgency);
                 sealedPdf = await ExtendAsync(sealedPdf, level, document.VerificationCode, ct).ConfigureAwait(false);
                 await PauseForFaultInjection(FaultPoint.SealCommit, id, ct).ConfigureAwait(false);
