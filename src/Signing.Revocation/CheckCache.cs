@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 
@@ -13,15 +12,11 @@ namespace Signing.Revocation;
 internal static class CheckCache
 {
     private const int MaxEntries = 4096;
-    private static readonly ConcurrentDictionary<string, (RevocationAnswer? Answer, string? Problem)> Verdicts = new(StringComparer.Ordinal);
+    private static readonly BoundedMemo<string, (RevocationAnswer? Answer, string? Problem)> Verdicts = new(MaxEntries, StringComparer.Ordinal);
 
     public static (RevocationAnswer? Answer, string? Problem) GetOrCheck(string kind, byte[] data, X509Certificate2 certificate, X509Certificate2 issuer, Func<(RevocationAnswer?, string?)> check)
     {
         var key = kind + Convert.ToHexString(SHA256.HashData(data)) + Convert.ToHexString(SHA256.HashData(certificate.RawDataMemory.Span)) + Convert.ToHexString(SHA256.HashData(issuer.RawDataMemory.Span));
-        if (Verdicts.TryGetValue(key, out var verdict)) return verdict;
-        verdict = check();
-        if (Verdicts.Count >= MaxEntries) Verdicts.Clear();
-        Verdicts[key] = verdict;
-        return verdict;
+        return Verdicts.GetOrAdd(key, _ => check());
     }
 }

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using Org.BouncyCastle.Crypto;
 using Org.BouncyCastle.Security;
@@ -15,20 +14,15 @@ namespace Signing.Revocation;
 public static class SignerKeys
 {
     private const int MaxKeys = 4096;
-    private static readonly ConcurrentDictionary<string, AsymmetricKeyParameter> Keys = new(StringComparer.Ordinal);
-    private static readonly ConcurrentDictionary<(string Key, string Certificate), bool> Links = new();
+    private static readonly BoundedMemo<string, AsymmetricKeyParameter> Keys = new(MaxKeys, StringComparer.Ordinal);
+    private static readonly BoundedMemo<(string Key, string Certificate), bool> Links = new(MaxKeys);
 
     /// <summary>The key of <paramref name="certificate"/>; a malformed key throws as <see cref="BcCertificate.GetPublicKey"/> does.</summary>
     public static AsymmetricKeyParameter Of(BcCertificate certificate)
     {
         ArgumentNullException.ThrowIfNull(certificate);
         // The key is a function of the SubjectPublicKeyInfo bytes alone, so they are the cache key.
-        var id = KeyId(certificate);
-        if (Keys.TryGetValue(id, out var key)) return key;
-        key = certificate.GetPublicKey();
-        if (Keys.Count >= MaxKeys) Keys.Clear();
-        Keys[id] = key;
-        return key;
+        return Keys.GetOrAdd(KeyId(certificate), _ => certificate.GetPublicKey());
     }
 
     /// <summary>
@@ -40,22 +34,18 @@ public static class SignerKeys
     {
         ArgumentNullException.ThrowIfNull(issuer);
         ArgumentNullException.ThrowIfNull(certificate);
-        var link = (KeyId(issuer), Convert.ToHexString(SHA256.HashData(certificate.GetEncoded())));
-        if (Links.TryGetValue(link, out var known)) return known;
-        bool verified;
-        try
+        return Links.GetOrAdd((KeyId(issuer), Convert.ToHexString(SHA256.HashData(certificate.GetEncoded()))), _ =>
         {
-            certificate.Verify(Of(issuer));
-            verified = true;
-        }
-        catch (Exception e) when (e is Org.BouncyCastle.Security.InvalidKeyException or Org.BouncyCastle.Security.SignatureException or Org.BouncyCastle.Security.Certificates.CertificateException or ArgumentException or CryptoException)
-        {
-            verified = false;
-        }
-
-        if (Links.Count >= MaxKeys) Links.Clear();
-        Links[link] = verified;
-        return verified;
+            try
+            {
+                certificate.Verify(Of(issuer));
+                return true;
+            }
+            catch (Exception e) when (e is Org.BouncyCastle.Security.InvalidKeyException or Org.BouncyCastle.Security.SignatureException or Org.BouncyCastle.Security.Certificates.CertificateException or ArgumentException or CryptoException)
+            {
+                return false;
+            }
+        });
     }
 
     /// <summary>As <see cref="Issued(BcCertificate, BcCertificate)"/>, converting to Bouncy Castle only when the verdict is not known yet.</summary>
@@ -63,11 +53,9 @@ public static class SignerKeys
     {
         ArgumentNullException.ThrowIfNull(issuer);
         ArgumentNullException.ThrowIfNull(certificate);
-        var link = ("cert:" + Convert.ToHexString(SHA256.HashData(issuer.RawDataMemory.Span)), Convert.ToHexString(SHA256.HashData(certificate.RawDataMemory.Span)));
-        if (Links.TryGetValue(link, out var known)) return known;
-        var verified = Issued(DotNetUtilities.FromX509Certificate(issuer), DotNetUtilities.FromX509Certificate(certificate));
-        Links[link] = verified;
-        return verified;
+        return Links.GetOrAdd(
+            ("cert:" + Convert.ToHexString(SHA256.HashData(issuer.RawDataMemory.Span)), Convert.ToHexString(SHA256.HashData(certificate.RawDataMemory.Span))),
+            _ => Issued(DotNetUtilities.FromX509Certificate(issuer), DotNetUtilities.FromX509Certificate(certificate)));
     }
 
     private static string KeyId(BcCertificate certificate) =>
