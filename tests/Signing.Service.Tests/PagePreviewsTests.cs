@@ -62,6 +62,37 @@ public sealed class PagePreviewsTests : IDisposable
     }
 
     [Fact]
+    public async Task A_page_list_asking_for_every_page_at_once_rasterises_the_file_once()
+    {
+        var decision = DecisionJson.Load(Path.Combine(RepoPaths.Samples, "decisions", "quyet-dinh-dai.json"));
+        var pdf = ResultRenderer.Render(decision, new RenderOptions()).Pdf;
+        var sha = Convert.ToHexStringLower(SHA256.HashData(pdf));
+        var previews = new PagePreviews(_data);
+        var reads = 0;
+        var release = new TaskCompletionSource();
+        async Task<byte[]> Read(CancellationToken _)
+        {
+            Interlocked.Increment(ref reads);
+            await release.Task;
+            return pdf;
+        }
+
+        int[] asked = [1, 2, 3, 4, 5, 6, 7, 8, 999];
+        var pages = asked.Select(n => previews.PageAsync(sha, n, Read, CancellationToken.None)).ToList();
+        release.SetResult();
+        var paths = await Task.WhenAll(pages);
+
+        Assert.Equal(1, reads);
+        var count = previews.PageCount(sha);
+        Assert.True(count > 1, "the long sample has several pages");
+        for (var i = 0; i < asked.Length; i++)
+        {
+            if (asked[i] <= count) Assert.True(File.Exists(paths[i]), $"page {asked[i]}");
+            else Assert.Null(paths[i]);
+        }
+    }
+
+    [Fact]
     public async Task A_file_pdftoppm_cannot_read_fails_with_its_message_and_leaves_no_folder()
     {
         var previews = new PagePreviews(_data);

@@ -68,7 +68,7 @@ public static class PublicApi
         app.MapGet("/v/{code}/pages/{page:int}.png", async (string code, int page, IssuanceService s, CancellationToken ct) =>
         {
             var view = await s.FindPublicAsync(code, ct) ?? throw ApiProblemException.NotFound("no issued result has this code");
-            var path = await s.Previews.PageAsync(view.Document.PdfSha256!, page, () => s.GetPdfAsync(view.Document, ct), ct)
+            var path = await s.Previews.PageAsync(view.Document.PdfSha256!, page, c => s.GetPdfAsync(view.Document, c), ct)
                 ?? throw ApiProblemException.NotFound($"the result has no page {page}");
             return Results.File(path, "image/png");
         }).PublicEndpoint();

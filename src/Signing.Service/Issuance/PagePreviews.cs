@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
@@ -15,6 +16,9 @@ namespace Signing.Service.Issuance;
 public sealed class PagePreviews(string dataDirectory, string pdftoppm = "pdftoppm")
 {
     private readonly string _root = Path.Combine(dataDirectory, "previews");
+
+    // A page list asks for every page at once: the first view of a file rasterises it once, not once per page.
+    private readonly ConcurrentDictionary<string, Lazy<Task<int>>> _rendering = new(StringComparer.Ordinal);
 
     public bool Exists(string pdfSha256) => Directory.Exists(FolderOf(pdfSha256));
 
@@ -36,11 +40,29 @@ public sealed class PagePreviews(string dataDirectory, string pdftoppm = "pdftop
     /// <paramref name="pdfSha256"/>, rendered from <paramref name="pdf"/> on first request; null when
     /// the PDF has no such page.
     /// </summary>
-    public async Task<string?> PageAsync(string pdfSha256, int page, Func<Task<byte[]>> pdf, CancellationToken cancellationToken)
+    public async Task<string?> PageAsync(string pdfSha256, int page, Func<CancellationToken, Task<byte[]>> pdf, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(pdf);
-        if (!Exists(pdfSha256)) await RenderAsync(await pdf().ConfigureAwait(false), pdfSha256, cancellationToken).ConfigureAwait(false);
+        if (!Exists(pdfSha256))
+        {
+            // Shared by every request waiting for this file, so no one request's cancellation stops it.
+            var render = _rendering.GetOrAdd(pdfSha256, sha => new Lazy<Task<int>>(() => RenderSharedAsync(sha, pdf)));
+            await render.Value.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+
         return PagePath(pdfSha256, page);
+    }
+
+    private async Task<int> RenderSharedAsync(string pdfSha256, Func<CancellationToken, Task<byte[]>> pdf)
+    {
+        try
+        {
+            return await RenderAsync(await pdf(CancellationToken.None).ConfigureAwait(false), pdfSha256, CancellationToken.None).ConfigureAwait(false);
+        }
+        finally
+        {
+            _rendering.TryRemove(pdfSha256, out _);
+        }
     }
 
     /// <summary>

@@ -35,7 +35,7 @@ internal static class ConsoleEndpoints
     private static async Task<IResult> PreviewAsync(DocumentRecord d, int page, IssuanceService s, CancellationToken ct)
     {
         if (d.PdfSha256 is not { } sha) throw ApiProblemException.NotFound($"document {d.VerificationCode} has no PDF");
-        var path = await s.Previews.PageAsync(sha, page, () => s.GetPdfAsync(d, ct), ct) ?? throw ApiProblemException.NotFound($"the document has no page {page}");
+        var path = await s.Previews.PageAsync(sha, page, c => s.GetPdfAsync(d, c), ct) ?? throw ApiProblemException.NotFound($"the document has no page {page}");
         return Results.File(path, "image/png");
     }
 

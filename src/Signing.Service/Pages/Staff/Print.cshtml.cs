@@ -20,9 +20,9 @@ public sealed class PrintModel(IssuanceService service) : PageModel
     public async Task<IActionResult> OnGetAsync(Guid id, CancellationToken ct)
     {
         Document = await service.GetAsync(id, ct);
-        if (Document.PdfSha256 is not { } sha) return NotFound();
-        await service.Previews.PageAsync(sha, 1, () => service.GetPdfAsync(Document, ct), ct);
-        Pages = service.Previews.PageCount(sha);
+        if (Document.PdfSha256 is null) return NotFound();
+        // The sheets' images come from the preview endpoint, which renders them on first request.
+        Pages = service.Facts.Get(Document.VerificationCode).PageCount;
         return Page();
     }
 
