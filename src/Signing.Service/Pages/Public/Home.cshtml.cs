@@ -16,7 +16,7 @@ public sealed class HomeModel : PageModel
     public IActionResult OnGet(string? code)
     {
         // This page alone compiles WebAssembly (the QR reader); it still runs no script but its own files.
-        Response.Headers.ContentSecurityPolicy = ConsoleSetup.ContentSecurityPolicy.Replace("script-src 'self'", "script-src 'self' 'wasm-unsafe-eval'", StringComparison.Ordinal);
+        Response.Headers.ContentSecurityPolicy = ConsoleSetup.ContentSecurityPolicyAllowing("script-src", "'wasm-unsafe-eval'");
         if (code is null) return Page();
         Code = code.Trim();
         try

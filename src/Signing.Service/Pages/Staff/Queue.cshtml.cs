@@ -26,7 +26,7 @@ public sealed class QueueModel(IDocumentRegistryAccessor registry, IssuanceServi
     {
         Agent = DeskAgentLink.From(configuration);
         // This page alone may connect to the desk agent's loopback origin, and to nothing else.
-        Response.Headers.ContentSecurityPolicy = ConsoleSetup.ContentSecurityPolicy.Replace("connect-src 'self'", "connect-src 'self' " + Agent.Origin, StringComparison.Ordinal);
+        Response.Headers.ContentSecurityPolicy = ConsoleSetup.ContentSecurityPolicyAllowing("connect-src", Agent.Origin);
         var head = StaffApi.HeadId(User);
         Enrolled = service.Heads.Get(head) != null;
         var page = await registry.Registry.ListAsync(new DocumentQuery { Status = DocumentStatus.AwaitingSignature, SignerId = head, Limit = 100 }, ct);
