@@ -126,13 +126,7 @@ internal static class ServiceBench
     private static double PipelineRate(DevLayout layout, DevServiceSetup setup, Pkcs11KeyStore store, int seconds)
     {
         var data = Directory.CreateTempSubdirectory("signing-bench-pipeline-").FullName;
-        var app = BuildHost(layout, setup, new Dictionary<string, string?>
-        {
-            ["Signing:DataDirectory"] = data,
-            ["Signing:Logging:Console"] = "false",
-            ["Service:Listeners:Staff:Port"] = "0",
-            ["Service:Listeners:Public:Port"] = "0",
-        });
+        var app = BuildHost(layout, setup, HostSettings(data));
         try
         {
             app.StartAsync().GetAwaiter().GetResult();
@@ -174,13 +168,7 @@ internal static class ServiceBench
     {
         var data = Directory.CreateTempSubdirectory("signing-bench-service-").FullName;
         string? database = null;
-        var settings = new Dictionary<string, string?>
-        {
-            ["Signing:DataDirectory"] = data,
-            ["Signing:Logging:Console"] = "false",
-            ["Service:Listeners:Staff:Port"] = "0",
-            ["Service:Listeners:Public:Port"] = "0",
-        };
+        var settings = HostSettings(data);
         if (backend == "postgres")
         {
             database = "bench_" + Guid.NewGuid().ToString("N")[..12];
@@ -232,6 +220,15 @@ internal static class ServiceBench
     private sealed record Costs(double Seal, double Head, double Tsa, double Render);
 
     /// <summary>Milliseconds per operation on one thread, alone: what the load spends at least per result on each.</summary>
+    /// <summary>A host of its own: a fresh data directory, no console log, any free ports.</summary>
+    private static Dictionary<string, string?> HostSettings(string dataDirectory) => new()
+    {
+        ["Signing:DataDirectory"] = dataDirectory,
+        ["Signing:Logging:Console"] = "false",
+        ["Service:Listeners:Staff:Port"] = "0",
+        ["Service:Listeners:Public:Port"] = "0",
+    };
+
     /// <summary>The real service host on the dev configuration, with <paramref name="settings"/> on top (data directory, ports).</summary>
     internal static WebApplication BuildHost(DevLayout layout, DevServiceSetup setup, Dictionary<string, string?> settings) =>
         ServiceHost.Build([$"--contentRoot={layout.Home}"], builder =>
