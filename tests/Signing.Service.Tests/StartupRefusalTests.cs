@@ -53,26 +53,17 @@ public sealed class StartupRefusalTests : IDisposable
         AssertRefused(exitCode, output, "Signing:Tsa: the TSA (http://127.0.0.1:1/tsa) does not answer with a valid timestamp");
     }
 
-    [Fact]
-    public async Task With_a_bad_validation_policy_it_refuses_to_start_naming_the_key()
+    [Theory]
+    [InlineData("Signing:Validation:SignerKeyUsage:0", "keyEncipherment", "Signing:Validation: SignerKeyUsage:0 'keyEncipherment' is not nonRepudiation or digitalSignature")] // a bad validation policy
+    [InlineData("Signing:LongTerm:Templates:giay-phep-xay-dung", "B-LTA", "Signing:LongTerm:Templates:giay-phep-xay-dung: no template 'giay-phep-xay-dung'")] // a level for an unknown template
+    public async Task With_a_bad_setting_it_refuses_to_start_naming_the_key(string key, string value, string reason)
     {
         var settings = Settings();
-        settings["Signing:Validation:SignerKeyUsage:0"] = "keyEncipherment";
+        settings[key] = value;
 
         var (exitCode, output) = await ServiceProcess.RunToExitAsync(settings, _data, AppContext.BaseDirectory, TimeSpan.FromSeconds(60));
 
-        AssertRefused(exitCode, output, "Signing:Validation: SignerKeyUsage:0 'keyEncipherment' is not nonRepudiation or digitalSignature");
-    }
-
-    [Fact]
-    public async Task With_a_level_for_an_unknown_template_it_refuses_to_start_naming_the_key()
-    {
-        var settings = Settings();
-        settings["Signing:LongTerm:Templates:giay-phep-xay-dung"] = "B-LTA";
-
-        var (exitCode, output) = await ServiceProcess.RunToExitAsync(settings, _data, AppContext.BaseDirectory, TimeSpan.FromSeconds(60));
-
-        AssertRefused(exitCode, output, "Signing:LongTerm:Templates:giay-phep-xay-dung: no template 'giay-phep-xay-dung'");
+        AssertRefused(exitCode, output, reason);
     }
 
     private Dictionary<string, string?> Settings()
