@@ -24,9 +24,10 @@ public sealed class IssuanceRuntime : IAsyncDisposable
 {
     private static readonly HttpClient TsaHttp = new() { Timeout = TimeSpan.FromSeconds(30) };
     private readonly List<Pkcs11Token> _tokens;
+    private readonly ITimestampClient _tsaProbe;
 
     private IssuanceRuntime(IssuanceOptions options, string pdftoppm, DocumentStorage storage, List<Pkcs11Token> tokens, Pkcs11SignatureKey sealKey,
-        X509Certificate2 sealCertificate, IReadOnlyList<X509Certificate2> sealChain, ITimestampClient tsa, string tsaDescription,
+        X509Certificate2 sealCertificate, IReadOnlyList<X509Certificate2> sealChain, ITimestampClient tsa, TsaHealth tsaHealth, ITimestampClient tsaProbe, string tsaDescription,
         X509Certificate2Collection anchors, X509Certificate2Collection intermediates, VerificationPolicy policy, Signing.Seal.IPrintedSealSigner? printedSeal)
     {
         PrintedSeal = printedSeal;
@@ -37,7 +38,8 @@ public sealed class IssuanceRuntime : IAsyncDisposable
         SealKey = sealKey;
         SealCertificate = sealCertificate;
         SealChain = sealChain;
-        Timestamps = tsa;
+        Timestamps = new ObservedTimestampClient(tsa, tsaHealth);
+        _tsaProbe = tsaProbe;
         TsaDescription = tsaDescription;
         TrustAnchors = anchors;
         Intermediates = intermediates;
@@ -66,7 +68,8 @@ public sealed class IssuanceRuntime : IAsyncDisposable
 
     public IReadOnlyList<X509Certificate2> SealChain { get; }
 
-    public ITimestampClient Timestamps { get; }
+    /// <summary>The TSA for signatures, seals and document timestamps: an external one waits out outages (Signing:Tsa:RetryFor).</summary>
+    public ObservedTimestampClient Timestamps { get; }
 
     /// <summary>"built-in" or the TSA URL, for health output.</summary>
     public string TsaDescription { get; }
@@ -140,10 +143,14 @@ public sealed class IssuanceRuntime : IAsyncDisposable
             }
 
             ITimestampClient tsa;
+            ITimestampClient tsaProbe;
             string tsaDescription;
+            var tsaHealth = new TsaHealth(TimeProvider.System);
             if (options.TsaUrl is { } url)
             {
-                tsa = new Rfc3161Client(TsaHttp, url);
+                tsa = new Rfc3161Client(TsaHttp, url, new Rfc3161ClientOptions { Patience = options.TsaRetryFor, AttemptFailed = tsaHealth.Failed });
+                // Health and startup ask a few times only: they report an outage, they do not wait it out.
+                tsaProbe = new Rfc3161Client(TsaHttp, url);
                 tsaDescription = url.AbsoluteUri;
             }
             else
@@ -159,11 +166,11 @@ public sealed class IssuanceRuntime : IAsyncDisposable
                 var tsaChain = options.TsaChainFile is { } tch ? LoadPemFiles([tch], "Tsa:ChainFile").Cast<X509Certificate2>() : sealChain;
                 var serials = new FileSerialNumberSource(Path.Combine(options.DataDirectory, "tsa"));
                 var authority = Step("Tsa", () => new TimestampAuthority(tsaKey, tsaCert, tsaChain, serials));
-                tsa = new InProcessTimestampClient(authority);
+                tsa = tsaProbe = new InProcessTimestampClient(authority);
                 tsaDescription = "built-in";
             }
 
-            var runtime = new IssuanceRuntime(options, pdftoppm, storage, tokens, sealKey, sealCert, sealChain, tsa, tsaDescription, anchors, intermediates, policy, printedSeal);
+            var runtime = new IssuanceRuntime(options, pdftoppm, storage, tokens, sealKey, sealCert, sealChain, tsa, tsaHealth, tsaProbe, tsaDescription, anchors, intermediates, policy, printedSeal);
             try
             {
                 await runtime.ProbeTimestampAsync(cancellationToken).ConfigureAwait(false);
@@ -189,7 +196,7 @@ public sealed class IssuanceRuntime : IAsyncDisposable
         timeout.CancelAfter(TimeSpan.FromSeconds(15));
         try
         {
-            await Timestamps.GetTokenAsync(RandomNumberGenerator.GetBytes(32), HashAlgorithmName.SHA256, timeout.Token).ConfigureAwait(false);
+            await _tsaProbe.GetTokenAsync(RandomNumberGenerator.GetBytes(32), HashAlgorithmName.SHA256, timeout.Token).ConfigureAwait(false);
         }
         catch (Exception e) when (e is HttpRequestException or OperationCanceledException or CryptographicException)
         {
