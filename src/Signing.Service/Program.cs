@@ -25,7 +25,7 @@ namespace Signing.Service
     /// <summary>
     /// Composition of the service host: configuration, the two TLS listeners, the client-certificate
     /// scheme, the role policies, problem responses, Serilog with correlation ids, the issuance
-    /// runtime (registry, seal token, TSA) opened and checked before the host starts, the long-term levels and the revocation source, the orphan-blob sweep and the archive upkeep job, the staff and
+    /// runtime (registry, seal token, TSA) opened and checked before the host starts, the long-term levels and the revocation source, the orphan-blob sweep, the audit anchoring job and the archive upkeep job, the staff and
     /// public APIs, the OpenAPI document (/openapi/v1.json, staff port), health, and one probe endpoint per role group that echoes the principal.
     /// </summary>
     public static class ServiceHost
@@ -67,6 +67,12 @@ namespace Signing.Service
             PublicApi.AddUploadRateLimit(builder.Services, issuance.VerifyPermitsPerMinute);
             builder.Services.AddSingleton(BlobSweepOptions.Read(builder.Configuration));
             builder.Services.AddHostedService<OrphanBlobSweep>();
+            builder.Services.AddSingleton(Signing.Service.Audit.AuditAnchorOptions.Read(builder.Configuration));
+            builder.Services.AddHostedService(sp =>
+            {
+                var runtime = sp.GetRequiredService<IssuanceRuntime>();
+                return ActivatorUtilities.CreateInstance<Signing.Service.Audit.AuditAnchorJob>(sp, runtime.Storage.Audit, runtime.Timestamps);
+            });
             builder.Services.AddStaffConsole();
 
             var app = builder.Build();
