@@ -96,15 +96,20 @@ public sealed class Rfc3161Client : ITimestampClient
         ArgumentOutOfRangeException.ThrowIfLessThan(_options.Attempts, 1);
         var builder = new ResiliencePipelineBuilder();
         if (_options.Patience is { } patience) builder.AddTimeout(patience);
-        _retries = builder.AddRetry(new RetryStrategyOptions
+        var retries = _options.Patience is null ? _options.Attempts - 1 : int.MaxValue;
+        if (retries > 0)
         {
-            ShouldHandle = new PredicateBuilder().Handle<TransientTsaFailure>(),
-            MaxRetryAttempts = _options.Patience is null ? _options.Attempts - 1 : int.MaxValue,
-            BackoffType = DelayBackoffType.Exponential,
-            UseJitter = true,
-            Delay = _options.InitialBackoff,
-            MaxDelay = _options.MaxBackoff,
-        }).Build();
+            builder.AddRetry(new RetryStrategyOptions
+            {
+                ShouldHandle = new PredicateBuilder().Handle<TransientTsaFailure>(),
+                MaxRetryAttempts = retries,
+                BackoffType = DelayBackoffType.Exponential,
+                UseJitter = true,
+                Delay = _options.InitialBackoff,
+                MaxDelay = _options.MaxBackoff,
+            });
+        }
+        _retries = builder.Build();
     }
 
     public async Task<byte[]> GetTokenAsync(ReadOnlyMemory<byte> hash, HashAlgorithmName hashAlgorithm, CancellationToken cancellationToken = default)
