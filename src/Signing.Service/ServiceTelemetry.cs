@@ -49,7 +49,8 @@ public static class ServiceTelemetry
                 .AddRuntimeInstrumentation()
                 .AddMeter(Npgsql)
                 .AddMeter(IssuanceTelemetry.Name)
-                .AddPrometheusExporter())
+                // Collected per scrape, not cached: a scrape shows the values of that moment.
+                .AddPrometheusExporter(o => o.ScrapeResponseCacheDurationMilliseconds = 0))
             .WithTracing(tracing =>
             {
                 tracing
