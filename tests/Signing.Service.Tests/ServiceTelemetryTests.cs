@@ -88,6 +88,7 @@ public sealed partial class ServiceTelemetryTests(LoggedIssuanceFixture f) : ICl
             && s.Labels.GetValueOrDefault("http_route")?.EndsWith("/seal", StringComparison.Ordinal) == true
             && s.Labels.GetValueOrDefault("http_response_status_code") == "200").Sum(s => s.Value);
         Assert.True(seal >= 1, "no http.server.request.duration for the seal route");
+        Assert.Contains(after.Samples, s => s.Name.StartsWith("kestrel_", StringComparison.Ordinal));
         Assert.Contains(after.Samples, s => s.Name.StartsWith("dotnet_", StringComparison.Ordinal));
 
         // No document data: not the code, the id or the dossier.
