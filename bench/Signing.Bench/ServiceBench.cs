@@ -19,7 +19,7 @@ using Signing.Service;
 using Signing.Pades;
 using Signing.Pades.LongTerm;
 using Signing.Service.Authentication;
-using Signing.Service.Issuance;
+using Signing.Issuance;
 
 namespace Signing.Bench;
 

@@ -4,7 +4,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Signing.Service.Api;
 using Signing.Service.Authentication;
 using Signing.Service.Authorization;
-using Signing.Service.Issuance;
+using Signing.Issuance;
 using Signing.Service.Web;
 
 try

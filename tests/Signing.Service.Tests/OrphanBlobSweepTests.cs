@@ -5,7 +5,7 @@ using System.Net.Http.Json;
 using System.Security.Cryptography;
 using Microsoft.Extensions.Logging;
 using Signing.Service.Authorization;
-using Signing.Service.Issuance;
+using Signing.Issuance;
 using Signing.Storage;
 
 namespace Signing.Service.Tests;

@@ -1,7 +1,7 @@
 using Microsoft.AspNetCore.Http;
 using Signing.Core.Documents;
 using Signing.Service.Authorization;
-using Signing.Service.Issuance;
+using Signing.Issuance;
 
 namespace Signing.Service.Api;
 

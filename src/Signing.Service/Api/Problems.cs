@@ -5,6 +5,7 @@ using Signing.Core;
 using Signing.Core.Decisions;
 using Signing.Core.Documents;
 using Signing.Core.Timestamps;
+using Signing.Issuance;
 
 namespace Signing.Service.Api;
 
@@ -43,7 +44,7 @@ public sealed class ApiProblemException : SigningException
 }
 
 /// <summary>
-/// Turns exceptions into RFC 9457 problem responses: our refusals keep their status, decision
+/// Turns exceptions into RFC 9457 problem responses, in one place: the API's refusals keep their status, the use cases' refusals map by kind, decision
 /// validation lists every field (422, "errors" by field), lifecycle and idempotency conflicts are
 /// 409, TSA/token trouble is 503, and anything else is a 500 whose detail says nothing internal.
 /// </summary>
@@ -55,6 +56,7 @@ public sealed class SigningProblemHandler(IProblemDetailsService problems, ILogg
         ProblemDetails problem = exception switch
         {
             ApiProblemException p => WithField(new ProblemDetails { Status = p.Status, Title = p.Title, Detail = p.Message }, p.Field),
+            RefusalException r => WithField(Refusal(r), r.Field),
             DecisionValidationException v => Validation(v),
             IdempotencyConflictException => new ProblemDetails { Status = 409, Title = "Conflict", Detail = exception.Message },
             ConcurrencyConflictException => new ProblemDetails { Status = 409, Title = "Conflict", Detail = exception.Message },
@@ -68,6 +70,22 @@ public sealed class SigningProblemHandler(IProblemDetailsService problems, ILogg
         else logger.LogInformation("request refused with {Status}: {Reason}", problem.Status, exception.GetType().Name);
         httpContext.Response.StatusCode = problem.Status ?? 500;
         return await problems.TryWriteAsync(new ProblemDetailsContext { HttpContext = httpContext, ProblemDetails = problem, Exception = exception }).ConfigureAwait(false);
+    }
+
+    private static ProblemDetails Refusal(RefusalException r)
+    {
+        var (status, title) = r.Kind switch
+        {
+            RefusalKind.InvalidInput => (400, "Bad Request"),
+            RefusalKind.NotPermitted => (403, "Forbidden"),
+            RefusalKind.NotFound => (404, "Not Found"),
+            RefusalKind.Conflict => (409, "Conflict"),
+            RefusalKind.Expired => (410, "Gone"),
+            RefusalKind.Unacceptable => (422, "Unprocessable Content"),
+            RefusalKind.Unavailable => (503, "Service Unavailable"),
+            _ => (500, "Internal Server Error"),
+        };
+        return new ProblemDetails { Status = status, Title = title, Detail = r.Message };
     }
 
     private static ProblemDetails WithField(ProblemDetails problem, string? field)

@@ -6,7 +6,7 @@ using Microsoft.AspNetCore.RateLimiting;
 using Signing.Core.Documents;
 
 using Signing.Service.Authorization;
-using Signing.Service.Issuance;
+using Signing.Issuance;
 
 namespace Signing.Service.Api;
 

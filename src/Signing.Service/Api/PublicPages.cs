@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text;
 using Signing.Core.Documents;
-using Signing.Service.Issuance;
+using Signing.Issuance;
 using Signing.Validation;
 
 namespace Signing.Service.Api;

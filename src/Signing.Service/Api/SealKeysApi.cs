@@ -2,7 +2,7 @@ using System.Security.Cryptography.X509Certificates;
 using Signing.Core;
 using Signing.Seal;
 using Signing.Service.Authorization;
-using Signing.Service.Issuance;
+using Signing.Issuance;
 
 namespace Signing.Service.Api;
 

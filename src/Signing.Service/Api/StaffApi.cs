@@ -7,7 +7,7 @@ using Microsoft.AspNetCore.Http;
 using Signing.Core.Decisions;
 using Signing.Core.Documents;
 using Signing.Service.Authorization;
-using Signing.Service.Issuance;
+using Signing.Issuance;
 
 namespace Signing.Service.Api;
 

@@ -4,7 +4,7 @@ using System.Text;
 using Signing.Core.Documents;
 using Signing.Service.Api;
 using Signing.Service.Authorization;
-using Signing.Service.Issuance;
+using Signing.Issuance;
 
 namespace Signing.Service.Web;
 

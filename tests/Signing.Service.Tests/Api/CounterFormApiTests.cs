@@ -66,7 +66,7 @@ public sealed class CounterFormApiTests(IssuanceFixture f) : IClassFixture<Issua
         Assert.Equal(view.GetProperty("pdfSha256").GetString(), Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(bytes)));
 
         var id = view.GetProperty("id").GetString()!;
-        var log = f.Service.Services.GetRequiredService<Signing.Service.Issuance.IssuanceRuntime>().Storage.Audit;
+        var log = f.Service.Services.GetRequiredService<Signing.Issuance.IssuanceRuntime>().Storage.Audit;
         var head = await log.GetHeadAsync();
         var records = await log.ReadAsync(Math.Max(1, head.Seq - 500), 1000);
         Assert.Single(records, r => r.Action == "issue_counter_form" && r.DetailsJson.Contains(id, StringComparison.Ordinal));

@@ -5,7 +5,7 @@ using Signing.Core.CounterForms;
 using Signing.Core.Documents;
 using Signing.Service.Api;
 using Signing.Service.Authorization;
-using Signing.Service.Issuance;
+using Signing.Issuance;
 
 namespace Signing.Service.Pages.Staff;
 

@@ -7,7 +7,7 @@ using Signing.Core.Documents;
 using Signing.Pdf.Templates;
 using Signing.Service.Api;
 using Signing.Service.Authorization;
-using Signing.Service.Issuance;
+using Signing.Issuance;
 using Signing.Service.Web;
 
 namespace Signing.Service.Pages.Staff;

@@ -3,7 +3,7 @@ using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using Signing.Core.Documents;
 using Signing.Service.Authorization;
-using Signing.Service.Issuance;
+using Signing.Issuance;
 
 namespace Signing.Service.Pages.Staff;
 

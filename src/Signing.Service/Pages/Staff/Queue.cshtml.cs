@@ -3,7 +3,7 @@ using Microsoft.AspNetCore.Mvc.RazorPages;
 using Signing.Core.Documents;
 using Signing.Service.Api;
 using Signing.Service.Authorization;
-using Signing.Service.Issuance;
+using Signing.Issuance;
 using Signing.Service.Web;
 
 namespace Signing.Service.Pages.Staff;

@@ -4,7 +4,7 @@ using Microsoft.AspNetCore.Mvc.RazorPages;
 using Signing.Core.Documents;
 using Signing.Service.Api;
 using Signing.Service.Authorization;
-using Signing.Service.Issuance;
+using Signing.Issuance;
 
 namespace Signing.Service.Pages.Staff;
 

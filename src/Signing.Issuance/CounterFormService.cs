@@ -2,9 +2,8 @@ using System.Security.Cryptography;
 using Signing.Core.CounterForms;
 using Signing.Core.Decisions;
 using Signing.Pdf.Rendering;
-using Signing.Service.Api;
 
-namespace Signing.Service.Issuance;
+namespace Signing.Issuance;
 
 /// <summary>
 /// Issues the Decree 61 counter forms of a dossier: validate per field, render PDF/A with the
@@ -40,7 +39,7 @@ public sealed class CounterFormService(IssuanceRuntime runtime, TimeProvider tim
     }
 
     public async Task<CounterFormRecord> GetAsync(Guid id, CancellationToken ct) =>
-        await Forms.GetAsync(id, ct).ConfigureAwait(false) ?? throw ApiProblemException.NotFound($"no counter form {id}");
+        await Forms.GetAsync(id, ct).ConfigureAwait(false) ?? throw Refuse.NotFound($"no counter form {id}");
 
     public Task<byte[]> GetPdfAsync(CounterFormRecord form, CancellationToken ct)
     {

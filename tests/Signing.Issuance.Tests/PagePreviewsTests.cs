@@ -5,10 +5,10 @@ using System.Security.Cryptography;
 using System.Text;
 using Signing.Core.Decisions;
 using Signing.Pdf.Rendering;
-using Signing.Service.Issuance;
+using Signing.Issuance;
 using Signing.Testing;
 
-namespace Signing.Service.Tests;
+namespace Signing.Issuance.Tests;
 
 /// <summary>
 /// The previews' PNG files: decoded here by a separate minimal reader (chunk CRCs, zlib, row

@@ -5,7 +5,7 @@ using System.Text;
 using Signing.Core;
 using Signing.PdfSyntax;
 
-namespace Signing.Service.Issuance;
+namespace Signing.Issuance;
 
 /// <summary>
 /// PNG previews of a document's PDF, rendered from our own file on first view (never on the issuance

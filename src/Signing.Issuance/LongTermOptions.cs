@@ -1,9 +1,10 @@
+using Microsoft.Extensions.Configuration;
 using System.Globalization;
 using Signing.Core;
 using Signing.Pades.LongTerm;
 using Signing.Pdf.Templates;
 
-namespace Signing.Service.Issuance;
+namespace Signing.Issuance;
 
 /// <summary>
 /// Which PAdES level an issued result gets after the seal (<c>Signing:LongTerm</c>): B-LTA unless

@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using System.Globalization;
 using System.Security.Cryptography;
 using Signing.Core;
@@ -6,7 +8,7 @@ using Signing.Pades.LongTerm;
 using Signing.Revocation;
 using Signing.Timestamping;
 
-namespace Signing.Service.Issuance;
+namespace Signing.Issuance;
 
 /// <summary>Where one renewal stands; a test's <see cref="ArchiveStepHook"/> may throw at each to act out a crash.</summary>
 public enum ArchiveStep

@@ -7,7 +7,7 @@ using Signing.Core.IO;
 using Signing.Pades;
 using Signing.Pdf.Rendering;
 
-namespace Signing.Service.Issuance;
+namespace Signing.Issuance;
 
 /// <summary>Shared JSON settings for the service's own small state files.</summary>
 internal static class ServiceJson

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
@@ -13,9 +14,8 @@ using Signing.Revocation;
 using Signing.PdfSyntax;
 using Signing.Validation;
 using Signing.Pdf.Rendering;
-using Signing.Service.Api;
 
-namespace Signing.Service.Issuance;
+namespace Signing.Issuance;
 
 /// <summary>What a submit did: the document and whether this call created it (false: an idempotent replay).</summary>
 public sealed record SubmitResult(DocumentRecord Document, bool Created);
@@ -83,12 +83,12 @@ public sealed partial class IssuanceService
     public async Task<SubmitResult> SubmitAsync(byte[] body, string idempotencyKey, string? signer, string actor, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(body);
-        if (string.IsNullOrWhiteSpace(signer)) throw ApiProblemException.BadRequest("the query parameter 'signer' (the department head's id) is required", "signer");
+        if (string.IsNullOrWhiteSpace(signer)) throw Refuse.InvalidInput("the query parameter 'signer' (the department head's id) is required", "signer");
         signer = signer.Trim().ToUpperInvariant();
         var requestHash = RequestHash(body, signer);
         var decision = DecisionJson.Parse(body);
         if (Heads.Get(signer) == null)
-            throw ApiProblemException.Unprocessable($"signer '{signer}' is not an enrolled department head (the head enrolls a token certificate first)", "signer");
+            throw Refuse.Unacceptable($"signer '{signer}' is not an enrolled department head (the head enrolls a token certificate first)", "signer");
 
         CreateResult created = null!;
         for (var attempt = 1; attempt <= 3; attempt++)
@@ -147,12 +147,12 @@ public sealed partial class IssuanceService
     // ---- reading ------------------------------------------------------------------------
 
     public async Task<DocumentRecord> GetAsync(Guid id, CancellationToken ct) =>
-        await Registry.GetAsync(id, ct).ConfigureAwait(false) ?? throw ApiProblemException.NotFound($"no document {id}");
+        await Registry.GetAsync(id, ct).ConfigureAwait(false) ?? throw Refuse.NotFound($"no document {id}");
 
     public async Task<byte[]> GetPdfAsync(DocumentRecord document, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(document);
-        if (document.PdfSha256 is not { } sha) throw ApiProblemException.NotFound($"document {document.Id} has no PDF");
+        if (document.PdfSha256 is not { } sha) throw Refuse.NotFound($"document {document.Id} has no PDF");
         return await _runtime.Storage.Blobs.GetAsync(sha, ct).ConfigureAwait(false);
     }
 
@@ -165,12 +165,12 @@ public sealed partial class IssuanceService
         ArgumentNullException.ThrowIfNull(chain);
         var now = _time.GetUtcNow();
         if (now < certificate.NotBefore.ToUniversalTime() || now > certificate.NotAfter.ToUniversalTime())
-            throw ApiProblemException.Unprocessable($"the certificate '{certificate.Subject}' is not valid now (valid {certificate.NotBefore:u} to {certificate.NotAfter:u})", "certificate");
+            throw Refuse.Unacceptable($"the certificate '{certificate.Subject}' is not valid now (valid {certificate.NotBefore:u} to {certificate.NotAfter:u})", "certificate");
         var usage = certificate.Extensions.OfType<X509KeyUsageExtension>().FirstOrDefault();
         if (usage != null && (usage.KeyUsages & (X509KeyUsageFlags.DigitalSignature | X509KeyUsageFlags.NonRepudiation)) == 0)
-            throw ApiProblemException.Unprocessable("the certificate's key usage allows neither digitalSignature nor nonRepudiation", "certificate");
+            throw Refuse.Unacceptable("the certificate's key usage allows neither digitalSignature nor nonRepudiation", "certificate");
         if (certificate.Extensions.OfType<X509BasicConstraintsExtension>().Any(b => b.CertificateAuthority))
-            throw ApiProblemException.Unprocessable("the certificate is a CA certificate, not a signer's", "certificate");
+            throw Refuse.Unacceptable("the certificate is a CA certificate, not a signer's", "certificate");
 
         using var builder = new X509Chain();
         builder.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
@@ -183,7 +183,7 @@ public sealed partial class IssuanceService
         if (!builder.Build(certificate))
         {
             var why = string.Join("; ", builder.ChainStatus.Select(s => s.StatusInformation.Trim()).Where(s => s.Length > 0).Distinct());
-            throw ApiProblemException.Unprocessable($"the certificate does not chain to a configured trust anchor ({why})", "certificate");
+            throw Refuse.Unacceptable($"the certificate does not chain to a configured trust anchor ({why})", "certificate");
         }
 
         var enrollment = new HeadEnrollment
@@ -207,10 +207,10 @@ public sealed partial class IssuanceService
         {
             var document = await GetAsync(id, ct).ConfigureAwait(false);
             if (!string.Equals(document.SignerId, headId, StringComparison.Ordinal))
-                throw ApiProblemException.Forbidden($"document {document.VerificationCode} is not in your queue");
+                throw Refuse.NotPermitted($"document {document.VerificationCode} is not in your queue");
             if (document.Status != DocumentStatus.AwaitingSignature)
-                throw ApiProblemException.Conflict($"document {document.VerificationCode} is {document.Status.ToName()}, not awaiting your signature");
-            var enrollment = Heads.Get(headId) ?? throw ApiProblemException.Conflict("you have not enrolled a signing certificate yet (POST /api/heads/enroll)");
+                throw Refuse.Conflict($"document {document.VerificationCode} is {document.Status.ToName()}, not awaiting your signature");
+            var enrollment = Heads.Get(headId) ?? throw Refuse.Conflict("you have not enrolled a signing certificate yet (POST /api/heads/enroll)");
 
             var facts = Facts.Get(document.VerificationCode);
             var pdf = await GetPdfAsync(document, ct).ConfigureAwait(false);
@@ -242,23 +242,23 @@ public sealed partial class IssuanceService
     {
         return await WithDocumentLock(id, async () =>
         {
-            var request = PreparedRequests.Get(requestId) ?? throw ApiProblemException.NotFound($"no prepared request {requestId}");
+            var request = PreparedRequests.Get(requestId) ?? throw Refuse.NotFound($"no prepared request {requestId}");
             if (!string.Equals(request.HeadId, headId, StringComparison.Ordinal))
-                throw ApiProblemException.Forbidden("this request was prepared for another department head");
+                throw Refuse.NotPermitted("this request was prepared for another department head");
             if (request.DocumentId != id)
-                throw ApiProblemException.BadRequest($"request {requestId} was prepared for another document", "requestId");
+                throw Refuse.InvalidInput($"request {requestId} was prepared for another document", "requestId");
             if (nonce != null && !CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(nonce), Encoding.ASCII.GetBytes(request.Nonce)))
-                throw ApiProblemException.BadRequest("the nonce does not match the prepared request", "nonce");
+                throw Refuse.InvalidInput("the nonce does not match the prepared request", "nonce");
             if (request.CompletedUtc != null)
-                throw ApiProblemException.Conflict($"request {requestId} was already completed at {request.CompletedUtc:O}; prepare again to sign again");
+                throw Refuse.Conflict($"request {requestId} was already completed at {request.CompletedUtc:O}; prepare again to sign again");
             if (_time.GetUtcNow() > request.ExpiresUtc)
-                throw ApiProblemException.Gone($"request {requestId} expired at {request.ExpiresUtc:O}; prepare again");
+                throw Refuse.Expired($"request {requestId} expired at {request.ExpiresUtc:O}; prepare again");
             var enrollment = Heads.Get(headId);
             if (enrollment?.CertificateSha256 != request.CertificateSha256)
-                throw ApiProblemException.Conflict("your enrolled certificate changed since this request was prepared; prepare again");
+                throw Refuse.Conflict("your enrolled certificate changed since this request was prepared; prepare again");
             var document = await GetAsync(id, ct).ConfigureAwait(false);
             if (document.Version != request.DocumentVersion || document.Status != DocumentStatus.AwaitingSignature)
-                throw ApiProblemException.Conflict($"document {document.VerificationCode} changed since this request was prepared (now {document.Status.ToName()}, version {document.Version})");
+                throw Refuse.Conflict($"document {document.VerificationCode} changed since this request was prepared (now {document.Status.ToName()}, version {document.Version})");
 
             byte[] signed;
             try
@@ -267,7 +267,7 @@ public sealed partial class IssuanceService
             }
             catch (SigningException e) when (e is not TimestampException)
             {
-                throw ApiProblemException.Unprocessable(e.Message, "signatureValue");
+                throw Refuse.Unacceptable(e.Message, "signatureValue");
             }
 
             var updated = await IssuanceTelemetry.StepAsync(IssuanceStep.RegistryCommit, () => Registry.TransitionAsync(id, document.Version, DocumentTransition.MarkSigned(), actor,
@@ -349,7 +349,7 @@ public sealed partial class IssuanceService
             }
 
             if (document.Status == DocumentStatus.Issued) return document;
-            throw ApiProblemException.Conflict($"document {document.VerificationCode} is {document.Status.ToName()}; only a document signed by its head can be sealed");
+            throw Refuse.Conflict($"document {document.VerificationCode} is {document.Status.ToName()}; only a document signed by its head can be sealed");
         }, ct).ConfigureAwait(false);
     }
 
@@ -364,9 +364,9 @@ public sealed partial class IssuanceService
         {
             return await IssuanceTelemetry.StepAsync(IssuanceStep.LongTerm, () => LongTermUpdate.ExtendAsync(sealedPdf, level, Revocation, _runtime.Timestamps, _time, ct)).ConfigureAwait(false);
         }
-        catch (SigningException e) when (e is not TimestampException and not ApiProblemException)
+        catch (SigningException e) when (e is not TimestampException and not RefusalException)
         {
-            throw new ApiProblemException(StatusCodes.Status503ServiceUnavailable, "Service Unavailable",
+            throw Refuse.Unavailable(
                 $"the {LongTermUpdate.Name(level)} validation data of {code} could not be gathered ({e.Message}); the seal was not committed, retry later");
         }
     }
@@ -381,7 +381,7 @@ public sealed partial class IssuanceService
 
     public async Task<DocumentRecord> RevokeAsync(Guid id, string? reason, string actor, CancellationToken ct)
     {
-        if (string.IsNullOrWhiteSpace(reason)) throw ApiProblemException.BadRequest("a reason is required", "reason");
+        if (string.IsNullOrWhiteSpace(reason)) throw Refuse.InvalidInput("a reason is required", "reason");
         return await WithDocumentLock(id, async () =>
         {
             var document = await GetAsync(id, ct).ConfigureAwait(false);
@@ -394,13 +394,13 @@ public sealed partial class IssuanceService
 
     public async Task<SupersedeResult> SupersedeAsync(Guid id, Guid replacementId, string? reason, string actor, CancellationToken ct)
     {
-        if (string.IsNullOrWhiteSpace(reason)) throw ApiProblemException.BadRequest("a reason is required", "reason");
-        if (replacementId == id) throw ApiProblemException.Unprocessable("a document cannot replace itself", "replacementId");
+        if (string.IsNullOrWhiteSpace(reason)) throw Refuse.InvalidInput("a reason is required", "reason");
+        if (replacementId == id) throw Refuse.Unacceptable("a document cannot replace itself", "replacementId");
         return await WithDocumentLock(id, async () =>
         {
             var document = await GetAsync(id, ct).ConfigureAwait(false);
             var replacement = await Registry.GetAsync(replacementId, ct).ConfigureAwait(false)
-                ?? throw ApiProblemException.Unprocessable($"no document {replacementId}", "replacementId");
+                ?? throw Refuse.Unacceptable($"no document {replacementId}", "replacementId");
             if (document.Status == DocumentStatus.Superseded && document.ReplacedBy == replacementId)
                 return new SupersedeResult(document, replacement); // a retried supersede
             return await Registry.SupersedeAsync(id, document.Version, replacementId, reason, actor, ct).ConfigureAwait(false);
@@ -466,7 +466,7 @@ public sealed partial class IssuanceService
         }
         catch (SigningException e)
         {
-            throw ApiProblemException.Unprocessable("the file cannot be read as a PDF: " + e.Message, "file");
+            throw Refuse.Unacceptable("the file cannot be read as a PDF: " + e.Message, "file");
         }
 
         var candidates = code != null ? [code] : CodesIn(pdf);

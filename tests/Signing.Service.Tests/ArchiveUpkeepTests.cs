@@ -4,12 +4,12 @@ using System.Security.Cryptography.X509Certificates;
 using Microsoft.Extensions.DependencyInjection;
 using Signing.Core.Documents;
 using Signing.DevPki;
-using Signing.Service.Issuance;
+using Signing.Issuance;
 using Signing.Service.Authorization;
 using Signing.Testing;
 using Signing.Validation;
 
-namespace Signing.Service.Tests.Issuance;
+namespace Signing.Service.Tests;
 
 /// <summary>Levels per template and agency for the archive suites: mau-01 B-T, SỞ XÂY DỰNG B-LT, the rest the default B-LTA.</summary>
 public sealed class ArchiveFixture : IssuanceFixture

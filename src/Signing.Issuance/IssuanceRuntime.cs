@@ -13,7 +13,7 @@ using Signing.Timestamping;
 using Signing.Validation;
 using Signing.Validation.Policy;
 
-namespace Signing.Service.Issuance;
+namespace Signing.Issuance;
 
 /// <summary>
 /// Everything the issuance API needs, opened and checked once at startup: the registry, the

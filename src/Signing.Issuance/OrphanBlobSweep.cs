@@ -1,7 +1,10 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using System.Globalization;
 using Signing.Core;
 
-namespace Signing.Service.Issuance;
+namespace Signing.Issuance;
 
 /// <summary>
 /// When the orphan-blob sweep runs (<c>Signing:BlobSweep:Interval</c>, default 1 h) and how old an

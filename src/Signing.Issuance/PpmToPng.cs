@@ -3,7 +3,7 @@ using System.IO.Compression;
 using System.Text;
 using Signing.Core;
 
-namespace Signing.Service.Issuance;
+namespace Signing.Issuance;
 
 /// <summary>
 /// Turns the RGB rasters <c>pdftoppm</c> writes to stdout (PPM "P6", one after another) into PNG

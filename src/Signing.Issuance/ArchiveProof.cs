@@ -7,7 +7,7 @@ using Signing.Revocation;
 using Signing.Timestamping;
 using Signing.Validation.Policy;
 
-namespace Signing.Service.Issuance;
+namespace Signing.Issuance;
 
 /// <summary>
 /// What an issued PDF's long-term proof rests on, read from our own file: the last document

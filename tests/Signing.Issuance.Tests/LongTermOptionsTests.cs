@@ -1,9 +1,9 @@
 using Microsoft.Extensions.Configuration;
 using Signing.Core;
 using Signing.Pades.LongTerm;
-using Signing.Service.Issuance;
+using Signing.Issuance;
 
-namespace Signing.Service.Tests.Issuance;
+namespace Signing.Issuance.Tests;
 
 /// <summary>The long-term level and archive settings: the precedence of template over agency over default, and a one-line refusal per bad value.</summary>
 public sealed class LongTermOptionsTests

@@ -4,7 +4,7 @@ using System.Security.Cryptography;
 using Signing.Core.Keys;
 using Signing.Core.Timestamps;
 
-namespace Signing.Service.Issuance;
+namespace Signing.Issuance;
 
 /// <summary>The steps <see cref="IssuanceTelemetry"/> times: the values of its <c>signing.step</c> attribute.</summary>
 public static class IssuanceStep
