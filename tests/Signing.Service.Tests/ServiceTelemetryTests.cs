@@ -182,56 +182,79 @@ public sealed partial class ServiceTelemetryTests(LoggedIssuanceFixture f) : ICl
     private static string? CorrelationOf(JsonElement line) =>
         line.GetProperty("Properties").TryGetProperty("CorrelationId", out var c) ? c.GetString() : null;
 
-    private async Task<Scrape> ScrapeAsync()
-    {
-        using var auditor = f.Client(Roles.Auditor);
-        using var response = await auditor.GetAsync(f.Service.Staff(ServiceTelemetry.MetricsPath));
-        var text = await response.Content.ReadAsStringAsync();
-        Assert.True(response.StatusCode == HttpStatusCode.OK, $"{(int)response.StatusCode}: {text}");
-        Assert.Equal("text/plain", response.Content.Headers.ContentType?.MediaType);
-        return Scrape.Parse(text);
-    }
-
-    private sealed record Sample(string Name, Dictionary<string, string> Labels, double Value);
-
-    /// <summary>Prometheus text exposition: one sample a line, <c>name{label="value",…} value [timestamp]</c>.</summary>
-    private sealed partial record Scrape(string Text, IReadOnlyList<Sample> Samples)
-    {
-        public static Scrape Parse(string text)
-        {
-            var samples = new List<Sample>();
-            foreach (var line in text.Split('\n'))
-            {
-                if (line.Length == 0 || line[0] == '#') continue;
-                var m = SampleLine().Match(line);
-                Assert.True(m.Success, "not a sample line: " + line);
-                var labels = LabelPair().Matches(m.Groups["labels"].Value).ToDictionary(l => l.Groups[1].Value, l => l.Groups[2].Value, StringComparer.Ordinal);
-                samples.Add(new Sample(m.Groups["name"].Value, labels, ParseValue(m.Groups["value"].Value)));
-            }
-            return new Scrape(text, samples);
-        }
-
-        /// <summary>The sum over the samples of <paramref name="name"/> that have all of <paramref name="labels"/>; 0 when none was recorded yet.</summary>
-        public double Sum(string name, params (string Label, string Value)[] labels) =>
-            Samples.Where(s => s.Name == name && labels.All(l => s.Labels.GetValueOrDefault(l.Label) == l.Value)).Sum(s => s.Value);
-
-        private static double ParseValue(string value) => value switch
-        {
-            "+Inf" => double.PositiveInfinity,
-            "-Inf" => double.NegativeInfinity,
-            _ => double.Parse(value, CultureInfo.InvariantCulture),
-        };
-
-        [GeneratedRegex(@"^(?<name>[A-Za-z_:][A-Za-z0-9_:]*)(\{(?<labels>.*)\})?\s+(?<value>\S+)(\s+\d+)?$")]
-        private static partial Regex SampleLine();
-
-        [GeneratedRegex(@"([A-Za-z_][A-Za-z0-9_]*)=""((?:[^""\\]|\\.)*)""")]
-        private static partial Regex LabelPair();
-    }
+    private Task<Scrape> ScrapeAsync() => Scrape.FromAsync(f);
 
     [GeneratedRegex("^[0-9a-f]{16}$")]
     private static partial Regex Hex16();
 
     [GeneratedRegex("^[0-9a-f]{32}$")]
     private static partial Regex Hex32();
+}
+
+/// <summary>With the registry on PostgreSQL, Npgsql's own metrics are in the scrape too.</summary>
+[Collection(TelemetryCollection.Name)]
+public sealed class NpgsqlTelemetryTests(PostgresIssuanceFixture f) : IClassFixture<PostgresIssuanceFixture>
+{
+    [Fact]
+    public async Task A_submit_on_postgres_moves_npgsql_command_metrics()
+    {
+        var before = await Scrape.FromAsync(f);
+        using var submitted = await f.SubmitAsync(IssuanceFixture.Sample("quyet-dinh"), Guid.NewGuid().ToString());
+        Assert.Equal(HttpStatusCode.Created, submitted.StatusCode);
+        var after = await Scrape.FromAsync(f);
+
+        static bool IsCommandCount(MetricSample s) => s.Name.StartsWith("db_client_", StringComparison.Ordinal) && s.Name.EndsWith("_count", StringComparison.Ordinal);
+        Assert.Contains(after.Samples, IsCommandCount);
+        var counted = after.Samples.Where(IsCommandCount).Sum(s => s.Value) - before.Samples.Where(IsCommandCount).Sum(s => s.Value);
+        Assert.True(counted > 0, $"{counted} Npgsql operations counted for a submit");
+        Assert.Equal(1, after.Sum("signing_results_submitted_total") - before.Sum("signing_results_submitted_total"));
+    }
+}
+
+internal sealed record MetricSample(string Name, Dictionary<string, string> Labels, double Value);
+
+/// <summary>Prometheus text exposition: one sample a line, <c>name{label="value",…} value [timestamp]</c>.</summary>
+internal sealed partial record Scrape(string Text, IReadOnlyList<MetricSample> Samples)
+{
+    /// <summary>GET /metrics on the staff port as the auditor.</summary>
+    public static async Task<Scrape> FromAsync(IssuanceFixture f)
+    {
+        using var auditor = f.Client(Roles.Auditor);
+        using var response = await auditor.GetAsync(f.Service.Staff(ServiceTelemetry.MetricsPath));
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.OK, $"{(int)response.StatusCode}: {text}");
+        Assert.Equal("text/plain", response.Content.Headers.ContentType?.MediaType);
+        return Parse(text);
+    }
+
+    public static Scrape Parse(string text)
+    {
+        var samples = new List<MetricSample>();
+        foreach (var line in text.Split('\n'))
+        {
+            if (line.Length == 0 || line[0] == '#') continue;
+            var m = SampleLine().Match(line);
+            Assert.True(m.Success, "not a sample line: " + line);
+            var labels = LabelPair().Matches(m.Groups["labels"].Value).ToDictionary(l => l.Groups[1].Value, l => l.Groups[2].Value, StringComparer.Ordinal);
+            samples.Add(new MetricSample(m.Groups["name"].Value, labels, ParseValue(m.Groups["value"].Value)));
+        }
+        return new Scrape(text, samples);
+    }
+
+    /// <summary>The sum over the samples of <paramref name="name"/> that have all of <paramref name="labels"/>; 0 when none was recorded yet.</summary>
+    public double Sum(string name, params (string Label, string Value)[] labels) =>
+        Samples.Where(s => s.Name == name && labels.All(l => s.Labels.GetValueOrDefault(l.Label) == l.Value)).Sum(s => s.Value);
+
+    private static double ParseValue(string value) => value switch
+    {
+        "+Inf" => double.PositiveInfinity,
+        "-Inf" => double.NegativeInfinity,
+        _ => double.Parse(value, CultureInfo.InvariantCulture),
+    };
+
+    [GeneratedRegex(@"^(?<name>[A-Za-z_:][A-Za-z0-9_:]*)(\{(?<labels>.*)\})?\s+(?<value>\S+)(\s+\d+)?$")]
+    private static partial Regex SampleLine();
+
+    [GeneratedRegex(@"([A-Za-z_][A-Za-z0-9_]*)=""((?:[^""\\]|\\.)*)""")]
+    private static partial Regex LabelPair();
 }
