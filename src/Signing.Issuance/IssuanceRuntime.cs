@@ -4,6 +4,7 @@ using System.Security.Cryptography.X509Certificates;
 using Signing.Core;
 using Signing.Core.Documents;
 using Signing.Core.IO;
+using Signing.Core.Keys;
 using Signing.Core.Timestamps;
 using Signing.Fonts;
 using Signing.Pkcs11;
@@ -36,9 +37,10 @@ public sealed class IssuanceRuntime : IAsyncDisposable
         Storage = storage;
         _tokens = tokens;
         SealKey = sealKey;
+        TimedSealKey = IssuanceTelemetry.Timed(sealKey, "seal");
         SealCertificate = sealCertificate;
         SealChain = sealChain;
-        Timestamps = new ObservedTimestampClient(tsa, tsaHealth);
+        Timestamps = new ObservedTimestampClient(IssuanceTelemetry.Timed(tsa), tsaHealth);
         _tsaProbe = tsaProbe;
         TsaDescription = tsaDescription;
         TrustAnchors = anchors;
@@ -61,6 +63,9 @@ public sealed class IssuanceRuntime : IAsyncDisposable
     public IDocumentRegistry Registry => Storage.Registry;
 
     public Pkcs11SignatureKey SealKey { get; }
+
+    /// <summary><see cref="SealKey"/> with each signature timed (what the seal signs with).</summary>
+    public ISignatureKey TimedSealKey { get; }
 
     public Pkcs11Token SealToken => SealKey.Token;
 
@@ -139,7 +144,7 @@ public sealed class IssuanceRuntime : IAsyncDisposable
                 var key = Step("PrintedSeal:KeyUri", () => store.GetSignatureKey(uri));
                 var cert = Step("PrintedSeal:KeyUri", () => store.FindCertificate(Pkcs11Uri.For(obj: uri.Object, id: uri.Id, type: "cert")))
                     ?? throw new SigningException($"Signing:PrintedSeal: no certificate for {uri} on the token.");
-                printedSeal = Step("PrintedSeal:KeyUri", () => new Signing.Seal.PrintedSealSigner(key, cert, options.PrintedSealAgencyId!));
+                printedSeal = Step("PrintedSeal:KeyUri", () => new Signing.Seal.PrintedSealSigner(IssuanceTelemetry.Timed(key, "printed_seal"), cert, options.PrintedSealAgencyId!));
             }
 
             ITimestampClient tsa;
@@ -165,7 +170,7 @@ public sealed class IssuanceRuntime : IAsyncDisposable
                       ?? throw new SigningException($"Signing:Tsa: no certificate for {tsaUri} on the token; set Signing:Tsa:CertificateFile.");
                 var tsaChain = options.TsaChainFile is { } tch ? LoadPemFiles([tch], "Tsa:ChainFile").Cast<X509Certificate2>() : sealChain;
                 var serials = new FileSerialNumberSource(Path.Combine(options.DataDirectory, "tsa"));
-                var authority = Step("Tsa", () => new TimestampAuthority(tsaKey, tsaCert, tsaChain, serials));
+                var authority = Step("Tsa", () => new TimestampAuthority(IssuanceTelemetry.Timed(tsaKey, "tsa"), tsaCert, tsaChain, serials));
                 tsa = tsaProbe = new InProcessTimestampClient(authority);
                 tsaDescription = "built-in";
             }

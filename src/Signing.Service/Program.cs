@@ -26,7 +26,8 @@ namespace Signing.Service
     /// Composition of the service host: configuration, the two TLS listeners, the client-certificate
     /// scheme, the role policies, problem responses, Serilog with correlation ids, the issuance
     /// runtime (registry, seal token, TSA) opened and checked before the host starts, the long-term levels and the revocation source, the orphan-blob sweep, the audit anchoring job and the archive upkeep job, the staff and
-    /// public APIs, the OpenAPI document (/openapi/v1.json, staff port), health, and one probe endpoint per role group that echoes the principal.
+    /// public APIs, the OpenAPI document (/openapi/v1.json, staff port), OpenTelemetry metrics (/metrics, staff port) and traces,
+    /// health, and one probe endpoint per role group that echoes the principal.
     /// </summary>
     public static class ServiceHost
     {
@@ -48,6 +49,7 @@ namespace Signing.Service
                 .AddClientCertificate(builder.Configuration);
             builder.Services.AddSigningPolicies();
             builder.Services.AddOpenApi();
+            builder.Services.AddServiceTelemetry(builder.Configuration);
 
             var issuance = IssuanceOptions.Read(builder.Configuration, builder.Environment.ContentRootPath);
             builder.Services.AddSingleton(issuance);
@@ -95,6 +97,7 @@ namespace Signing.Service
             // The API description is on the staff port for any staff role: it shows the shape of the
             // API (public endpoints included, marked by path) and no data.
             app.MapOpenApi().StaffEndpoint(Policies.ReadApiDescription);
+            app.MapMetrics();
             HealthApi.Map(app);
             app.MapGet("/api/public/ping", () => Results.Ok(new { status = "public" })).PublicEndpoint();
             StaffApi.Map(app);

@@ -25,6 +25,8 @@ public sealed partial class OpenApiTests(IssuanceFixture f) : IClassFixture<Issu
         var mapped = f.Service.Services.GetRequiredService<EndpointDataSource>().Endpoints
             .OfType<RouteEndpoint>()
             .Where(e => e.RoutePattern.RawText != "/openapi/{documentName}.json")
+            // Prometheus text for a scraper, not an API call (docs/service.md, Observability).
+            .Where(e => e.RoutePattern.RawText != ServiceTelemetry.MetricsPath)
             // The console's pages are for people; the API description lists what programs call.
             .Where(e => e.Metadata.GetMetadata<Microsoft.AspNetCore.Mvc.RazorPages.PageActionDescriptor>() == null)
             .SelectMany(e => (e.Metadata.GetMetadata<Microsoft.AspNetCore.Routing.HttpMethodMetadata>()?.HttpMethods ?? ["GET"])
