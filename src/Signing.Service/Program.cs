@@ -6,6 +6,7 @@ using Signing.Service.Authentication;
 using Signing.Service.Authorization;
 using Signing.Issuance;
 using Signing.Service.Web;
+using Signing.Service.Webhooks;
 
 try
 {
@@ -25,7 +26,7 @@ namespace Signing.Service
     /// <summary>
     /// Composition of the service host: configuration, the two TLS listeners, the client-certificate
     /// scheme, the role policies, problem responses, Serilog with correlation ids, the issuance
-    /// runtime (registry, seal token, TSA) opened and checked before the host starts, the long-term levels and the revocation source, the orphan-blob sweep and the archive upkeep job, the staff and
+    /// runtime (registry, seal token, TSA) opened and checked before the host starts, the long-term levels and the revocation source, the orphan-blob sweep, the archive upkeep job and the webhook delivery worker, the staff and
     /// public APIs, the OpenAPI document (/openapi/v1.json, staff port), health, and one probe endpoint per role group that echoes the principal.
     /// </summary>
     public static class ServiceHost
@@ -68,6 +69,7 @@ namespace Signing.Service
             builder.Services.AddSingleton(BlobSweepOptions.Read(builder.Configuration));
             builder.Services.AddHostedService<OrphanBlobSweep>();
             builder.Services.AddStaffConsole();
+            builder.Services.AddWebhooks(builder.Configuration);
 
             var app = builder.Build();
             _ = app.Services.GetRequiredService<CertificateRoleMapper>(); // bad role mapping fails at startup, not at first login
@@ -95,6 +97,7 @@ namespace Signing.Service
             CounterFormApi.Map(app);
             PublicApi.Map(app);
             SealKeysApi.Map(app);
+            WebhookApi.Map(app);
             OfflinePage.Map(app);
             app.MapStaffConsole();
 
