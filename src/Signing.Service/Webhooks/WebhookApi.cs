@@ -124,7 +124,7 @@ public static class WebhookSetup
     {
         var options = WebhookOptions.Read(configuration);
         services.AddSingleton(options);
-        services.AddSingleton(sp => sp.GetRequiredService<Issuance.IssuanceRuntime>().Storage.Webhooks);
+        services.AddSingleton(sp => sp.GetRequiredService<Signing.Issuance.IssuanceRuntime>().Storage.Webhooks);
         services.AddSingleton<WebhookDispatcher>();
         if (options.Enabled) services.AddHostedService(sp => sp.GetRequiredService<WebhookDispatcher>());
         return services;
