@@ -6,6 +6,7 @@ using Signing.Service.Authentication;
 using Signing.Service.Authorization;
 using Signing.Issuance;
 using Signing.Service.Web;
+using Signing.Service.Webhooks;
 
 try
 {
@@ -25,7 +26,7 @@ namespace Signing.Service
     /// <summary>
     /// Composition of the service host: configuration, the two TLS listeners, the client-certificate
     /// scheme, the role policies, problem responses, Serilog with correlation ids, the issuance
-    /// runtime (registry, seal token, TSA) opened and checked before the host starts, the long-term levels and the revocation source, the orphan-blob sweep, the audit anchoring job and the archive upkeep job, the staff and
+    /// runtime (registry, seal token, TSA) opened and checked before the host starts, the long-term levels and the revocation source, the orphan-blob sweep, the audit anchoring job, the archive upkeep job and the webhook delivery worker, the staff and
     /// public APIs, the OpenAPI document (/openapi/v1.json, staff port), OpenTelemetry metrics (/metrics, staff port) and traces,
     /// health, and one probe endpoint per role group that echoes the principal.
     /// </summary>
@@ -76,6 +77,7 @@ namespace Signing.Service
                 return ActivatorUtilities.CreateInstance<Signing.Service.Audit.AuditAnchorJob>(sp, runtime.Storage.Audit, runtime.Timestamps);
             });
             builder.Services.AddStaffConsole();
+            builder.Services.AddWebhooks(builder.Configuration);
 
             var app = builder.Build();
             _ = app.Services.GetRequiredService<CertificateRoleMapper>(); // bad role mapping fails at startup, not at first login
@@ -104,6 +106,7 @@ namespace Signing.Service
             CounterFormApi.Map(app);
             PublicApi.Map(app);
             SealKeysApi.Map(app);
+            WebhookApi.Map(app);
             OfflinePage.Map(app);
             app.MapStaffConsole();
 

@@ -38,6 +38,7 @@ public sealed class DocumentStorage : IAsyncDisposable
         Archive = store;
         Audit = new SqlAuditLog(db);
         CounterForms = new SqlCounterFormStore(db, blobs, time);
+        Webhooks = new SqlWebhookStore(db, time);
         AppliedMigrations = applied;
     }
 
@@ -50,6 +51,9 @@ public sealed class DocumentStorage : IAsyncDisposable
 
     /// <summary>The Decree 61 counter forms issued for dossiers (Mẫu 01-04).</summary>
     public Signing.Core.CounterForms.ICounterFormRegistry CounterForms { get; }
+
+    /// <summary>Webhook subscriptions and the outbox the registry's transitions write (same database and transactions as <see cref="Registry"/>).</summary>
+    public Signing.Core.Webhooks.IWebhookRegistry Webhooks { get; }
 
     /// <summary>File blobs (also for PostgreSQL: a volume shared by the instances).</summary>
     public FileBlobStore Blobs { get; }

@@ -56,10 +56,7 @@ public static class CounterFormApi
     private static async Task<IResult> Issue(string dossier, string kind, HttpRequest request, CounterFormService service, ClaimsPrincipal user, CancellationToken ct)
     {
         var k = Kind(kind);
-        var key = request.Headers[StaffApi.IdempotencyKeyHeader].ToString().Trim();
-        if (key.Length == 0) throw ApiProblemException.BadRequest($"the {StaffApi.IdempotencyKeyHeader} header is required", StaffApi.IdempotencyKeyHeader);
-        if (key.Length > 200 || key.Any(c => c < 0x21 || c > 0x7E))
-            throw ApiProblemException.BadRequest($"the {StaffApi.IdempotencyKeyHeader} header must be 1–200 visible ASCII characters", StaffApi.IdempotencyKeyHeader);
+        var key = HttpInput.RequiredIdempotencyKey(request);
         var body = await HttpInput.ReadBodyAsync(request, "application/json", CounterFormJson.MaxBytes, ct);
         HttpInput.ParseJson(body); // malformed JSON is 400; a well-formed but invalid form is 422 by field
         var form = CounterFormJson.Parse(body, k);

@@ -80,10 +80,7 @@ public static class StaffApi
 
     private static async Task<IResult> Submit(HttpRequest request, IssuanceService service, ClaimsPrincipal user, CancellationToken ct)
     {
-        var key = request.Headers[IdempotencyKeyHeader].ToString().Trim();
-        if (key.Length == 0) throw ApiProblemException.BadRequest($"the {IdempotencyKeyHeader} header is required", IdempotencyKeyHeader);
-        if (key.Length > 200 || key.Any(c => c < 0x21 || c > 0x7E))
-            throw ApiProblemException.BadRequest($"the {IdempotencyKeyHeader} header must be 1–200 visible ASCII characters", IdempotencyKeyHeader);
+        var key = HttpInput.RequiredIdempotencyKey(request);
         var body = await HttpInput.ReadBodyAsync(request, DecisionJson.MediaType, DecisionJson.MaxBytes, ct);
         HttpInput.ParseJson(body); // malformed JSON is 400; well-formed but invalid decisions are 422
         var result = await service.SubmitAsync(body, key, request.Query["signer"].ToString(), Actor(user), ct);
@@ -107,8 +104,8 @@ public static class StaffApi
             DossierCode = q["dossier"].ToString() is { Length: > 0 } dossier ? dossier : null,
             CreatedFrom = Time(q["from"].ToString(), "from"),
             CreatedBefore = Time(q["to"].ToString(), "to"),
-            Limit = Int(q["limit"].ToString(), "limit", 50, 1, DocumentQuery.MaxLimit),
-            Offset = Int(q["offset"].ToString(), "offset", 0, 0, int.MaxValue),
+            Limit = HttpInput.QueryInt(q["limit"].ToString(), "limit", 50, 1, DocumentQuery.MaxLimit),
+            Offset = HttpInput.QueryInt(q["offset"].ToString(), "offset", 0, 0, int.MaxValue),
         };
         var page = await registry.Registry.ListAsync(query, ct);
         return Results.Ok(new { items = page.Items.Select(DocumentView.From), total = page.Total, offset = page.Offset, limit = page.Limit, hasMore = page.HasMore });
@@ -158,8 +155,8 @@ public static class StaffApi
         {
             Status = DocumentStatus.AwaitingSignature,
             SignerId = HeadId(user),
-            Limit = Int(request.Query["limit"].ToString(), "limit", 50, 1, DocumentQuery.MaxLimit),
-            Offset = Int(request.Query["offset"].ToString(), "offset", 0, 0, int.MaxValue),
+            Limit = HttpInput.QueryInt(request.Query["limit"].ToString(), "limit", 50, 1, DocumentQuery.MaxLimit),
+            Offset = HttpInput.QueryInt(request.Query["offset"].ToString(), "offset", 0, 0, int.MaxValue),
         }, ct);
         // Each item carries the summary the head decides on; the agent checks it against the draft.
         var items = page.Items.Select(d => new { document = DocumentView.From(d), summary = Summary(service.Facts.Get(d.VerificationCode)) });
@@ -223,13 +220,6 @@ public static class StaffApi
         if (text.Length == 0) return null;
         return DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var t)
             ? t : throw ApiProblemException.BadRequest($"'{field}' is not an ISO 8601 time", field);
-    }
-
-    private static int Int(string text, string field, int fallback, int min, int max)
-    {
-        if (text.Length == 0) return fallback;
-        return int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var v) && v >= min && v <= max
-            ? v : throw ApiProblemException.BadRequest($"'{field}' must be a whole number from {min} to {max}", field);
     }
 }
 
