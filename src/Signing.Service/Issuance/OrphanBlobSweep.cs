@@ -43,6 +43,7 @@ public sealed record BlobSweepOptions
 /// blob write and its row commit leaves the blob) once at startup and then every
 /// <see cref="BlobSweepOptions.Interval"/>, through <see cref="Signing.Core.Documents.IDocumentRegistry.CleanupOrphanBlobsAsync"/>,
 /// which works under the registry's write lock and skips blobs younger than the minimum age.
+/// The same tick removes prepared head signatures settled longer than the minimum age ago.
 /// A failed sweep is logged and retried at the next tick; it never stops the service.
 /// </summary>
 public sealed partial class OrphanBlobSweep(IssuanceRuntime runtime, IssuanceService issuance, BlobSweepOptions options, TimeProvider time, ILogger<OrphanBlobSweep> logger)
