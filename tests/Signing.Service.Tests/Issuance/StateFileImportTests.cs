@@ -120,3 +120,20 @@ public sealed class StateFileImportTests : IAsyncLifetime
         await Task.CompletedTask;
     }
 }
+
+/// <summary>A damaged old file stops the import (and so the start) with its path; nothing is moved or written.</summary>
+public sealed class StateFileImportRefusalTests
+{
+    [Fact]
+    public async Task A_damaged_old_file_is_named_and_nothing_is_imported_or_moved()
+    {
+        var data = Signing.Testing.RepoPaths.NewTempDirectory("state-import-damaged");
+        var heads = Path.Combine(data, "heads.json");
+        await File.WriteAllTextAsync(heads, "{ not json");
+        await using var storage = await DocumentStorage.OpenSqliteAsync(data);
+        var e = await Assert.ThrowsAsync<Signing.Core.SigningException>(() => StateFileImport.RunAsync(data, storage.StateImporter, default));
+        Assert.StartsWith(heads + " is damaged", e.Message, StringComparison.Ordinal);
+        Assert.True(File.Exists(heads));
+        Assert.Equal(0, (await storage.Audit.GetHeadAsync()).Seq);
+    }
+}
