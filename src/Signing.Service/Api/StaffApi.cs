@@ -138,7 +138,7 @@ public static class StaffApi
                 i++;
             }
         }
-        var enrollment = service.Enroll(HeadId(user), user.Identity?.Name ?? "", certificate, chain);
+        var enrollment = await service.EnrollAsync(HeadId(user), user.Identity?.Name ?? "", certificate, chain, Actor(user), ct);
         return Results.Ok(new
         {
             headId = enrollment.HeadId,
@@ -159,7 +159,8 @@ public static class StaffApi
             Offset = HttpInput.QueryInt(request.Query["offset"].ToString(), "offset", 0, 0, int.MaxValue),
         }, ct);
         // Each item carries the summary the head decides on; the agent checks it against the draft.
-        var items = page.Items.Select(d => new { document = DocumentView.From(d), summary = Summary(service.Facts.Get(d.VerificationCode)) });
+        var facts = await service.Facts.GetAsync(page.Items, ct);
+        var items = page.Items.Select((d, i) => new { document = DocumentView.From(d), summary = Summary(facts[i]) });
         return Results.Ok(new { items, total = page.Total, offset = page.Offset, limit = page.Limit, hasMore = page.HasMore });
     }
 
@@ -171,7 +172,7 @@ public static class StaffApi
 
     private static async Task<IResult> Prepare(Guid id, IssuanceService service, ClaimsPrincipal user, CancellationToken ct)
     {
-        var (request, facts, draft) = await service.PrepareAsync(id, HeadId(user), ct);
+        var (request, facts, draft) = await service.PrepareAsync(id, HeadId(user), Actor(user), ct);
         // The revision and ByteRange let the signer check the hash against the draft it was shown
         // (PreparedSignatureCheck) instead of trusting this response.
         var prepared = request.Prepared;
