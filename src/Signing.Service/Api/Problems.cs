@@ -66,12 +66,23 @@ public sealed class SigningProblemHandler(IProblemDetailsService problems, ILogg
             StorageFullException => new ProblemDetails { Status = 507, Title = "Insufficient Storage", Detail = "the service has no room to store the result; nothing was committed, retry later" },
             TimestampException => new ProblemDetails { Status = 503, Title = "Service Unavailable", Detail = "the timestamp authority did not answer: " + exception.Message },
             BadHttpRequestException b => new ProblemDetails { Status = b.StatusCode, Title = "Bad Request", Detail = b.Message },
+            _ when RegistryUnavailable(exception) => new ProblemDetails { Status = 503, Title = "Service Unavailable", Detail = "the registry is unavailable; retry the same call (it is idempotent)" },
             _ => new ProblemDetails { Status = 500, Title = "Internal Server Error", Detail = "the request failed; see the service log with this request's correlation id" },
         };
         if (problem.Status >= 500) logger.LogError(exception, "request failed with {Status}", problem.Status);
         else logger.LogInformation("request refused with {Status}: {Reason}", problem.Status, exception.GetType().Name);
         httpContext.Response.StatusCode = problem.Status ?? 500;
         return await problems.TryWriteAsync(new ProblemDetailsContext { HttpContext = httpContext, ProblemDetails = problem, Exception = exception }).ConfigureAwait(false);
+    }
+
+    /// <summary>The database cannot be reached or dropped the connection (a restart, a failover): worth a retry, unlike a corrupt store.</summary>
+    private static bool RegistryUnavailable(Exception exception)
+    {
+        for (var e = exception; e != null; e = e.InnerException)
+        {
+            if (e is System.Data.Common.DbException { IsTransient: true } or System.Net.Sockets.SocketException) return true;
+        }
+        return false;
     }
 
     private static ProblemDetails Refusal(RefusalException r)
