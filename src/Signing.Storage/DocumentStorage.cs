@@ -38,6 +38,7 @@ public sealed class DocumentStorage : IAsyncDisposable
         Archive = store;
         Audit = new SqlAuditLog(db);
         CounterForms = new SqlCounterFormStore(db, blobs, time);
+        IdempotentResponses = new SqlIdempotentResponseStore(db, time);
         AppliedMigrations = applied;
     }
 
@@ -50,6 +51,9 @@ public sealed class DocumentStorage : IAsyncDisposable
 
     /// <summary>The Decree 61 counter forms issued for dossiers (Mẫu 01-04).</summary>
     public Signing.Core.CounterForms.ICounterFormRegistry CounterForms { get; }
+
+    /// <summary>The stored answers of mutating API calls by (caller, Idempotency-Key).</summary>
+    public IIdempotentResponseStore IdempotentResponses { get; }
 
     /// <summary>File blobs (also for PostgreSQL: a volume shared by the instances).</summary>
     public FileBlobStore Blobs { get; }

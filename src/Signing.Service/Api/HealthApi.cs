@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Http;
 using Signing.Core.Documents;
 using Signing.Service.Authorization;
 using Signing.Issuance;
+using Signing.Service.Contracts;
 
 namespace Signing.Service.Api;
 
@@ -23,18 +24,18 @@ public static class HealthApi
                 ["tsa"] = await Check(() => runtime.ProbeTimestampAsync(ct)),
             };
             var healthy = checks.Values.All(v => v == "ok");
-            return Results.Json(new { status = healthy ? "healthy" : "unhealthy", engine = runtime.Storage.Engine, tsa = runtime.TsaDescription, checks },
+            return Results.Json(new HealthReport(healthy ? "healthy" : "unhealthy", runtime.Storage.Engine, runtime.TsaDescription, checks),
                 statusCode: healthy ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable);
-        }).AnonymousOnBothListeners();
+        }).AnonymousOnBothListeners().Produces<HealthReport>(200).Produces<HealthReport>(503);
 
         app.MapGet("/health/ready", async (IssuanceRuntime runtime, IHostApplicationLifetime lifetime, CancellationToken ct) =>
         {
             var started = lifetime.ApplicationStarted.IsCancellationRequested && !lifetime.ApplicationStopping.IsCancellationRequested;
             var database = await Check(() => runtime.Registry.ListAsync(new DocumentQuery { Limit = 1 }, ct));
             var ready = started && database == "ok";
-            return Results.Json(new { status = ready ? "ready" : "not ready", started, database },
+            return Results.Json(new Readiness(ready ? "ready" : "not ready", started, database),
                 statusCode: ready ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable);
-        }).AnonymousOnBothListeners();
+        }).AnonymousOnBothListeners().Produces<Readiness>(200).Produces<Readiness>(503);
     }
 
     private static async Task<string> Check(Func<Task> probe)
