@@ -55,8 +55,22 @@ public static class ApiDescription
             document.Servers = [];
             return Task.CompletedTask;
         });
+        // Enums written by name: the exporter leaves out their type, and generators then read the names as integers.
+        options.AddSchemaTransformer((schema, _, _) =>
+        {
+            if (schema.Type is null && schema.Enum is { Count: > 0 } values && values.All(v => v is JsonValue value && value.GetValueKind() == System.Text.Json.JsonValueKind.String))
+                schema.Type = JsonSchemaType.String;
+            return Task.CompletedTask;
+        });
         options.AddOperationTransformer((operation, context, _) =>
         {
+            // A file body (a PDF to verify) is raw bytes, written inline: generators read a referenced binary schema as a JSON object.
+            if (operation.RequestBody?.Content is { } bodies)
+            {
+                foreach (var (mediaType, body) in bodies.Where(b => b.Key is not ("application/json" or "multipart/form-data")))
+                    body.Schema = new OpenApiSchema { Type = JsonSchemaType.String, Format = "binary" };
+            }
+
             if (context.Description.ActionDescriptor.EndpointMetadata.OfType<IdempotencyKeyMetadata>().FirstOrDefault() is { } idempotency)
             {
                 operation.Parameters ??= [];

@@ -15,11 +15,11 @@ public static class CounterFormApi
     public static void Map(IEndpointRouteBuilder app)
     {
         var dossiers = app.MapGroup("/api/dossiers");
-        dossiers.MapGet("/late", async Task<Ok<List<LateDossierView>>> (HttpRequest request, CounterFormService s, CancellationToken ct) =>
+        dossiers.MapGet("/late", async Task<Ok<List<LateDossierView>>> (string? limit, CounterFormService s, CancellationToken ct) =>
         {
-            var limit = int.TryParse(request.Query["limit"], out var l) ? l : 100;
-            if (limit is < 1 or > 500) throw ApiProblemException.BadRequest("limit must be between 1 and 500", "limit");
-            var late = await s.ListLateAsync(limit, ct);
+            var count = int.TryParse(limit, out var l) ? l : 100;
+            if (count is < 1 or > 500) throw ApiProblemException.BadRequest("limit must be between 1 and 500", "limit");
+            var late = await s.ListLateAsync(count, ct);
             return TypedResults.Ok(late.Select(d => new LateDossierView(d.DossierCode, d.ApplicantName, d.DueUtc, View(d.PromisedBy))).ToList());
         }).StaffEndpoint(Policies.ReadDocument).StaffProblems(400);
         dossiers.MapGet("/{dossier}/forms", async Task<Ok<List<CounterFormView>>> (string dossier, CounterFormService s, CancellationToken ct) =>

@@ -79,16 +79,16 @@ public static class PublicApi
         {
             var view = await s.FindPublicAsync(code, ct) ?? throw ApiProblemException.NotFound("no issued result has this code");
             return TypedResults.Ok(s.IssuedResultOf(view));
-        }).PublicEndpoint().PublicProblems(404);
+        }).WithName("GetPublicStatus").PublicEndpoint().PublicProblems(404);
         // The body is the verification report itself (docs/verification-report.md), the same JSON `signing verify --json` prints.
-        app.MapPost("/api/verify", async (HttpRequest request, IssuanceService s, IssuanceRuntime runtime, CancellationToken ct) =>
+        app.MapPost("/api/verify", async (string? code, HttpRequest request, IssuanceService s, IssuanceRuntime runtime, CancellationToken ct) =>
         {
             var pdf = await HttpInput.ReadBodyAsync(request, "application/pdf", runtime.Options.MaxUploadBytes, ct);
             if (!LooksLikePdf(pdf)) throw ApiProblemException.Unprocessable("the file is not a PDF (it does not start with %PDF-)", "file");
-            var code = request.Query["code"].ToString() is { Length: > 0 } c ? c : null;
+            code = code is { Length: > 0 } ? code : null;
             var result = await s.VerifyUploadAsync(pdf, code, ct);
             return Results.Text(result.Report.ToJson(), "application/json; charset=utf-8");
-        }).PublicEndpoint().RequireRateLimiting(UploadRateLimitPolicy).Accepts<byte[]>("application/pdf")
+        }).WithName("VerifyUpload").PublicEndpoint().RequireRateLimiting(UploadRateLimitPolicy).Accepts<Stream>("application/pdf")
             .Produces<Signing.Validation.VerificationReport>(200).PublicProblems(400, 413, 415, 422, 429);
     }
 

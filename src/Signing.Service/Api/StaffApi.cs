@@ -23,45 +23,45 @@ public static class StaffApi
     public static void Map(IEndpointRouteBuilder app)
     {
         var documents = app.MapGroup("/api/documents");
-        documents.MapPost("", Submit).StaffEndpoint(Policies.SubmitDocument)
+        documents.MapPost("", Submit).WithName("SubmitDocument").StaffEndpoint(Policies.SubmitDocument)
             .Accepts<Decision>(DecisionJson.MediaType).IdempotentByRecord().StaffProblems(413, 415, 422);
-        documents.MapGet("", List).StaffEndpoint(Policies.ReadDocument).StaffProblems(400);
+        documents.MapGet("", List).WithName("ListDocuments").StaffEndpoint(Policies.ReadDocument).StaffProblems(400);
         documents.MapGet("/{id:guid}", async Task<Ok<DocumentView>> (Guid id, IssuanceService s, CancellationToken ct) => TypedResults.Ok(View(await s.GetAsync(id, ct))))
-            .StaffEndpoint(Policies.ReadDocument).StaffProblems(404);
-        documents.MapGet("/{id:guid}/history", History).StaffEndpoint(Policies.ReadDocument).StaffProblems(404);
+            .WithName("GetDocument").StaffEndpoint(Policies.ReadDocument).StaffProblems(404);
+        documents.MapGet("/{id:guid}/history", History).WithName("GetDocumentHistory").StaffEndpoint(Policies.ReadDocument).StaffProblems(404);
         documents.MapGet("/{id:guid}/pdf", async (Guid id, IssuanceService s, CancellationToken ct) =>
         {
             var d = await s.GetAsync(id, ct);
             return Results.File(await s.GetPdfAsync(d, ct), "application/pdf", d.VerificationCode + ".pdf");
-        }).StaffEndpoint(Policies.DownloadDocument).Produces(200, typeof(Stream), "application/pdf").StaffProblems(404);
-        documents.MapPost("/{id:guid}/prepare", Prepare).StaffEndpoint(Policies.SignOwnQueue).Idempotent().StaffProblems(404, 422, 503);
-        documents.MapPost("/{id:guid}/complete", Complete).StaffEndpoint(Policies.SignOwnQueue)
+        }).WithName("GetDocumentPdf").StaffEndpoint(Policies.DownloadDocument).Produces(200, typeof(Stream), "application/pdf").StaffProblems(404);
+        documents.MapPost("/{id:guid}/prepare", Prepare).WithName("PrepareSignature").StaffEndpoint(Policies.SignOwnQueue).Idempotent().StaffProblems(404, 422, 503);
+        documents.MapPost("/{id:guid}/complete", Complete).WithName("CompleteSignature").StaffEndpoint(Policies.SignOwnQueue)
             .Accepts<CompleteRequest>("application/json").Idempotent().StaffProblems(400, 404, 410, 413, 415, 422, 503);
         documents.MapPost("/{id:guid}/seal", async Task<Ok<DocumentView>> (Guid id, IssuanceService s, ClaimsPrincipal user, CancellationToken ct) =>
-            TypedResults.Ok(View(await s.SealAndIssueAsync(id, Actor(user), ct)))).StaffEndpoint(Policies.Seal).Idempotent().StaffProblems(404, 422, 503);
+            TypedResults.Ok(View(await s.SealAndIssueAsync(id, Actor(user), ct)))).WithName("SealAndIssue").StaffEndpoint(Policies.Seal).Idempotent().StaffProblems(404, 422, 503);
         documents.MapPost("/{id:guid}/revoke", async Task<Ok<DocumentView>> (Guid id, HttpRequest request, IssuanceService s, ClaimsPrincipal user, CancellationToken ct) =>
         {
             var body = await HttpInput.ReadJsonObjectAsync(request, ct);
             return TypedResults.Ok(View(await s.RevokeAsync(id, HttpInput.OptionalString(body, "reason"), Actor(user), ct)));
-        }).StaffEndpoint(Policies.Revoke).Accepts<RevokeRequest>("application/json").Idempotent().StaffProblems(400, 404, 413, 415);
+        }).WithName("RevokeDocument").StaffEndpoint(Policies.Revoke).Accepts<RevokeRequest>("application/json").Idempotent().StaffProblems(400, 404, 413, 415);
         documents.MapPost("/{id:guid}/supersede", async Task<Ok<SupersedeResponse>> (Guid id, HttpRequest request, IssuanceService s, ClaimsPrincipal user, CancellationToken ct) =>
         {
             var body = await HttpInput.ReadJsonObjectAsync(request, ct);
             var result = await s.SupersedeAsync(id, HttpInput.RequiredGuid(body, "replacementId"), HttpInput.OptionalString(body, "reason"), Actor(user), ct);
             return TypedResults.Ok(new SupersedeResponse(View(result.Superseded), View(result.Replacement)));
-        }).StaffEndpoint(Policies.Supersede).Accepts<SupersedeRequest>("application/json").Idempotent().StaffProblems(400, 404, 413, 415, 422);
+        }).WithName("SupersedeDocument").StaffEndpoint(Policies.Supersede).Accepts<SupersedeRequest>("application/json").Idempotent().StaffProblems(400, 404, 413, 415, 422);
 
         var heads = app.MapGroup("/api/heads");
-        heads.MapPost("/enroll", Enroll).StaffEndpoint(Policies.SignOwnQueue)
+        heads.MapPost("/enroll", Enroll).WithName("EnrollHead").StaffEndpoint(Policies.SignOwnQueue)
             .Accepts<EnrollRequest>("application/json").Idempotent().StaffProblems(400, 413, 415, 422);
-        heads.MapGet("/me/queue", Queue).StaffEndpoint(Policies.SignOwnQueue).StaffProblems(400);
+        heads.MapGet("/me/queue", Queue).WithName("GetMyQueue").StaffEndpoint(Policies.SignOwnQueue).StaffProblems(400);
         // The head reads the drafts of their own queue (to look at them, and to check prepared hashes against).
         heads.MapGet("/me/documents/{id:guid}/pdf", async (Guid id, IssuanceService s, ClaimsPrincipal user, CancellationToken ct) =>
         {
             var d = await s.GetAsync(id, ct);
             if (!string.Equals(d.SignerId, HeadId(user), StringComparison.Ordinal)) throw ApiProblemException.Forbidden($"document {d.VerificationCode} is not in your queue");
             return Results.File(await s.GetPdfAsync(d, ct), "application/pdf", d.VerificationCode + ".pdf");
-        }).StaffEndpoint(Policies.SignOwnQueue).Produces(200, typeof(Stream), "application/pdf").StaffProblems(404);
+        }).WithName("GetMyDraftPdf").StaffEndpoint(Policies.SignOwnQueue).Produces(200, typeof(Stream), "application/pdf").StaffProblems(404);
     }
 
     /// <summary>The caller's id: SHA-256 thumbprint of their client certificate (the principal's NameIdentifier).</summary>
@@ -72,34 +72,35 @@ public static class StaffApi
     internal static string Actor(ClaimsPrincipal user) => "cert:" + HeadId(user);
 
     /// <summary>201 with the new document; 200 with the same document when the key was used before with this body.</summary>
-    private static async Task<Results<Created<DocumentView>, Ok<DocumentView>>> Submit(HttpRequest request, IssuanceService service, ClaimsPrincipal user, CancellationToken ct)
+    private static async Task<Results<Created<DocumentView>, Ok<DocumentView>>> Submit(string? signer, HttpRequest request, IssuanceService service, ClaimsPrincipal user, CancellationToken ct)
     {
         var key = IdempotencyKey.Read(request, required: true)!;
         var body = await HttpInput.ReadBodyAsync(request, DecisionJson.MediaType, DecisionJson.MaxBytes, ct);
         HttpInput.ParseJson(body); // malformed JSON is 400; well-formed but invalid decisions are 422
-        var result = await service.SubmitAsync(body, key, request.Query["signer"].ToString(), Actor(user), ct);
+        var result = await service.SubmitAsync(body, key, signer ?? "", Actor(user), ct);
         var view = View(result.Document);
         return result.Created ? TypedResults.Created($"/api/documents/{view.Id}", view) : TypedResults.Ok(view);
     }
 
-    private static async Task<Ok<DocumentPage>> List(HttpRequest request, IDocumentRegistryAccessor registry, CancellationToken ct)
+    // The query values are bound as text so that a bad one is refused with this API's own message and field.
+    private static async Task<Ok<DocumentPage>> List(string? status, string? signer, string? dossier, string? from, string? to, string? limit, string? offset,
+        IDocumentRegistryAccessor registry, CancellationToken ct)
     {
-        var q = request.Query;
-        DocumentStatus? status = null;
-        if (q["status"].ToString() is { Length: > 0 } s)
+        DocumentStatus? parsed = null;
+        if (status is { Length: > 0 })
         {
-            try { status = DocumentStatusNames.Parse(s); }
+            try { parsed = DocumentStatusNames.Parse(status); }
             catch (Signing.Core.SigningException e) { throw ApiProblemException.BadRequest(e.Message, "status"); }
         }
         var query = new DocumentQuery
         {
-            Status = status,
-            SignerId = q["signer"].ToString() is { Length: > 0 } signer ? signer.ToUpperInvariant() : null,
-            DossierCode = q["dossier"].ToString() is { Length: > 0 } dossier ? dossier : null,
-            CreatedFrom = Time(q["from"].ToString(), "from"),
-            CreatedBefore = Time(q["to"].ToString(), "to"),
-            Limit = Int(q["limit"].ToString(), "limit", 50, 1, DocumentQuery.MaxLimit),
-            Offset = Int(q["offset"].ToString(), "offset", 0, 0, int.MaxValue),
+            Status = parsed,
+            SignerId = signer is { Length: > 0 } ? signer.ToUpperInvariant() : null,
+            DossierCode = dossier is { Length: > 0 } ? dossier : null,
+            CreatedFrom = Time(from ?? "", "from"),
+            CreatedBefore = Time(to ?? "", "to"),
+            Limit = Int(limit ?? "", "limit", 50, 1, DocumentQuery.MaxLimit),
+            Offset = Int(offset ?? "", "offset", 0, 0, int.MaxValue),
         };
         var page = await registry.Registry.ListAsync(query, ct);
         return TypedResults.Ok(new DocumentPage(page.Items.Select(View).ToList(), page.Total, page.Offset, page.Limit, page.HasMore));
@@ -133,14 +134,14 @@ public static class StaffApi
             new DateTimeOffset(certificate.NotAfter.ToUniversalTime(), TimeSpan.Zero), enrollment.Chain.Length + 1));
     }
 
-    private static async Task<Ok<QueuePage>> Queue(HttpRequest request, ClaimsPrincipal user, IDocumentRegistryAccessor registry, IssuanceService service, CancellationToken ct)
+    private static async Task<Ok<QueuePage>> Queue(string? limit, string? offset, ClaimsPrincipal user, IDocumentRegistryAccessor registry, IssuanceService service, CancellationToken ct)
     {
         var page = await registry.Registry.ListAsync(new DocumentQuery
         {
             Status = DocumentStatus.AwaitingSignature,
             SignerId = HeadId(user),
-            Limit = Int(request.Query["limit"].ToString(), "limit", 50, 1, DocumentQuery.MaxLimit),
-            Offset = Int(request.Query["offset"].ToString(), "offset", 0, 0, int.MaxValue),
+            Limit = Int(limit ?? "", "limit", 50, 1, DocumentQuery.MaxLimit),
+            Offset = Int(offset ?? "", "offset", 0, 0, int.MaxValue),
         }, ct);
         // Each item carries the summary the head decides on; the agent checks it against the draft.
         var items = page.Items.Select(d => new QueueItem(View(d), Summary(service.Facts.Get(d.VerificationCode)))).ToList();
