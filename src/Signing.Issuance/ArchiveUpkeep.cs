@@ -66,6 +66,7 @@ public sealed partial class ArchiveUpkeep(
         {
             do
             {
+                using var run = IssuanceTelemetry.StartJobRun(logger, "archive-upkeep");
                 try
                 {
                     await RunOnceAsync(stoppingToken).ConfigureAwait(false);

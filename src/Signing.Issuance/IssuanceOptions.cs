@@ -62,6 +62,12 @@ public sealed record IssuanceOptions
 
     public string? TsaKeyUri { get; init; }
 
+    /// <summary>
+    /// Signing:Tsa:RetryFor — how long a signature or seal waits out an external TSA that fails
+    /// (retrying with back-off) before the request answers 503; nothing is committed meanwhile.
+    /// </summary>
+    public TimeSpan TsaRetryFor { get; init; } = TimeSpan.FromSeconds(30);
+
     public string? TsaPinSource { get; init; }
 
     public string? TsaCertificateFile { get; init; }
@@ -169,6 +175,7 @@ public sealed record IssuanceOptions
             PrintedSealCrlFiles = List(s, "PrintedSeal:RevocationLists", contentRoot),
             TsaUrl = tsaUrl,
             TsaKeyUri = tsaKey,
+            TsaRetryFor = Duration(s, "Tsa:RetryFor", TimeSpan.FromSeconds(30)),
             TsaPinSource = tsaPin,
             TsaCertificateFile = File(s, "Tsa:CertificateFile", contentRoot),
             TsaChainFile = File(s, "Tsa:ChainFile", contentRoot),

@@ -4,6 +4,7 @@ using System.Security.Cryptography.X509Certificates;
 using Signing.Core;
 using Signing.Core.Documents;
 using Signing.Core.IO;
+using Signing.Core.Keys;
 using Signing.Core.Timestamps;
 using Signing.Fonts;
 using Signing.Pkcs11;
@@ -24,9 +25,10 @@ public sealed class IssuanceRuntime : IAsyncDisposable
 {
     private static readonly HttpClient TsaHttp = new() { Timeout = TimeSpan.FromSeconds(30) };
     private readonly List<Pkcs11Token> _tokens;
+    private readonly ITimestampClient _tsaProbe;
 
     private IssuanceRuntime(IssuanceOptions options, string pdftoppm, DocumentStorage storage, List<Pkcs11Token> tokens, Pkcs11SignatureKey sealKey,
-        X509Certificate2 sealCertificate, IReadOnlyList<X509Certificate2> sealChain, ITimestampClient tsa, string tsaDescription,
+        X509Certificate2 sealCertificate, IReadOnlyList<X509Certificate2> sealChain, ITimestampClient tsa, TsaHealth tsaHealth, ITimestampClient tsaProbe, string tsaDescription,
         X509Certificate2Collection anchors, X509Certificate2Collection intermediates, VerificationPolicy policy, Signing.Seal.IPrintedSealSigner? printedSeal)
     {
         PrintedSeal = printedSeal;
@@ -35,9 +37,11 @@ public sealed class IssuanceRuntime : IAsyncDisposable
         Storage = storage;
         _tokens = tokens;
         SealKey = sealKey;
+        TimedSealKey = IssuanceTelemetry.Timed(sealKey, "seal");
         SealCertificate = sealCertificate;
         SealChain = sealChain;
-        Timestamps = tsa;
+        Timestamps = new ObservedTimestampClient(IssuanceTelemetry.Timed(tsa), tsaHealth);
+        _tsaProbe = tsaProbe;
         TsaDescription = tsaDescription;
         TrustAnchors = anchors;
         Intermediates = intermediates;
@@ -60,13 +64,17 @@ public sealed class IssuanceRuntime : IAsyncDisposable
 
     public Pkcs11SignatureKey SealKey { get; }
 
+    /// <summary><see cref="SealKey"/> with each signature timed (what the seal signs with).</summary>
+    public ISignatureKey TimedSealKey { get; }
+
     public Pkcs11Token SealToken => SealKey.Token;
 
     public X509Certificate2 SealCertificate { get; }
 
     public IReadOnlyList<X509Certificate2> SealChain { get; }
 
-    public ITimestampClient Timestamps { get; }
+    /// <summary>The TSA for signatures, seals and document timestamps: an external one waits out outages (Signing:Tsa:RetryFor).</summary>
+    public ObservedTimestampClient Timestamps { get; }
 
     /// <summary>"built-in" or the TSA URL, for health output.</summary>
     public string TsaDescription { get; }
@@ -136,14 +144,18 @@ public sealed class IssuanceRuntime : IAsyncDisposable
                 var key = Step("PrintedSeal:KeyUri", () => store.GetSignatureKey(uri));
                 var cert = Step("PrintedSeal:KeyUri", () => store.FindCertificate(Pkcs11Uri.For(obj: uri.Object, id: uri.Id, type: "cert")))
                     ?? throw new SigningException($"Signing:PrintedSeal: no certificate for {uri} on the token.");
-                printedSeal = Step("PrintedSeal:KeyUri", () => new Signing.Seal.PrintedSealSigner(key, cert, options.PrintedSealAgencyId!));
+                printedSeal = Step("PrintedSeal:KeyUri", () => new Signing.Seal.PrintedSealSigner(IssuanceTelemetry.Timed(key, "printed_seal"), cert, options.PrintedSealAgencyId!));
             }
 
             ITimestampClient tsa;
+            ITimestampClient tsaProbe;
             string tsaDescription;
+            var tsaHealth = new TsaHealth(TimeProvider.System);
             if (options.TsaUrl is { } url)
             {
-                tsa = new Rfc3161Client(TsaHttp, url);
+                tsa = new Rfc3161Client(TsaHttp, url, new Rfc3161ClientOptions { Patience = options.TsaRetryFor, AttemptFailed = tsaHealth.Failed });
+                // Health and startup ask a few times only: they report an outage, they do not wait it out.
+                tsaProbe = new Rfc3161Client(TsaHttp, url);
                 tsaDescription = url.AbsoluteUri;
             }
             else
@@ -158,12 +170,12 @@ public sealed class IssuanceRuntime : IAsyncDisposable
                       ?? throw new SigningException($"Signing:Tsa: no certificate for {tsaUri} on the token; set Signing:Tsa:CertificateFile.");
                 var tsaChain = options.TsaChainFile is { } tch ? LoadPemFiles([tch], "Tsa:ChainFile").Cast<X509Certificate2>() : sealChain;
                 var serials = new FileSerialNumberSource(Path.Combine(options.DataDirectory, "tsa"));
-                var authority = Step("Tsa", () => new TimestampAuthority(tsaKey, tsaCert, tsaChain, serials));
-                tsa = new InProcessTimestampClient(authority);
+                var authority = Step("Tsa", () => new TimestampAuthority(IssuanceTelemetry.Timed(tsaKey, "tsa"), tsaCert, tsaChain, serials));
+                tsa = tsaProbe = new InProcessTimestampClient(authority);
                 tsaDescription = "built-in";
             }
 
-            var runtime = new IssuanceRuntime(options, pdftoppm, storage, tokens, sealKey, sealCert, sealChain, tsa, tsaDescription, anchors, intermediates, policy, printedSeal);
+            var runtime = new IssuanceRuntime(options, pdftoppm, storage, tokens, sealKey, sealCert, sealChain, tsa, tsaHealth, tsaProbe, tsaDescription, anchors, intermediates, policy, printedSeal);
             try
             {
                 await runtime.ProbeTimestampAsync(cancellationToken).ConfigureAwait(false);
@@ -189,7 +201,7 @@ public sealed class IssuanceRuntime : IAsyncDisposable
         timeout.CancelAfter(TimeSpan.FromSeconds(15));
         try
         {
-            await Timestamps.GetTokenAsync(RandomNumberGenerator.GetBytes(32), HashAlgorithmName.SHA256, timeout.Token).ConfigureAwait(false);
+            await _tsaProbe.GetTokenAsync(RandomNumberGenerator.GetBytes(32), HashAlgorithmName.SHA256, timeout.Token).ConfigureAwait(false);
         }
         catch (Exception e) when (e is HttpRequestException or OperationCanceledException or CryptographicException)
         {

@@ -94,23 +94,23 @@ public sealed partial class IssuanceService
         for (var attempt = 1; attempt <= 3; attempt++)
         {
             // A random code (50 bits): the derived one repeats for one decision submitted twice in a second.
-            var rendered = ResultRenderer.Render(decision, new RenderOptions
+            var rendered = IssuanceTelemetry.Step(IssuanceStep.Render, () => ResultRenderer.Render(decision, new RenderOptions
             {
                 VerificationBaseUrl = _runtime.Options.VerificationBaseUrl,
                 VerificationCode = VerificationCode.Derive(RandomNumberGenerator.GetBytes(32), _time.GetUtcNow()),
                 Clock = _time,
                 Seal = _runtime.PrintedSeal,
-            });
+            }));
             Facts.Save(DocumentFacts.From(rendered));
             try
             {
-                created = await Registry.CreateAsync(new NewDocument
+                created = await IssuanceTelemetry.StepAsync(IssuanceStep.RegistryCommit, () => Registry.CreateAsync(new NewDocument
                 {
                     VerificationCode = rendered.VerificationCode,
                     DossierCode = rendered.Decision.DossierCode,
                     Template = rendered.Decision.Template,
                     Pdf = rendered.Pdf,
-                }, idempotencyKey, requestHash, actor, ct).ConfigureAwait(false);
+                }, idempotencyKey, requestHash, actor, ct)).ConfigureAwait(false);
                 break;
             }
             catch (DuplicateVerificationCodeException) when (attempt < 3)
@@ -125,11 +125,12 @@ public sealed partial class IssuanceService
             {
                 var current = await Registry.GetAsync(document.Id, ct).ConfigureAwait(false) ?? document;
                 document = current.Status == DocumentStatus.Draft
-                    ? await Registry.TransitionAsync(current.Id, current.Version, DocumentTransition.SendForSignature(signer), actor,
-                        new Dictionary<string, string> { ["signer"] = signer }, cancellationToken: ct).ConfigureAwait(false)
+                    ? await IssuanceTelemetry.StepAsync(IssuanceStep.RegistryCommit, () => Registry.TransitionAsync(current.Id, current.Version, DocumentTransition.SendForSignature(signer), actor,
+                        new Dictionary<string, string> { ["signer"] = signer }, cancellationToken: ct)).ConfigureAwait(false)
                     : current;
             }, ct).ConfigureAwait(false);
         }
+        if (created.Created) IssuanceTelemetry.ResultSubmitted();
         _logger.LogInformation("document {DocumentId} {Outcome} for signer {Signer}", document.Id, created.Created ? "created" : "replayed", signer);
         return new SubmitResult(document, created.Created);
     }
@@ -262,15 +263,15 @@ public sealed partial class IssuanceService
             byte[] signed;
             try
             {
-                signed = await PadesSigner.CompleteAsync(request.Prepared, signatureValue, _runtime.Timestamps, ct).ConfigureAwait(false);
+                signed = await IssuanceTelemetry.StepAsync(IssuanceStep.HeadSignature, () => PadesSigner.CompleteAsync(request.Prepared, signatureValue, _runtime.Timestamps, ct)).ConfigureAwait(false);
             }
             catch (SigningException e) when (e is not TimestampException)
             {
                 throw Refuse.Unacceptable(e.Message, "signatureValue");
             }
 
-            var updated = await Registry.TransitionAsync(id, document.Version, DocumentTransition.MarkSigned(), actor,
-                new Dictionary<string, string> { ["requestId"] = requestId.ToString("D"), ["certificateSha256"] = request.CertificateSha256 }, signed, ct).ConfigureAwait(false);
+            var updated = await IssuanceTelemetry.StepAsync(IssuanceStep.RegistryCommit, () => Registry.TransitionAsync(id, document.Version, DocumentTransition.MarkSigned(), actor,
+                new Dictionary<string, string> { ["requestId"] = requestId.ToString("D"), ["certificateSha256"] = request.CertificateSha256 }, signed, ct)).ConfigureAwait(false);
             PreparedRequests.Save(request with { CompletedUtc = _time.GetUtcNow() });
             _logger.LogInformation("document {DocumentId} signed by head {HeadId}", id, headId);
             return updated;
@@ -325,23 +326,24 @@ public sealed partial class IssuanceService
             {
                 var facts = Facts.Get(document.VerificationCode);
                 var pdf = await GetPdfAsync(document, ct).ConfigureAwait(false);
-                var sealedPdf = await PadesSigner.SignAsync(pdf, SealSignatureRequest(facts), _runtime.SealKey, _runtime.Timestamps, _time, ct).ConfigureAwait(false);
+                var sealedPdf = await IssuanceTelemetry.StepAsync(IssuanceStep.Seal, () => PadesSigner.SignAsync(pdf, SealSignatureRequest(facts), _runtime.TimedSealKey, _runtime.Timestamps, _time, ct)).ConfigureAwait(false);
                 var level = LongTerm.LevelFor(document.Template, facts.IssuingAgency);
                 sealedPdf = await ExtendAsync(sealedPdf, level, document.VerificationCode, ct).ConfigureAwait(false);
                 await PauseForFaultInjection(FaultPoint.SealCommit, id, ct).ConfigureAwait(false);
-                document = await Registry.TransitionAsync(id, document.Version, DocumentTransition.MarkSealed(), actor,
+                document = await IssuanceTelemetry.StepAsync(IssuanceStep.RegistryCommit, () => Registry.TransitionAsync(id, document.Version, DocumentTransition.MarkSealed(), actor,
                     new Dictionary<string, string>
                     {
                         ["sealCertificateSha256"] = Certificates.Sha256(_runtime.SealCertificate),
                         ["level"] = LongTermUpdate.Name(level),
-                    }, sealedPdf, ct).ConfigureAwait(false);
+                    }, sealedPdf, ct)).ConfigureAwait(false);
             }
 
             if (document.Status == DocumentStatus.Sealed)
             {
                 // Page images are rendered on first view, off this path (pdftoppm cost more than the seal).
                 await PauseForFaultInjection(FaultPoint.IssueCommit, id, ct).ConfigureAwait(false);
-                document = await Registry.TransitionAsync(id, document.Version, DocumentTransition.Issue(), actor, cancellationToken: ct).ConfigureAwait(false);
+                document = await IssuanceTelemetry.StepAsync(IssuanceStep.RegistryCommit, () => Registry.TransitionAsync(id, document.Version, DocumentTransition.Issue(), actor, cancellationToken: ct)).ConfigureAwait(false);
+                IssuanceTelemetry.ResultIssued();
                 _logger.LogInformation("document {DocumentId} sealed and issued", id);
                 return document;
             }
@@ -360,7 +362,7 @@ public sealed partial class IssuanceService
     {
         try
         {
-            return await LongTermUpdate.ExtendAsync(sealedPdf, level, Revocation, _runtime.Timestamps, _time, ct).ConfigureAwait(false);
+            return await IssuanceTelemetry.StepAsync(IssuanceStep.LongTerm, () => LongTermUpdate.ExtendAsync(sealedPdf, level, Revocation, _runtime.Timestamps, _time, ct)).ConfigureAwait(false);
         }
         catch (SigningException e) when (e is not TimestampException and not RefusalException)
         {
@@ -384,7 +386,9 @@ public sealed partial class IssuanceService
         {
             var document = await GetAsync(id, ct).ConfigureAwait(false);
             if (document.Status == DocumentStatus.Revoked) return document; // a retried revoke
-            return await Registry.TransitionAsync(id, document.Version, DocumentTransition.Revoke(reason), actor, cancellationToken: ct).ConfigureAwait(false);
+            var revoked = await IssuanceTelemetry.StepAsync(IssuanceStep.RegistryCommit, () => Registry.TransitionAsync(id, document.Version, DocumentTransition.Revoke(reason), actor, cancellationToken: ct)).ConfigureAwait(false);
+            IssuanceTelemetry.ResultRevoked();
+            return revoked;
         }, ct).ConfigureAwait(false);
     }
 

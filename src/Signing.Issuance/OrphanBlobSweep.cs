@@ -62,6 +62,7 @@ public sealed partial class OrphanBlobSweep(IssuanceRuntime runtime, IssuanceSer
         {
             do
             {
+                using var run = IssuanceTelemetry.StartJobRun(logger, "orphan-sweep");
                 await SweepOnceAsync(stoppingToken).ConfigureAwait(false);
             }
             while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false));

@@ -19,8 +19,8 @@ public sealed record SealKeyList(IReadOnlyList<SealKeyEntry> Certificates, IRead
 /// <summary>GET /health: each check is "ok" or "failed: reason".</summary>
 public sealed record HealthReport(string Status, string Engine, string Tsa, IReadOnlyDictionary<string, string> Checks);
 
-/// <summary>GET /health/ready.</summary>
-public sealed record Readiness(string Status, bool Started, string Database);
+/// <summary>GET /health/ready: status is "ready", "degraded" (the TSA's last exchange failed) or "not ready".</summary>
+public sealed record Readiness(string Status, bool Started, string Database, string Tsa);
 
 /// <summary>The probe endpoints' echo of the caller's principal.</summary>
 public sealed record CallerView(string? Name, string? Thumbprint, IReadOnlyList<string> Roles);

@@ -7,6 +7,7 @@ using Signing.Service.Authorization;
 using Signing.Service.Contracts;
 using Signing.Issuance;
 using Signing.Service.Web;
+using Signing.Service.Webhooks;
 
 try
 {
@@ -26,8 +27,9 @@ namespace Signing.Service
     /// <summary>
     /// Composition of the service host: configuration, the two TLS listeners, the client-certificate
     /// scheme, the role policies, problem responses, Serilog with correlation ids, the issuance
-    /// runtime (registry, seal token, TSA) opened and checked before the host starts, the long-term levels and the revocation source, the orphan-blob sweep and the archive upkeep job, the staff and
-    /// public APIs, the OpenAPI document (/openapi/v1.json, staff port), health, and one probe endpoint per role group that echoes the principal.
+    /// runtime (registry, seal token, TSA) opened and checked before the host starts, the long-term levels and the revocation source, the orphan-blob sweep, the audit anchoring job, the archive upkeep job and the webhook delivery worker, the staff and
+    /// public APIs, the OpenAPI document (/openapi/v1.json, staff port), OpenTelemetry metrics (/metrics, staff port) and traces,
+    /// health, and one probe endpoint per role group that echoes the principal.
     /// </summary>
     public static class ServiceHost
     {
@@ -53,6 +55,7 @@ namespace Signing.Service
                 .AddClientCertificate(builder.Configuration);
             builder.Services.AddSigningPolicies();
             builder.Services.AddOpenApi(ApiDescription.Configure);
+            builder.Services.AddServiceTelemetry(builder.Configuration);
 
             var issuance = IssuanceOptions.Read(builder.Configuration, builder.Environment.ContentRootPath);
             builder.Services.AddSingleton(issuance);
@@ -72,7 +75,14 @@ namespace Signing.Service
             PublicApi.AddUploadRateLimit(builder.Services, issuance.VerifyPermitsPerMinute);
             builder.Services.AddSingleton(BlobSweepOptions.Read(builder.Configuration));
             builder.Services.AddHostedService<OrphanBlobSweep>();
+            builder.Services.AddSingleton(Signing.Service.Audit.AuditAnchorOptions.Read(builder.Configuration));
+            builder.Services.AddHostedService(sp =>
+            {
+                var runtime = sp.GetRequiredService<IssuanceRuntime>();
+                return ActivatorUtilities.CreateInstance<Signing.Service.Audit.AuditAnchorJob>(sp, runtime.Storage.Audit, runtime.Timestamps);
+            });
             builder.Services.AddStaffConsole();
+            builder.Services.AddWebhooks(builder.Configuration);
 
             var app = builder.Build();
             _ = app.Services.GetRequiredService<CertificateRoleMapper>(); // bad role mapping fails at startup, not at first login
@@ -95,12 +105,14 @@ namespace Signing.Service
             // API (public endpoints included, marked by path) and no data.
             app.MapOpenApi().StaffEndpoint(Policies.ReadApiDescription);
             ApiReferencePage.Map(app);
+            app.MapMetrics();
             HealthApi.Map(app);
             app.MapGet("/api/public/ping", () => TypedResults.Ok(new PingAnswer("public"))).PublicEndpoint().PublicProblems();
             StaffApi.Map(app);
             CounterFormApi.Map(app);
             PublicApi.Map(app);
             SealKeysApi.Map(app);
+            WebhookApi.Map(app);
             OfflinePage.Map(app);
             app.MapStaffConsole();
 

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Http;
 using Serilog;
@@ -12,7 +13,9 @@ namespace Signing.Service;
 /// <summary>
 /// Serilog: JSON lines on the console and in a daily rolling file. What is logged is ids,
 /// statuses, routes and timings — never PINs (they never reach this code), document bodies,
-/// decision contents or names.
+/// decision contents or names. Every line has a CorrelationId: the request's, a background run's
+/// (<see cref="Issuance.IssuanceTelemetry.StartJobRun"/>), or else the process's own "host-…" id;
+/// every line written inside a request or a run also has the TraceId and SpanId of its span.
 /// </summary>
 public static partial class ServiceLogging
 {
@@ -41,7 +44,9 @@ public static partial class ServiceLogging
             .MinimumLevel.Override("Microsoft.Hosting.Lifetime", LogEventLevel.Information)
             // Its warnings carry the certificate's subject, a person's name; our events log the thumbprint instead.
             .MinimumLevel.Override("Microsoft.AspNetCore.Authentication.Certificate", LogEventLevel.Error)
-            .Enrich.FromLogContext();
+            .Enrich.FromLogContext()
+            // Last, after the request's and the run's own ids had their chance.
+            .Enrich.With(new HostCorrelationId("host-" + Guid.NewGuid().ToString("N")));
         if (options.LogToConsole) configuration = configuration.WriteTo.Console(new JsonFormatter(renderMessage: true));
         return configuration
             .WriteTo.File(new JsonFormatter(renderMessage: true), Path.Combine(directory, "service-.json"),
@@ -51,7 +56,8 @@ public static partial class ServiceLogging
 
     /// <summary>
     /// Gives every request a correlation id (the caller's X-Correlation-Id when it is a safe token,
-    /// else a new one), echoes it in the response and puts it on every log line of the request.
+    /// else a new one), echoes it in the response and puts it on every log line of the request and
+    /// on the request's span.
     /// </summary>
     public static IApplicationBuilder UseCorrelationId(this IApplicationBuilder app) => app.Use(async (context, next) =>
     {
@@ -59,7 +65,8 @@ public static partial class ServiceLogging
         var id = SafeId().IsMatch(incoming) ? incoming : Guid.NewGuid().ToString("N");
         context.TraceIdentifier = id;
         context.Response.Headers[CorrelationHeader] = id;
-        using (LogContext.PushProperty("CorrelationId", id))
+        Activity.Current?.SetTag(Issuance.IssuanceTelemetry.CorrelationIdTag, id);
+        using (LogContext.PushProperty(Issuance.IssuanceTelemetry.CorrelationIdProperty, id))
             await next(context);
     });
 
@@ -89,4 +96,12 @@ public static partial class ServiceLogging
 
     [GeneratedRegex("^[A-Za-z0-9._-]{1,64}$")]
     private static partial Regex SafeId();
+
+    /// <summary>The id of lines outside any request or run (start, stop, a refused TLS handshake): one per process.</summary>
+    private sealed class HostCorrelationId(string id) : Serilog.Core.ILogEventEnricher
+    {
+        private readonly LogEventProperty _property = new(Issuance.IssuanceTelemetry.CorrelationIdProperty, new ScalarValue(id));
+
+        public void Enrich(LogEvent logEvent, Serilog.Core.ILogEventPropertyFactory propertyFactory) => logEvent.AddPropertyIfAbsent(_property);
+    }
 }

@@ -39,6 +39,7 @@ public sealed class DocumentStorage : IAsyncDisposable
         Audit = new SqlAuditLog(db);
         CounterForms = new SqlCounterFormStore(db, blobs, time);
         IdempotentResponses = new SqlIdempotentResponseStore(db, time);
+        Webhooks = new SqlWebhookStore(db, time);
         AppliedMigrations = applied;
     }
 
@@ -54,6 +55,9 @@ public sealed class DocumentStorage : IAsyncDisposable
 
     /// <summary>The stored answers of mutating API calls by (caller, Idempotency-Key).</summary>
     public IIdempotentResponseStore IdempotentResponses { get; }
+
+    /// <summary>Webhook subscriptions and the outbox the registry's transitions write (same database and transactions as <see cref="Registry"/>).</summary>
+    public Signing.Core.Webhooks.IWebhookRegistry Webhooks { get; }
 
     /// <summary>File blobs (also for PostgreSQL: a volume shared by the instances).</summary>
     public FileBlobStore Blobs { get; }

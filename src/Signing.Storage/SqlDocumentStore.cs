@@ -11,7 +11,7 @@ namespace Signing.Storage;
 /// The registry and audit log on either engine. Every mutation follows one pattern:
 /// make the PDF durable in the blob store, then in ONE write transaction: take the write lock
 /// (the audit chain head), re-check the blob, check version and lifecycle, write rows, append
-/// audit record(s), commit. A crash before commit leaves at most an orphan blob, never a row
+/// audit record(s), write the webhook outbox rows they report, commit. A crash before commit leaves at most an orphan blob, never a row
 /// that points to a missing blob.
 /// </summary>
 internal sealed partial class SqlDocumentStore : IDocumentRegistry, IArchiveRegistry
@@ -103,7 +103,8 @@ internal sealed partial class SqlDocumentStore : IDocumentRegistry, IArchiveRegi
             w.WriteNumber("version", record.Version);
             if (pdfKey != null) w.WriteString("pdf_sha256", pdfKey);
         }, null);
-        await AppendAuditAsync(connection, tx, head, now, actor, "create", record.Id, details, cancellationToken).ConfigureAwait(false);
+        var created = await AppendAuditAsync(connection, tx, head, now, actor, "create", record.Id, details, cancellationToken).ConfigureAwait(false);
+        await SqlWebhookStore.AppendEventAsync(connection, tx, created.Seq, "create", record, now, cancellationToken).ConfigureAwait(false);
         await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
         return new CreateResult(record, Created: true);
     }
@@ -243,7 +244,8 @@ internal sealed partial class SqlDocumentStore : IDocumentRegistry, IArchiveRegi
             if (transition.Target == DocumentStatus.Failed) w.WriteBoolean("retryable", transition.Retryable);
             if (pdfKey != null) w.WriteString("pdf_sha256", pdfKey);
         }, details);
-        await AppendAuditAsync(connection, tx, head, now, actor, transition.Action, id, json, cancellationToken).ConfigureAwait(false);
+        var appended = await AppendAuditAsync(connection, tx, head, now, actor, transition.Action, id, json, cancellationToken).ConfigureAwait(false);
+        await SqlWebhookStore.AppendEventAsync(connection, tx, appended.Seq, transition.Action, next, now, cancellationToken).ConfigureAwait(false);
         await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
         return next;
     }
@@ -281,6 +283,7 @@ internal sealed partial class SqlDocumentStore : IDocumentRegistry, IArchiveRegi
             w.WriteString("reason", transition.Reason);
             w.WriteString("replaced_by", Id(replacementId));
         }, null), cancellationToken).ConfigureAwait(false);
+        await SqlWebhookStore.AppendEventAsync(connection, tx, head.Seq, "supersede", superseded, now, cancellationToken).ConfigureAwait(false);
         await AppendAuditAsync(connection, tx, head, now, actor, "link_replaces", replacementId, Details(w =>
         {
             w.WriteNumber("version", linked.Version);

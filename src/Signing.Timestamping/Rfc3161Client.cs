@@ -4,6 +4,9 @@ using System.Net.Http.Headers;
 using System.Security.Cryptography;
 using System.Security.Cryptography.Pkcs;
 using System.Security.Cryptography.X509Certificates;
+using Polly;
+using Polly.Retry;
+using Polly.Timeout;
 using Signing.Core.Timestamps;
 
 namespace Signing.Timestamping;
@@ -11,11 +14,23 @@ namespace Signing.Timestamping;
 /// <summary>How patient <see cref="Rfc3161Client"/> is.</summary>
 public sealed record Rfc3161ClientOptions
 {
-    /// <summary>Tries per token (transport errors, timeouts and HTTP 5xx are retried; nothing else is).</summary>
+    /// <summary>Tries per token (transport errors, timeouts and HTTP 5xx are retried; nothing else is). Ignored when <see cref="Patience"/> is set.</summary>
     public int Attempts { get; init; } = 3;
 
-    /// <summary>Wait before the second try; doubles before each further one.</summary>
+    /// <summary>Wait before the second try; doubles (with jitter) before each further one, up to <see cref="MaxBackoff"/>.</summary>
     public TimeSpan InitialBackoff { get; init; } = TimeSpan.FromMilliseconds(200);
+
+    /// <summary>The longest wait between two tries.</summary>
+    public TimeSpan MaxBackoff { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// When set, tries go on for this long instead of <see cref="Attempts"/> times: a service
+    /// waits out a short TSA outage and finishes the request instead of failing it.
+    /// </summary>
+    public TimeSpan? Patience { get; init; }
+
+    /// <summary>Told the one-line reason of every failed try (a service's readiness shows it while retries go on).</summary>
+    public Action<string>? AttemptFailed { get; init; }
 
     /// <summary>Time limit of one HTTP exchange.</summary>
     public TimeSpan AttemptTimeout { get; init; } = TimeSpan.FromSeconds(10);
@@ -69,6 +84,7 @@ public sealed class Rfc3161Client : ITimestampClient
     private readonly HttpClient _http;
     private readonly Uri _url;
     private readonly Rfc3161ClientOptions _options;
+    private readonly ResiliencePipeline _retries;
 
     public Rfc3161Client(HttpClient http, Uri tsaUrl, Rfc3161ClientOptions? options = null)
     {
@@ -78,6 +94,22 @@ public sealed class Rfc3161Client : ITimestampClient
         _url = tsaUrl;
         _options = options ?? new Rfc3161ClientOptions();
         ArgumentOutOfRangeException.ThrowIfLessThan(_options.Attempts, 1);
+        var builder = new ResiliencePipelineBuilder();
+        if (_options.Patience is { } patience) builder.AddTimeout(patience);
+        var retries = _options.Patience is null ? _options.Attempts - 1 : int.MaxValue;
+        if (retries > 0)
+        {
+            builder.AddRetry(new RetryStrategyOptions
+            {
+                ShouldHandle = new PredicateBuilder().Handle<TransientTsaFailure>(),
+                MaxRetryAttempts = retries,
+                BackoffType = DelayBackoffType.Exponential,
+                UseJitter = true,
+                Delay = _options.InitialBackoff,
+                MaxDelay = _options.MaxBackoff,
+            });
+        }
+        _retries = builder.Build();
     }
 
     public async Task<byte[]> GetTokenAsync(ReadOnlyMemory<byte> hash, HashAlgorithmName hashAlgorithm, CancellationToken cancellationToken = default)
@@ -160,53 +192,72 @@ public sealed class Rfc3161Client : ITimestampClient
 
     private async Task<byte[]> PostAsync(byte[] query, CancellationToken cancellationToken)
     {
-        string lastProblem = "no attempt made";
-        for (var attempt = 1; attempt <= _options.Attempts; attempt++)
+        var attempts = 0;
+        var lastProblem = "no attempt made";
+        try
         {
-            if (attempt > 1)
+            return await _retries.ExecuteAsync(async token =>
             {
-                var backoff = _options.InitialBackoff * Math.Pow(2, attempt - 2);
-                await Task.Delay(backoff, cancellationToken).ConfigureAwait(false);
-            }
-
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            timeout.CancelAfter(_options.AttemptTimeout);
-            try
-            {
-                using var content = new ByteArrayContent(query);
-                content.Headers.ContentType = new MediaTypeHeaderValue(Rfc3161MediaTypes.Query);
-                using var response = await _http.PostAsync(_url, content, timeout.Token).ConfigureAwait(false);
-                if ((int)response.StatusCode >= 500)
+                attempts++;
+                try
                 {
-                    lastProblem = $"HTTP {(int)response.StatusCode} {response.ReasonPhrase}";
-                    continue;
+                    return await ExchangeAsync(query, token).ConfigureAwait(false);
                 }
-
-                if (response.StatusCode != HttpStatusCode.OK)
+                catch (TransientTsaFailure e)
                 {
-                    throw new TimestampException($"TSA at {_url} refused the query: HTTP {(int)response.StatusCode} {response.ReasonPhrase}");
+                    lastProblem = e.Message;
+                    _options.AttemptFailed?.Invoke($"TSA unreachable at {_url} (try {attempts}): {e.Message}");
+                    throw;
                 }
-
-                var type = response.Content.Headers.ContentType?.MediaType;
-                if (!string.Equals(type, Rfc3161MediaTypes.Reply, StringComparison.OrdinalIgnoreCase))
-                {
-                    throw new TimestampException($"TSA at {_url} answered with content type '{type}' instead of {Rfc3161MediaTypes.Reply}");
-                }
-
-                return await ReadLimitedAsync(response.Content, timeout.Token).ConfigureAwait(false);
-            }
-            catch (HttpRequestException e)
-            {
-                lastProblem = e.Message;
-            }
-            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-            {
-                lastProblem = $"no answer within {_options.AttemptTimeout.TotalSeconds:0.#} s";
-            }
+            }, cancellationToken).ConfigureAwait(false);
         }
-
-        throw new TimestampException($"TSA unreachable at {_url} after {_options.Attempts} attempts: {lastProblem}");
+        catch (TransientTsaFailure)
+        {
+            throw new TimestampException($"TSA unreachable at {_url} after {attempts} attempts: {lastProblem}");
+        }
+        catch (TimeoutRejectedException)
+        {
+            throw new TimestampException($"TSA unreachable at {_url} after {attempts} attempts in {_options.Patience!.Value.TotalSeconds:0.#} s: {lastProblem}");
+        }
     }
+
+    /// <summary>One HTTP exchange; what is worth another try (transport, timeout, 5xx) is a <see cref="TransientTsaFailure"/>.</summary>
+    private async Task<byte[]> ExchangeAsync(byte[] query, CancellationToken cancellationToken)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(_options.AttemptTimeout);
+        try
+        {
+            using var content = new ByteArrayContent(query);
+            content.Headers.ContentType = new MediaTypeHeaderValue(Rfc3161MediaTypes.Query);
+            using var response = await _http.PostAsync(_url, content, timeout.Token).ConfigureAwait(false);
+            if ((int)response.StatusCode >= 500) throw new TransientTsaFailure($"HTTP {(int)response.StatusCode} {response.ReasonPhrase}");
+
+            if (response.StatusCode != HttpStatusCode.OK)
+            {
+                throw new TimestampException($"TSA at {_url} refused the query: HTTP {(int)response.StatusCode} {response.ReasonPhrase}");
+            }
+
+            var type = response.Content.Headers.ContentType?.MediaType;
+            if (!string.Equals(type, Rfc3161MediaTypes.Reply, StringComparison.OrdinalIgnoreCase))
+            {
+                throw new TimestampException($"TSA at {_url} answered with content type '{type}' instead of {Rfc3161MediaTypes.Reply}");
+            }
+
+            return await ReadLimitedAsync(response.Content, timeout.Token).ConfigureAwait(false);
+        }
+        catch (HttpRequestException e)
+        {
+            throw new TransientTsaFailure(e.Message);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new TransientTsaFailure($"no answer within {_options.AttemptTimeout.TotalSeconds:0.#} s");
+        }
+    }
+
+    /// <summary>A failed exchange that another try may fix.</summary>
+    private sealed class TransientTsaFailure(string message) : Exception(message);
 
     private async Task<byte[]> ReadLimitedAsync(HttpContent content, CancellationToken cancellationToken)
     {

@@ -7,6 +7,7 @@ using Microsoft.Extensions.Logging;
 using Signing.Service.Authorization;
 using Signing.Issuance;
 using Signing.Storage;
+using Signing.Testing;
 
 namespace Signing.Service.Tests;
 
@@ -134,25 +135,5 @@ public sealed class OrphanBlobSweepTests : IAsyncLifetime
         _first.Pki.Dispose();
         _pki.Dispose();
         await Task.CompletedTask;
-    }
-
-    /// <summary>Collects formatted log lines (the host's own providers are cleared by <see cref="RunningService"/>).</summary>
-    private sealed class CapturingLoggerProvider(ConcurrentQueue<string> lines) : ILoggerProvider
-    {
-        public ILogger CreateLogger(string categoryName) => new Logger(lines);
-
-        public void Dispose()
-        {
-        }
-
-        private sealed class Logger(ConcurrentQueue<string> lines) : ILogger
-        {
-            public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
-
-            public bool IsEnabled(LogLevel logLevel) => logLevel >= LogLevel.Information;
-
-            public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
-                lines.Enqueue(formatter(state, exception));
-        }
     }
 }

@@ -23,7 +23,17 @@ public class PostgresIssuanceFixture : IssuanceFixture
         return File.ReadAllText(file).Trim();
     }
 
-    protected override async Task ConfigureStorageAsync(Dictionary<string, string?> settings)
+    protected override async Task ConfigureStorageAsync(Dictionary<string, string?> settings) =>
+        settings["Signing:Storage:PostgresConnectionString"] = await CreateDatabaseAsync(_database);
+
+    public override async Task DisposeAsync()
+    {
+        await base.DisposeAsync();
+        await DropDatabaseAsync(_database);
+    }
+
+    /// <summary>Creates the empty database <paramref name="name"/> on the test server; returns its connection string.</summary>
+    public static async Task<string> CreateDatabaseAsync(string name)
     {
         var admin = AdminConnectionString();
         await using var connection = new NpgsqlConnection(admin);
@@ -35,17 +45,16 @@ public class PostgresIssuanceFixture : IssuanceFixture
         {
             throw new InvalidOperationException($"cannot reach the test PostgreSQL ({e.Message}); run `bash tests/postgres.sh`", e);
         }
-        await using (var create = new NpgsqlCommand($"CREATE DATABASE \"{_database}\"", connection)) await create.ExecuteNonQueryAsync();
-        settings["Signing:Storage:PostgresConnectionString"] = new NpgsqlConnectionStringBuilder(admin) { Database = _database }.ToString();
+        await using (var create = new NpgsqlCommand($"CREATE DATABASE \"{name}\"", connection)) await create.ExecuteNonQueryAsync();
+        return new NpgsqlConnectionStringBuilder(admin) { Database = name }.ToString();
     }
 
-    public override async Task DisposeAsync()
+    public static async Task DropDatabaseAsync(string name)
     {
-        await base.DisposeAsync();
         NpgsqlConnection.ClearAllPools();
         await using var connection = new NpgsqlConnection(AdminConnectionString());
         await connection.OpenAsync();
-        await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS \"{_database}\" WITH (FORCE)", connection);
+        await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)", connection);
         await drop.ExecuteNonQueryAsync();
     }
 }

@@ -78,11 +78,19 @@ public sealed class RunningService : IAsyncDisposable
     /// <summary>An HTTP client presenting <paramref name="clientCertificate"/> (or none) and trusting only the test root.</summary>
     public HttpClient Client(X509Certificate2? clientCertificate) => CreateClient(_pki, clientCertificate);
 
+    /// <summary>
+    /// A <see cref="Client"/> that starts no span in this process and sends no traceparent of its
+    /// own, as a caller in another process: the service's tracer sees only its own spans and the caller's headers.
+    /// </summary>
+    public HttpClient UntracedClient(X509Certificate2? clientCertificate) => CreateClient(_pki, clientCertificate, traced: false);
+
     /// <summary>See <see cref="Client"/>.</summary>
-    public static HttpClient CreateClient(TestPki pki, X509Certificate2? clientCertificate)
+    public static HttpClient CreateClient(TestPki pki, X509Certificate2? clientCertificate, bool traced = true)
     {
         var handler = new SocketsHttpHandler
         {
+            // Without a propagator the handler has no diagnostics stage: no client span, no injected traceparent.
+            ActivityHeadersPropagator = traced ? System.Diagnostics.DistributedContextPropagator.Current : null,
             ConnectTimeout = TimeSpan.FromSeconds(10),
             SslOptions = new SslClientAuthenticationOptions
             {

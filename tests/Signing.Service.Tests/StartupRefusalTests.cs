@@ -56,6 +56,7 @@ public sealed class StartupRefusalTests : IDisposable
     [Theory]
     [InlineData("Signing:Validation:SignerKeyUsage:0", "keyEncipherment", "Signing:Validation: SignerKeyUsage:0 'keyEncipherment' is not nonRepudiation or digitalSignature")] // a bad validation policy
     [InlineData("Signing:LongTerm:Templates:giay-phep-xay-dung", "B-LTA", "Signing:LongTerm:Templates:giay-phep-xay-dung: no template 'giay-phep-xay-dung'")] // a level for an unknown template
+    [InlineData("Signing:Telemetry:OtlpEndpoint", "collector:4317", "Signing:Telemetry:OtlpEndpoint: 'collector:4317' is not an absolute http or https URL")] // a trace endpoint without a scheme
     public async Task With_a_bad_setting_it_refuses_to_start_naming_the_key(string key, string value, string reason)
     {
         var settings = Settings();

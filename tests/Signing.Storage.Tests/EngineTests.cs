@@ -61,6 +61,8 @@ public sealed class SqliteRegistryTests : RegistryContractTests
 
     protected override (string[] Args, Dictionary<string, string> Environment) CliTarget() => (["--data-dir", _dataDir], []);
 
+    protected override string BlobLiteral(byte[] bytes) => $"X'{Convert.ToHexString(bytes)}'";
+
     [Fact]
     public void Signing_audit_verify_refuses_a_missing_or_ambiguous_target_in_one_line()
     {
@@ -135,6 +137,8 @@ public sealed class PostgresRegistryTests : RegistryContractTests
     // The connection string travels in the environment, not on the command line (ps would show it).
     protected override (string[] Args, Dictionary<string, string> Environment) CliTarget() =>
         (["--postgres", "env:SIGNING_AUDIT_TEST_PG"], new() { ["SIGNING_AUDIT_TEST_PG"] = _connectionString! });
+
+    protected override string BlobLiteral(byte[] bytes) => $"'\\x{Convert.ToHexString(bytes)}'::bytea";
 
     protected override Task<DocumentStorage> OpenAsync(StorageOptions options) =>
         DocumentStorage.OpenPostgresAsync(_connectionString!, BlobDirectory, options);

@@ -505,7 +505,7 @@ public abstract partial class RegistryContractTests : IAsyncLifetime
 
         var ok = RunCli(["audit", "verify", .. args], env);
         Assert.True(ok.ExitCode == 0, ok.All);
-        Assert.Equal($"audit chain OK: 20 records, head {(await Storage.Audit.GetHeadAsync()).Hash}", ok.StdOut.Trim());
+        Assert.Equal($"audit chain OK: 20 records, head {(await Storage.Audit.GetHeadAsync()).Hash}\nno anchors yet: unanchored since seq 1", ok.StdOut.Trim().ReplaceLineEndings("\n"));
 
         await ExecuteRawAsync("DELETE FROM audit_log WHERE seq = 4");
         var broken = RunCli(["audit", "verify", .. args], env);
@@ -583,7 +583,7 @@ public abstract partial class RegistryContractTests : IAsyncLifetime
     [Fact]
     public async Task Migrations_are_applied_once_and_reopening_is_a_no_op()
     {
-        Assert.Equal([1, 2, 3, 4, 8], Storage.AppliedMigrations); // schema, archive index, counter forms, list indexes, idempotent responses
+        Assert.Equal([1, 2, 3, 4, 6, 7, 8], Storage.AppliedMigrations); // schema, archive index, counter forms, list indexes, audit anchors, webhooks, idempotent responses
         var applied = Storage.AppliedMigrations.Count;
         var d = await IssueAsync();
         await Storage.DisposeAsync();

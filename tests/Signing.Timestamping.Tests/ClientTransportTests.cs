@@ -58,6 +58,50 @@ public sealed class ClientTransportTests(TsaServerFixture tsa) : IClassFixture<T
     }
 
     [Fact]
+    public async Task With_patience_it_waits_out_an_outage_and_answers_when_the_tsa_is_back()
+    {
+        var back = DateTime.UtcNow + TimeSpan.FromSeconds(1.5);
+        var calls = 0;
+        await using var app = await StartAsync(async context =>
+        {
+            Interlocked.Increment(ref calls);
+            if (DateTime.UtcNow < back)
+            {
+                context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
+                return;
+            }
+            using var body = new MemoryStream();
+            await context.Request.Body.CopyToAsync(body);
+            context.Response.ContentType = Rfc3161MediaTypes.Reply;
+            await context.Response.Body.WriteAsync(tsa.Tsa.Respond(body.ToArray()));
+        });
+        var client = new Rfc3161Client(tsa.Http, new Uri(app.Urls.Single()),
+            Quick with { Patience = TimeSpan.FromSeconds(20), MaxBackoff = TimeSpan.FromMilliseconds(200) });
+
+        var token = await client.GetTokenAsync(SHA256.HashData("outage"u8), HashAlgorithmName.SHA256);
+
+        Assert.NotEmpty(token);
+        Assert.True(DateTime.UtcNow >= back, "answered before the TSA was back");
+        Assert.True(calls > Quick.Attempts, $"only {calls} tries: patience, not the attempt count, bounds the retries");
+    }
+
+    [Fact]
+    public async Task Patience_runs_out_in_one_clear_error_naming_the_attempts_and_the_time()
+    {
+        await using var app = await StartAsync(context =>
+        {
+            context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
+            return Task.CompletedTask;
+        });
+        var url = new Uri(app.Urls.Single());
+        var client = new Rfc3161Client(tsa.Http, url, Quick with { Patience = TimeSpan.FromSeconds(1), MaxBackoff = TimeSpan.FromMilliseconds(100) });
+
+        var e = await Assert.ThrowsAsync<TimestampException>(() => client.GetTokenAsync(new byte[32], HashAlgorithmName.SHA256));
+
+        Assert.Matches($"^TSA unreachable at {System.Text.RegularExpressions.Regex.Escape(url.ToString())} after [0-9]+ attempts in 1 s: HTTP 503 Service Unavailable$", e.Message);
+    }
+
+    [Fact]
     public async Task A_closed_port_is_reported_as_unreachable()
     {
         var listener = new TcpListener(IPAddress.Loopback, 0);

@@ -120,6 +120,9 @@ public enum AuditProblemKind
 
     /// <summary>A record's prev_hash does not match its predecessor (one of them was replaced).</summary>
     BrokenLink,
+
+    /// <summary>A TSA anchor does not prove the chain as it is (rewritten chain, bad token, deleted records, edited anchor).</summary>
+    AnchorFailed,
 }
 
 /// <summary>The first broken record: its seq and what is wrong, in one line.</summary>
@@ -129,4 +132,7 @@ public sealed record AuditProblem(long Seq, AuditProblemKind Kind, string Messag
 public sealed record AuditVerification(long RecordCount, string HeadHash, AuditProblem? Problem)
 {
     public bool IsValid => Problem is null;
+
+    /// <summary>How far TSA anchors cover the chain; null when anchors were not checked.</summary>
+    public AuditAnchoring? Anchoring { get; init; }
 }

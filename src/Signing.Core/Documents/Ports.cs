@@ -92,4 +92,23 @@ public interface IAuditLog
 
     /// <summary>Walks the whole chain with <see cref="AuditChainVerifier"/>.</summary>
     Task<AuditVerification> VerifyAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Walks the chain as <see cref="VerifyAsync(CancellationToken)"/> does and checks every TSA anchor
+    /// with <paramref name="tokens"/> (<see cref="AuditAnchorVerifier"/>); the first problem by seq wins.
+    /// </summary>
+    Task<AuditVerification> VerifyAsync(IAuditAnchorTokenCheck tokens, CancellationToken cancellationToken = default);
+
+    /// <summary>The anchor with the highest seq, or null when there is none.</summary>
+    Task<AuditAnchor?> GetLastAnchorAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>Up to <paramref name="limit"/> anchors with seq ≥ <paramref name="fromSeq"/>, in seq order.</summary>
+    Task<IReadOnlyList<AuditAnchor>> ReadAnchorsAsync(long fromSeq, int limit, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Stores an anchor for a record that has <paramref name="anchor"/>'s hash. Returns false when
+    /// that seq is anchored already (another instance won: harmless). Writes no audit record: an
+    /// anchor is evidence about the log, and a record for it would move the head it just anchored.
+    /// </summary>
+    Task<bool> AddAnchorAsync(AuditAnchor anchor, CancellationToken cancellationToken = default);
 }

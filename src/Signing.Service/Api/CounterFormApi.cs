@@ -47,7 +47,7 @@ public static class CounterFormApi
     private static async Task<Results<Created<CounterFormView>, Ok<CounterFormView>>> Issue(string dossier, string kind, HttpRequest request, CounterFormService service, ClaimsPrincipal user, CancellationToken ct)
     {
         var k = Kind(kind);
-        var key = IdempotencyKey.Read(request, required: true)!;
+        var key = HttpInput.RequiredIdempotencyKey(request);
         var body = await HttpInput.ReadBodyAsync(request, "application/json", CounterFormJson.MaxBytes, ct);
         HttpInput.ParseJson(body); // malformed JSON is 400; a well-formed but invalid form is 422 by field
         var form = CounterFormJson.Parse(body, k);

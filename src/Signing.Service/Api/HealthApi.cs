@@ -9,7 +9,8 @@ namespace Signing.Service.Api;
 /// <summary>
 /// /health: the database answers, the seal token is present and logged in, the TSA issues a
 /// timestamp (200 when all pass, 503 naming what failed). /health/ready: the cheap probe a load
-/// balancer polls: started, not stopping, database reachable.
+/// balancer polls: started, not stopping, database reachable (200 "ready", or 200 "degraded" while
+/// the TSA's last exchange failed).
 /// </summary>
 public static class HealthApi
 {
@@ -33,7 +34,12 @@ public static class HealthApi
             var started = lifetime.ApplicationStarted.IsCancellationRequested && !lifetime.ApplicationStopping.IsCancellationRequested;
             var database = await Check(() => runtime.Registry.ListAsync(new DocumentQuery { Limit = 1 }, ct));
             var ready = started && database == "ok";
-            return Results.Json(new Readiness(ready ? "ready" : "not ready", started, database),
+            // A failing TSA keeps the instance in the pool (verification and intake still work;
+            // signatures and seals wait and retry), but the probe says so.
+            var last = runtime.Timestamps.Health.Last;
+            var tsa = last.Succeeded ? "ok" : "degraded: " + last.Detail;
+            var status = !ready ? "not ready" : last.Succeeded ? "ready" : "degraded";
+            return Results.Json(new Readiness(status, started, database, tsa),
                 statusCode: ready ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable);
         }).AnonymousOnBothListeners().Produces<Readiness>(200).Produces<Readiness>(503);
     }

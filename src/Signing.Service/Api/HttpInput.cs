@@ -50,6 +50,22 @@ internal static class HttpInput
         }
     }
 
+    /// <summary>The Idempotency-Key header every creating call requires: 1–200 visible ASCII characters.</summary>
+    public static string RequiredIdempotencyKey(HttpRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        return IdempotencyKey.Read(request, required: true)!;
+    }
+
+    /// <summary>A whole-number query parameter from <paramref name="min"/> to <paramref name="max"/>, or <paramref name="fallback"/> when absent.</summary>
+    public static int QueryInt(string text, string field, int fallback, int min, int max)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        if (text.Length == 0) return fallback;
+        return int.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var v) && v >= min && v <= max
+            ? v : throw ApiProblemException.BadRequest($"'{field}' must be a whole number from {min} to {max}", field);
+    }
+
     public static string? OptionalString(JsonElement obj, string name)
     {
         if (!obj.TryGetProperty(name, out var v) || v.ValueKind == JsonValueKind.Null) return null;

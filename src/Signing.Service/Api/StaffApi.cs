@@ -74,7 +74,7 @@ public static class StaffApi
     /// <summary>201 with the new document; 200 with the same document when the key was used before with this body.</summary>
     private static async Task<Results<Created<DocumentView>, Ok<DocumentView>>> Submit(string? signer, HttpRequest request, IssuanceService service, ClaimsPrincipal user, CancellationToken ct)
     {
-        var key = IdempotencyKey.Read(request, required: true)!;
+        var key = HttpInput.RequiredIdempotencyKey(request);
         var body = await HttpInput.ReadBodyAsync(request, DecisionJson.MediaType, DecisionJson.MaxBytes, ct);
         HttpInput.ParseJson(body); // malformed JSON is 400; well-formed but invalid decisions are 422
         var result = await service.SubmitAsync(body, key, signer ?? "", Actor(user), ct);
@@ -99,8 +99,8 @@ public static class StaffApi
             DossierCode = dossier is { Length: > 0 } ? dossier : null,
             CreatedFrom = Time(from ?? "", "from"),
             CreatedBefore = Time(to ?? "", "to"),
-            Limit = Int(limit ?? "", "limit", 50, 1, DocumentQuery.MaxLimit),
-            Offset = Int(offset ?? "", "offset", 0, 0, int.MaxValue),
+            Limit = HttpInput.QueryInt(limit ?? "", "limit", 50, 1, DocumentQuery.MaxLimit),
+            Offset = HttpInput.QueryInt(offset ?? "", "offset", 0, 0, int.MaxValue),
         };
         var page = await registry.Registry.ListAsync(query, ct);
         return TypedResults.Ok(new DocumentPage(page.Items.Select(View).ToList(), page.Total, page.Offset, page.Limit, page.HasMore));
@@ -140,8 +140,8 @@ public static class StaffApi
         {
             Status = DocumentStatus.AwaitingSignature,
             SignerId = HeadId(user),
-            Limit = Int(limit ?? "", "limit", 50, 1, DocumentQuery.MaxLimit),
-            Offset = Int(offset ?? "", "offset", 0, 0, int.MaxValue),
+            Limit = HttpInput.QueryInt(limit ?? "", "limit", 50, 1, DocumentQuery.MaxLimit),
+            Offset = HttpInput.QueryInt(offset ?? "", "offset", 0, 0, int.MaxValue),
         }, ct);
         // Each item carries the summary the head decides on; the agent checks it against the draft.
         var items = page.Items.Select(d => new QueueItem(View(d), Summary(service.Facts.Get(d.VerificationCode)))).ToList();
@@ -187,13 +187,6 @@ public static class StaffApi
         if (text.Length == 0) return null;
         return DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var t)
             ? t : throw ApiProblemException.BadRequest($"'{field}' is not an ISO 8601 time", field);
-    }
-
-    private static int Int(string text, string field, int fallback, int min, int max)
-    {
-        if (text.Length == 0) return fallback;
-        return int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var v) && v >= min && v <= max
-            ? v : throw ApiProblemException.BadRequest($"'{field}' must be a whole number from {min} to {max}", field);
     }
 }
 

@@ -31,6 +31,12 @@ public static class Policies
     /// <summary>Issue a Decree 61 counter form (Mẫu 01-04) for a dossier.</summary>
     public const string IssueCounterForm = "forms.issue";
 
+    /// <summary>
+    /// Manage the caller's own webhook subscriptions and their deliveries. Counter staff: the one-stop
+    /// software submits with a counter certificate, and events carry only what that role may read.
+    /// </summary>
+    public const string ManageWebhooks = "webhooks.manage";
+
     /// <summary>The role each policy requires.</summary>
     public static IReadOnlyDictionary<string, string> RoleOf { get; } = new Dictionary<string, string>(StringComparer.Ordinal)
     {
@@ -46,6 +52,7 @@ public static class Policies
         [Supersede] = Roles.Admin,
         [Configure] = Roles.Admin,
         [IssueCounterForm] = Roles.CounterStaff,
+        [ManageWebhooks] = Roles.CounterStaff,
     };
 
     /// <summary>The roles each policy admits: the action policies one role each (<see cref="RoleOf"/>), the API description every role.</summary>

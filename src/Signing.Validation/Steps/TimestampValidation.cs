@@ -45,6 +45,19 @@ internal static class TimestampValidation
         }
     }
 
+    /// <summary>A token on its own (an audit anchor): its message imprint must be <paramref name="expectedSha256Imprint"/>.</summary>
+    public static TimestampCheck CheckStandaloneToken(byte[] token, byte[] expectedSha256Imprint, VerificationPolicy policy, DateTimeOffset validationTime, string imprintProblem)
+    {
+        try
+        {
+            return CheckToken(token, alg => alg == HashAlgorithmName.SHA256 ? expectedSha256Imprint : [], [], policy, validationTime, imprintProblem).Check;
+        }
+        catch (CryptographicException)
+        {
+            return new TimestampCheck(true, false, null, false, null, false, "the timestamp token's certificates cannot be read");
+        }
+    }
+
     private static TimestampCheck CheckToken(CmsSignature cms, VerificationPolicy policy, DateTimeOffset validationTime)
     {
         var attr = cms.Unsigned(Oids.SignatureTimeStampToken);

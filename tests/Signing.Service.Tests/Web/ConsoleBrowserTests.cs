@@ -194,6 +194,8 @@ public sealed partial class ConsoleBrowserTests(IssuanceFixture f) : IClassFixtu
         await audit.Page.WaitForLoadStateAsync(LoadState.Load);
         Assert.Equal("true", await audit.Page.Locator("#verdict").GetAttributeAsync("data-valid"));
         Assert.StartsWith("Chuỗi nguyên vẹn", await audit.Page.Locator("#verdict").InnerTextAsync(), StringComparison.Ordinal);
+        // The anchors were checked too: the page says how far TSA anchors cover the chain.
+        Assert.True(long.TryParse(await audit.Page.Locator("#anchoring").GetAttributeAsync("data-anchored-seq"), out _));
         await audit.AssertAccessibleAsync();
         await audit.ScreenshotAsync("audit");
         audit.AssertNoProblems();

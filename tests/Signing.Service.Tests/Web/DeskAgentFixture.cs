@@ -56,14 +56,7 @@ public sealed class DeskAgentFixture : IssuanceFixture, IAsyncLifetime
     }
 
     /// <summary>Everything the service has logged so far.</summary>
-    public string ServiceLog() => string.Join('\n', Directory.GetFiles(LogDirectory, "service-*.json").Select(ReadShared));
-
-    private static string ReadShared(string path)
-    {
-        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
-        using var reader = new StreamReader(stream);
-        return reader.ReadToEnd();
-    }
+    public string ServiceLog() => string.Join('\n', ServiceLogFiles.Lines(LogDirectory));
 
     public override async Task DisposeAsync()
     {
