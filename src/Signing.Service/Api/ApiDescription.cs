@@ -19,6 +19,16 @@ public static class ApiDescription
     public static RouteHandlerBuilder PublicProblems(this RouteHandlerBuilder builder, params int[] statuses) => Problems(builder, statuses);
 
     /// <summary>
+    /// The request body the document names. Not <c>Accepts</c>: routing would enforce that media type itself and answer a
+    /// wrong one before the endpoint's own 415 problem (and, without the endpoint's listener, as a 404 on every port).
+    /// </summary>
+    public static RouteHandlerBuilder Body<T>(this RouteHandlerBuilder builder, string contentType)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        return builder.WithMetadata(new RequestBodyMetadata(typeof(T), contentType));
+    }
+
+    /// <summary>
     /// A mutating call that takes an optional Idempotency-Key: a retry gets the stored answer (<see cref="IdempotentResponseFilter"/>),
     /// and the same key with another request is a 409.
     /// </summary>
@@ -62,14 +72,14 @@ public static class ApiDescription
                 schema.Type = JsonSchemaType.String;
             return Task.CompletedTask;
         });
-        options.AddOperationTransformer((operation, context, _) =>
+        options.AddOperationTransformer(async (operation, context, ct) =>
         {
-            // A file body (a PDF to verify) is raw bytes, written inline: generators read a referenced binary schema as a JSON object.
-            if (operation.RequestBody?.Content is { } bodies)
-            {
-                foreach (var (mediaType, body) in bodies.Where(b => b.Key is not ("application/json" or "multipart/form-data")))
-                    body.Schema = new OpenApiSchema { Type = JsonSchemaType.String, Format = "binary" };
-            }
+            if (context.Description.ActionDescriptor.EndpointMetadata.OfType<RequestBodyMetadata>().FirstOrDefault() is { } body)
+                operation.RequestBody = new OpenApiRequestBody
+                {
+                    Required = true,
+                    Content = new Dictionary<string, OpenApiMediaType> { [body.ContentType] = new() { Schema = await BodySchemaAsync(body, context, ct).ConfigureAwait(false) } },
+                };
 
             if (context.Description.ActionDescriptor.EndpointMetadata.OfType<IdempotencyKeyMetadata>().FirstOrDefault() is { } idempotency)
             {
@@ -86,8 +96,28 @@ public static class ApiDescription
                     Example = JsonValue.Create("3f0c2a9e-6b1d-4f57-9a0e-5c3d2b1a7e44"),
                 });
             }
-
-            return Task.CompletedTask;
         });
     }
+
+    private static async Task<IOpenApiSchema> BodySchemaAsync(RequestBodyMetadata body, OpenApiOperationTransformerContext context, CancellationToken ct)
+    {
+        // A file body is raw bytes, written inline: generators read a referenced binary schema as a JSON object.
+        if (body.Type == typeof(Stream)) return new OpenApiSchema { Type = JsonSchemaType.String, Format = "binary" };
+        if (body.Type == typeof(IFormFile))
+            return new OpenApiSchema
+            {
+                Type = JsonSchemaType.Object,
+                Required = new HashSet<string> { "file" },
+                Properties = new Dictionary<string, IOpenApiSchema> { ["file"] = new OpenApiSchema { Type = JsonSchemaType.String, Format = "binary" } },
+            };
+        var schema = await context.GetOrCreateSchemaAsync(body.Type, null, ct).ConfigureAwait(false);
+        if (context.Document is not { } document) return schema;
+        document.Components ??= new OpenApiComponents();
+        document.Components.Schemas ??= new Dictionary<string, IOpenApiSchema>();
+        document.Components.Schemas.TryAdd(body.Type.Name, schema);
+        return new OpenApiSchemaReference(body.Type.Name, document);
+    }
 }
+
+/// <summary>The request body an endpoint reads by hand, for the OpenAPI document.</summary>
+public sealed record RequestBodyMetadata(Type Type, string ContentType);

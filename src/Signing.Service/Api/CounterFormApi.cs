@@ -28,7 +28,7 @@ public static class CounterFormApi
             Results.Text(System.Text.Encoding.UTF8.GetString(CounterFormJson.Serialize(await s.DraftAsync(Kind(kind), dossier, ct))), "application/json"))
             .StaffEndpoint(Policies.IssueCounterForm).Produces<CounterFormRequest>(200, "application/json").StaffProblems(404);
         dossiers.MapPost("/{dossier}/forms/{kind}", Issue).StaffEndpoint(Policies.IssueCounterForm)
-            .Accepts<CounterFormRequest>("application/json").IdempotentByRecord().StaffProblems(404, 413, 415, 422);
+            .Body<CounterFormRequest>("application/json").IdempotentByRecord().StaffProblems(404, 413, 415, 422);
 
         var forms = app.MapGroup("/api/forms");
         forms.MapGet("/{id:guid}", async Task<Ok<CounterFormView>> (Guid id, CounterFormService s, CancellationToken ct) => TypedResults.Ok(View(await s.GetAsync(id, ct))))

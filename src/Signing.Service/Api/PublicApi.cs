@@ -59,7 +59,7 @@ public static class PublicApi
             {
                 return Page(PublicPages.Status(view, original, error: PublicPageText.NotReadable, errorDetail: e.Message), e.Status);
             }
-        }).PublicEndpoint().RequireRateLimiting(UploadRateLimitPolicy).Accepts<IFormFile>("multipart/form-data")
+        }).PublicEndpoint().RequireRateLimiting(UploadRateLimitPolicy).Body<IFormFile>("multipart/form-data")
             .Produces(200, typeof(string), "text/html").Produces(400, typeof(string), "text/html").Produces(404, typeof(string), "text/html")
             .Produces(413, typeof(string), "text/html").Produces(422, typeof(string), "text/html").PublicProblems(429);
         // Anyone who has the code sees its status and previews, so anyone who has it may also download what was issued.
@@ -88,7 +88,7 @@ public static class PublicApi
             code = code is { Length: > 0 } ? code : null;
             var result = await s.VerifyUploadAsync(pdf, code, ct);
             return Results.Text(result.Report.ToJson(), "application/json; charset=utf-8");
-        }).WithName("VerifyUpload").PublicEndpoint().RequireRateLimiting(UploadRateLimitPolicy).Accepts<Stream>("application/pdf")
+        }).WithName("VerifyUpload").PublicEndpoint().RequireRateLimiting(UploadRateLimitPolicy).Body<Stream>("application/pdf")
             .Produces<Signing.Validation.VerificationReport>(200).PublicProblems(400, 413, 415, 422, 429);
     }
 

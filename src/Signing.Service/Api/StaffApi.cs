@@ -24,7 +24,7 @@ public static class StaffApi
     {
         var documents = app.MapGroup("/api/documents");
         documents.MapPost("", Submit).WithName("SubmitDocument").StaffEndpoint(Policies.SubmitDocument)
-            .Accepts<Decision>(DecisionJson.MediaType).IdempotentByRecord().StaffProblems(413, 415, 422);
+            .Body<Decision>(DecisionJson.MediaType).IdempotentByRecord().StaffProblems(413, 415, 422);
         documents.MapGet("", List).WithName("ListDocuments").StaffEndpoint(Policies.ReadDocument).StaffProblems(400);
         documents.MapGet("/{id:guid}", async Task<Ok<DocumentView>> (Guid id, IssuanceService s, CancellationToken ct) => TypedResults.Ok(View(await s.GetAsync(id, ct))))
             .WithName("GetDocument").StaffEndpoint(Policies.ReadDocument).StaffProblems(404);
@@ -36,24 +36,24 @@ public static class StaffApi
         }).WithName("GetDocumentPdf").StaffEndpoint(Policies.DownloadDocument).Produces(200, typeof(Stream), "application/pdf").StaffProblems(404);
         documents.MapPost("/{id:guid}/prepare", Prepare).WithName("PrepareSignature").StaffEndpoint(Policies.SignOwnQueue).Idempotent().StaffProblems(404, 422, 503);
         documents.MapPost("/{id:guid}/complete", Complete).WithName("CompleteSignature").StaffEndpoint(Policies.SignOwnQueue)
-            .Accepts<CompleteRequest>("application/json").Idempotent().StaffProblems(400, 404, 410, 413, 415, 422, 503);
+            .Body<CompleteRequest>("application/json").Idempotent().StaffProblems(400, 404, 410, 413, 415, 422, 503);
         documents.MapPost("/{id:guid}/seal", async Task<Ok<DocumentView>> (Guid id, IssuanceService s, ClaimsPrincipal user, CancellationToken ct) =>
             TypedResults.Ok(View(await s.SealAndIssueAsync(id, Actor(user), ct)))).WithName("SealAndIssue").StaffEndpoint(Policies.Seal).Idempotent().StaffProblems(404, 422, 503);
         documents.MapPost("/{id:guid}/revoke", async Task<Ok<DocumentView>> (Guid id, HttpRequest request, IssuanceService s, ClaimsPrincipal user, CancellationToken ct) =>
         {
             var body = await HttpInput.ReadJsonObjectAsync(request, ct);
             return TypedResults.Ok(View(await s.RevokeAsync(id, HttpInput.OptionalString(body, "reason"), Actor(user), ct)));
-        }).WithName("RevokeDocument").StaffEndpoint(Policies.Revoke).Accepts<RevokeRequest>("application/json").Idempotent().StaffProblems(400, 404, 413, 415);
+        }).WithName("RevokeDocument").StaffEndpoint(Policies.Revoke).Body<RevokeRequest>("application/json").Idempotent().StaffProblems(400, 404, 413, 415);
         documents.MapPost("/{id:guid}/supersede", async Task<Ok<SupersedeResponse>> (Guid id, HttpRequest request, IssuanceService s, ClaimsPrincipal user, CancellationToken ct) =>
         {
             var body = await HttpInput.ReadJsonObjectAsync(request, ct);
             var result = await s.SupersedeAsync(id, HttpInput.RequiredGuid(body, "replacementId"), HttpInput.OptionalString(body, "reason"), Actor(user), ct);
             return TypedResults.Ok(new SupersedeResponse(View(result.Superseded), View(result.Replacement)));
-        }).WithName("SupersedeDocument").StaffEndpoint(Policies.Supersede).Accepts<SupersedeRequest>("application/json").Idempotent().StaffProblems(400, 404, 413, 415, 422);
+        }).WithName("SupersedeDocument").StaffEndpoint(Policies.Supersede).Body<SupersedeRequest>("application/json").Idempotent().StaffProblems(400, 404, 413, 415, 422);
 
         var heads = app.MapGroup("/api/heads");
         heads.MapPost("/enroll", Enroll).WithName("EnrollHead").StaffEndpoint(Policies.SignOwnQueue)
-            .Accepts<EnrollRequest>("application/json").Idempotent().StaffProblems(400, 413, 415, 422);
+            .Body<EnrollRequest>("application/json").Idempotent().StaffProblems(400, 413, 415, 422);
         heads.MapGet("/me/queue", Queue).WithName("GetMyQueue").StaffEndpoint(Policies.SignOwnQueue).StaffProblems(400);
         // The head reads the drafts of their own queue (to look at them, and to check prepared hashes against).
         heads.MapGet("/me/documents/{id:guid}/pdf", async (Guid id, IssuanceService s, ClaimsPrincipal user, CancellationToken ct) =>
