@@ -13,7 +13,7 @@ namespace Signing.Service.Tests.Api;
 /// Every mutating call with an Idempotency-Key: the same call again answers the first answer without doing the change
 /// twice, and the same key with another request is a 409 problem of the idempotency-conflict type.
 /// </summary>
-public sealed class IdempotencyTests(IssuanceFixture f) : IClassFixture<IssuanceFixture>
+public class IdempotencyTests(IssuanceFixture f) : IClassFixture<IssuanceFixture>
 {
     private sealed record Call(string Role, string Path, string? Body);
 
@@ -163,3 +163,6 @@ public sealed class IdempotencyTests(IssuanceFixture f) : IClassFixture<Issuance
 
     private static Guid Id(string json) => JsonDocument.Parse(json).RootElement.GetProperty("id").GetGuid();
 }
+
+/// <summary>The same on PostgreSQL (the claims and answers live in its idempotent_responses table).</summary>
+public sealed class IdempotencyOnPostgresTests(PostgresIssuanceFixture f) : IdempotencyTests(f), IClassFixture<PostgresIssuanceFixture>;
