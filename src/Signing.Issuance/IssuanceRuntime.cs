@@ -119,6 +119,16 @@ public sealed class IssuanceRuntime : IAsyncDisposable
             throw new SigningException($"Signing:Storage: the registry cannot be opened ({OneLine(e.Message)}).");
         }
 
+        try
+        {
+            await StateFileImport.RunAsync(options.DataDirectory, storage.StateImporter, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is SigningException or IOException or UnauthorizedAccessException or System.Data.Common.DbException)
+        {
+            await storage.DisposeAsync().ConfigureAwait(false);
+            throw new SigningException($"Signing:DataDirectory: the state files of the old layout cannot be taken into the registry ({OneLine(e.Message)}).");
+        }
+
         var tokens = new List<Pkcs11Token>();
         try
         {

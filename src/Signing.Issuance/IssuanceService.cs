@@ -32,13 +32,13 @@ public sealed record UploadVerification(VerificationReport Report, PublicStatus?
 
 /// <summary>
 /// The issuance use cases over the registry, the renderer, the PAdES signer, the seal key and the
-/// TSA. Operations on one document run one at a time (striped locks), and each step is
-/// idempotent: a retry continues from the document's last committed status and never signs twice.
+/// TSA. Every commit is checked against the document's version in the registry; the steps that
+/// call the token or the TSA before their commit hold the document's registry lock, so one
+/// document is worked on by one caller at a time across every instance. Each step is idempotent:
+/// a retry continues from the document's last committed status and never signs twice.
 /// </summary>
 public sealed partial class IssuanceService
 {
-    private const int LockStripes = 64;
-    private readonly SemaphoreSlim[] _locks = Enumerable.Range(0, LockStripes).Select(_ => new SemaphoreSlim(1, 1)).ToArray();
     private readonly IssuanceRuntime _runtime;
     private readonly TimeProvider _time;
     private readonly ILogger<IssuanceService> _logger;
@@ -51,9 +51,9 @@ public sealed partial class IssuanceService
         Revocation = revocation;
         _time = time;
         _logger = logger;
-        Facts = new DocumentFactsStore(runtime.Options.DataDirectory);
-        Heads = new HeadEnrollmentStore(runtime.Options.DataDirectory);
-        PreparedRequests = new PreparedRequestStore(runtime.Options.DataDirectory);
+        Facts = new DocumentFactsStore(runtime.Registry);
+        Heads = runtime.Storage.Heads;
+        PreparedRequests = new PreparedRequestStore(runtime.Storage.PreparedRequests);
         Previews = new PagePreviews(runtime.Options.DataDirectory, runtime.Pdftoppm);
     }
 
@@ -68,7 +68,7 @@ public sealed partial class IssuanceService
     /// </summary>
     public IRevocationSource Revocation { get; }
 
-    public HeadEnrollmentStore Heads { get; }
+    public IHeadRegistry Heads { get; }
     public PreparedRequestStore PreparedRequests { get; }
     public PagePreviews Previews { get; }
     private IDocumentRegistry Registry => _runtime.Registry;
@@ -87,7 +87,7 @@ public sealed partial class IssuanceService
         signer = signer.Trim().ToUpperInvariant();
         var requestHash = RequestHash(body, signer);
         var decision = DecisionJson.Parse(body);
-        if (Heads.Get(signer) == null)
+        if (await Heads.GetAsync(signer, ct).ConfigureAwait(false) == null)
             throw Refuse.Unacceptable($"signer '{signer}' is not an enrolled department head (the head enrolls a token certificate first)", "signer");
 
         CreateResult created = null!;
@@ -101,7 +101,6 @@ public sealed partial class IssuanceService
                 Clock = _time,
                 Seal = _runtime.PrintedSeal,
             }));
-            Facts.Save(DocumentFacts.From(rendered));
             try
             {
                 created = await IssuanceTelemetry.StepAsync(IssuanceStep.RegistryCommit, () => Registry.CreateAsync(new NewDocument
@@ -110,6 +109,7 @@ public sealed partial class IssuanceService
                     DossierCode = rendered.Decision.DossierCode,
                     Template = rendered.Decision.Template,
                     Pdf = rendered.Pdf,
+                    FactsJson = DocumentFactsStore.ToJson(DocumentFacts.From(rendered)),
                 }, idempotencyKey, requestHash, actor, ct)).ConfigureAwait(false);
                 break;
             }
@@ -119,16 +119,11 @@ public sealed partial class IssuanceService
         }
 
         var document = created.Document;
+        // One transaction, checked against the version read: a replay racing this one gets 409 and a retry returns the document.
         if (document.Status == DocumentStatus.Draft)
         {
-            await WithDocumentLock(document.Id, async () =>
-            {
-                var current = await Registry.GetAsync(document.Id, ct).ConfigureAwait(false) ?? document;
-                document = current.Status == DocumentStatus.Draft
-                    ? await IssuanceTelemetry.StepAsync(IssuanceStep.RegistryCommit, () => Registry.TransitionAsync(current.Id, current.Version, DocumentTransition.SendForSignature(signer), actor,
-                        new Dictionary<string, string> { ["signer"] = signer }, cancellationToken: ct)).ConfigureAwait(false)
-                    : current;
-            }, ct).ConfigureAwait(false);
+            document = await IssuanceTelemetry.StepAsync(IssuanceStep.RegistryCommit, () => Registry.TransitionAsync(document.Id, document.Version, DocumentTransition.SendForSignature(signer), actor,
+                new Dictionary<string, string> { ["signer"] = signer }, cancellationToken: ct)).ConfigureAwait(false);
         }
         if (created.Created) IssuanceTelemetry.ResultSubmitted();
         _logger.LogInformation("document {DocumentId} {Outcome} for signer {Signer}", document.Id, created.Created ? "created" : "replayed", signer);
@@ -159,7 +154,7 @@ public sealed partial class IssuanceService
     // ---- department heads ---------------------------------------------------------------
 
     /// <summary>Checks the token certificate's chain to the configured anchors and records it for the head.</summary>
-    public HeadEnrollment Enroll(string headId, string headName, X509Certificate2 certificate, IReadOnlyList<X509Certificate2> chain)
+    public async Task<HeadEnrollment> EnrollAsync(string headId, string headName, X509Certificate2 certificate, IReadOnlyList<X509Certificate2> chain, string actor, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(certificate);
         ArgumentNullException.ThrowIfNull(chain);
@@ -195,54 +190,56 @@ public sealed partial class IssuanceService
             CertificateSha256 = Certificates.Sha256(certificate),
             EnrolledUtc = now,
         };
-        Heads.Put(enrollment);
+        await Heads.EnrollAsync(enrollment, actor, ct).ConfigureAwait(false);
         _logger.LogInformation("head {HeadId} enrolled signing certificate {CertificateSha256}", headId, enrollment.CertificateSha256);
         return enrollment;
     }
 
     /// <summary>Phase 1 for the calling head: the hash to sign on the token, bound to their enrolled certificate.</summary>
-    public async Task<(PreparedRequest Request, DocumentFacts Facts, PreparedDraft Draft)> PrepareAsync(Guid id, string headId, CancellationToken ct)
+    /// <remarks>
+    /// No document lock: nothing here leaves the process before the commit, and the request is
+    /// saved only while the document is still at the version it was prepared on, awaiting this head.
+    /// </remarks>
+    public async Task<(PreparedRequest Request, DocumentFacts Facts, PreparedDraft Draft)> PrepareAsync(Guid id, string headId, string actor, CancellationToken ct)
     {
-        return await WithDocumentLock(id, async () =>
-        {
-            var document = await GetAsync(id, ct).ConfigureAwait(false);
-            if (!string.Equals(document.SignerId, headId, StringComparison.Ordinal))
-                throw Refuse.NotPermitted($"document {document.VerificationCode} is not in your queue");
-            if (document.Status != DocumentStatus.AwaitingSignature)
-                throw Refuse.Conflict($"document {document.VerificationCode} is {document.Status.ToName()}, not awaiting your signature");
-            var enrollment = Heads.Get(headId) ?? throw Refuse.Conflict("you have not enrolled a signing certificate yet (POST /api/heads/enroll)");
+        var document = await GetAsync(id, ct).ConfigureAwait(false);
+        if (!string.Equals(document.SignerId, headId, StringComparison.Ordinal))
+            throw Refuse.NotPermitted($"document {document.VerificationCode} is not in your queue");
+        if (document.Status != DocumentStatus.AwaitingSignature)
+            throw Refuse.Conflict($"document {document.VerificationCode} is {document.Status.ToName()}, not awaiting your signature");
+        var enrollment = await Heads.GetAsync(headId, ct).ConfigureAwait(false)
+            ?? throw Refuse.Conflict("you have not enrolled a signing certificate yet (POST /api/heads/enroll)");
 
-            var facts = Facts.Get(document.VerificationCode);
-            var pdf = await GetPdfAsync(document, ct).ConfigureAwait(false);
-            var certificate = X509CertificateLoader.LoadCertificate(enrollment.Certificate);
-            var chain = enrollment.Chain.Select(X509CertificateLoader.LoadCertificate).ToList();
-            var prepared = PadesSigner.Prepare(pdf, HeadSignatureRequest(facts, certificate, chain), _time);
-            var request = new PreparedRequest
-            {
-                RequestId = Guid.NewGuid(),
-                DocumentId = id,
-                DocumentVersion = document.Version,
-                HeadId = headId,
-                CertificateSha256 = enrollment.CertificateSha256,
-                Nonce = Convert.ToBase64String(RandomNumberGenerator.GetBytes(16)),
-                ExpiresUtc = _time.GetUtcNow() + _runtime.Options.PrepareLifetime,
-                Prepared = prepared,
-            };
-            PreparedRequests.Save(request);
-            return (request, facts, new PreparedDraft(document.PdfSha256!, pdf.Length));
-        }, ct).ConfigureAwait(false);
+        var facts = await Facts.GetAsync(document, ct).ConfigureAwait(false);
+        var pdf = await GetPdfAsync(document, ct).ConfigureAwait(false);
+        var certificate = X509CertificateLoader.LoadCertificate(enrollment.Certificate);
+        var chain = enrollment.Chain.Select(X509CertificateLoader.LoadCertificate).ToList();
+        var prepared = PadesSigner.Prepare(pdf, HeadSignatureRequest(facts, certificate, chain), _time);
+        var request = new PreparedRequest
+        {
+            RequestId = Guid.NewGuid(),
+            DocumentId = id,
+            DocumentVersion = document.Version,
+            HeadId = headId,
+            CertificateSha256 = enrollment.CertificateSha256,
+            Nonce = Convert.ToBase64String(RandomNumberGenerator.GetBytes(16)),
+            ExpiresUtc = _time.GetUtcNow() + _runtime.Options.PrepareLifetime,
+            Prepared = prepared,
+        };
+        await PreparedRequests.SaveAsync(request, actor, ct).ConfigureAwait(false);
+        return (request, facts, new PreparedDraft(document.PdfSha256!, pdf.Length));
     }
 
     /// <summary>
     /// Phase 2: checks the request (caller, single use, expiry, document unchanged, certificate
     /// still enrolled) and the value against the certificate, then embeds CMS + timestamp and
-    /// marks the document Signed. The request is marked used in the same lock, after the commit.
+    /// marks the document Signed; the request is marked completed in that same registry transaction.
     /// </summary>
     public async Task<DocumentRecord> CompleteAsync(Guid id, string headId, Guid requestId, string? nonce, byte[] signatureValue, string actor, CancellationToken ct)
     {
         return await WithDocumentLock(id, async () =>
         {
-            var request = PreparedRequests.Get(requestId) ?? throw Refuse.NotFound($"no prepared request {requestId}");
+            var request = await PreparedRequests.GetAsync(requestId, ct).ConfigureAwait(false) ?? throw Refuse.NotFound($"no prepared request {requestId}");
             if (!string.Equals(request.HeadId, headId, StringComparison.Ordinal))
                 throw Refuse.NotPermitted("this request was prepared for another department head");
             if (request.DocumentId != id)
@@ -253,7 +250,7 @@ public sealed partial class IssuanceService
                 throw Refuse.Conflict($"request {requestId} was already completed at {request.CompletedUtc:O}; prepare again to sign again");
             if (_time.GetUtcNow() > request.ExpiresUtc)
                 throw Refuse.Expired($"request {requestId} expired at {request.ExpiresUtc:O}; prepare again");
-            var enrollment = Heads.Get(headId);
+            var enrollment = await Heads.GetAsync(headId, ct).ConfigureAwait(false);
             if (enrollment?.CertificateSha256 != request.CertificateSha256)
                 throw Refuse.Conflict("your enrolled certificate changed since this request was prepared; prepare again");
             var document = await GetAsync(id, ct).ConfigureAwait(false);
@@ -270,9 +267,8 @@ public sealed partial class IssuanceService
                 throw Refuse.Unacceptable(e.Message, "signatureValue");
             }
 
-            var updated = await IssuanceTelemetry.StepAsync(IssuanceStep.RegistryCommit, () => Registry.TransitionAsync(id, document.Version, DocumentTransition.MarkSigned(), actor,
+            var updated = await IssuanceTelemetry.StepAsync(IssuanceStep.RegistryCommit, () => _runtime.Storage.PreparedRequests.CompleteAsync(requestId, actor,
                 new Dictionary<string, string> { ["requestId"] = requestId.ToString("D"), ["certificateSha256"] = request.CertificateSha256 }, signed, ct)).ConfigureAwait(false);
-            PreparedRequests.Save(request with { CompletedUtc = _time.GetUtcNow() });
             _logger.LogInformation("document {DocumentId} signed by head {HeadId}", id, headId);
             return updated;
         }, ct).ConfigureAwait(false);
@@ -324,7 +320,7 @@ public sealed partial class IssuanceService
             var document = await GetAsync(id, ct).ConfigureAwait(false);
             if (document.Status == DocumentStatus.Signed)
             {
-                var facts = Facts.Get(document.VerificationCode);
+                var facts = await Facts.GetAsync(document, ct).ConfigureAwait(false);
                 var pdf = await GetPdfAsync(document, ct).ConfigureAwait(false);
                 var sealedPdf = await IssuanceTelemetry.StepAsync(IssuanceStep.Seal, () => PadesSigner.SignAsync(pdf, SealSignatureRequest(facts), _runtime.TimedSealKey, _runtime.Timestamps, _time, ct)).ConfigureAwait(false);
                 var level = LongTerm.LevelFor(document.Template, facts.IssuingAgency);
@@ -382,29 +378,24 @@ public sealed partial class IssuanceService
     public async Task<DocumentRecord> RevokeAsync(Guid id, string? reason, string actor, CancellationToken ct)
     {
         if (string.IsNullOrWhiteSpace(reason)) throw Refuse.InvalidInput("a reason is required", "reason");
-        return await WithDocumentLock(id, async () =>
-        {
-            var document = await GetAsync(id, ct).ConfigureAwait(false);
-            if (document.Status == DocumentStatus.Revoked) return document; // a retried revoke
-            var revoked = await IssuanceTelemetry.StepAsync(IssuanceStep.RegistryCommit, () => Registry.TransitionAsync(id, document.Version, DocumentTransition.Revoke(reason), actor, cancellationToken: ct)).ConfigureAwait(false);
-            IssuanceTelemetry.ResultRevoked();
-            return revoked;
-        }, ct).ConfigureAwait(false);
+        // One transaction against the version read (no lock: nothing slow precedes it); a race gets 409.
+        var document = await GetAsync(id, ct).ConfigureAwait(false);
+        if (document.Status == DocumentStatus.Revoked) return document; // a retried revoke
+        var revoked = await IssuanceTelemetry.StepAsync(IssuanceStep.RegistryCommit, () => Registry.TransitionAsync(id, document.Version, DocumentTransition.Revoke(reason), actor, cancellationToken: ct)).ConfigureAwait(false);
+        IssuanceTelemetry.ResultRevoked();
+        return revoked;
     }
 
     public async Task<SupersedeResult> SupersedeAsync(Guid id, Guid replacementId, string? reason, string actor, CancellationToken ct)
     {
         if (string.IsNullOrWhiteSpace(reason)) throw Refuse.InvalidInput("a reason is required", "reason");
         if (replacementId == id) throw Refuse.Unacceptable("a document cannot replace itself", "replacementId");
-        return await WithDocumentLock(id, async () =>
-        {
-            var document = await GetAsync(id, ct).ConfigureAwait(false);
-            var replacement = await Registry.GetAsync(replacementId, ct).ConfigureAwait(false)
-                ?? throw Refuse.Unacceptable($"no document {replacementId}", "replacementId");
-            if (document.Status == DocumentStatus.Superseded && document.ReplacedBy == replacementId)
-                return new SupersedeResult(document, replacement); // a retried supersede
-            return await Registry.SupersedeAsync(id, document.Version, replacementId, reason, actor, ct).ConfigureAwait(false);
-        }, ct).ConfigureAwait(false);
+        var document = await GetAsync(id, ct).ConfigureAwait(false);
+        var replacement = await Registry.GetAsync(replacementId, ct).ConfigureAwait(false)
+            ?? throw Refuse.Unacceptable($"no document {replacementId}", "replacementId");
+        if (document.Status == DocumentStatus.Superseded && document.ReplacedBy == replacementId)
+            return new SupersedeResult(document, replacement); // a retried supersede
+        return await Registry.SupersedeAsync(id, document.Version, replacementId, reason, actor, ct).ConfigureAwait(false);
     }
 
     // ---- public ---------------------------------------------------------------------------
@@ -433,7 +424,7 @@ public sealed partial class IssuanceService
         string? replacedBy = null;
         if (document.ReplacedBy is { } r) replacedBy = (await Registry.GetAsync(r, ct).ConfigureAwait(false))?.VerificationCode;
         // Revoked and superseded documents keep their PDF (the issued one), so the page images stay valid.
-        var facts = Facts.Get(document.VerificationCode);
+        var facts = await Facts.GetAsync(document, ct).ConfigureAwait(false);
         return new PublicStatus(document, facts, issued, replacedBy, document.PdfSha256 is null ? 0 : facts.PageCount);
     }
 
@@ -537,20 +528,10 @@ public sealed partial class IssuanceService
     private static List<string> CodesIn(byte[] pdf) =>
         CodePattern().Matches(Encoding.Latin1.GetString(pdf)).Select(m => m.Value).Distinct(StringComparer.Ordinal).Take(10).ToList();
 
+    /// <summary>Runs <paramref name="action"/> holding the document's registry lock (every instance on the registry waits for it).</summary>
     private async Task<T> WithDocumentLock<T>(Guid id, Func<Task<T>> action, CancellationToken ct)
     {
-        var gate = _locks[(id.GetHashCode() & int.MaxValue) % LockStripes];
-        await gate.WaitAsync(ct).ConfigureAwait(false);
-        try
-        {
-            return await action().ConfigureAwait(false);
-        }
-        finally
-        {
-            gate.Release();
-        }
+        await using var held = await _runtime.Storage.Locks.AcquireAsync(id, ct).ConfigureAwait(false);
+        return await action().ConfigureAwait(false);
     }
-
-    private Task WithDocumentLock(Guid id, Func<Task> action, CancellationToken ct) =>
-        WithDocumentLock<object?>(id, async () => { await action().ConfigureAwait(false); return null; }, ct);
 }

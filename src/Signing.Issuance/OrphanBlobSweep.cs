@@ -46,15 +46,12 @@ public sealed record BlobSweepOptions
 /// blob write and its row commit leaves the blob) once at startup and then every
 /// <see cref="BlobSweepOptions.Interval"/>, through <see cref="Signing.Core.Documents.IDocumentRegistry.CleanupOrphanBlobsAsync"/>,
 /// which works under the registry's write lock and skips blobs younger than the minimum age.
+/// The same tick removes prepared head signatures settled longer than the minimum age ago.
 /// A failed sweep is logged and retried at the next tick; it never stops the service.
 /// </summary>
 public sealed partial class OrphanBlobSweep(IssuanceRuntime runtime, IssuanceService issuance, BlobSweepOptions options, TimeProvider time, ILogger<OrphanBlobSweep> logger)
     : BackgroundService
 {
-    // Facts files are written once; each sweep looks up only those written since the last cut-off,
-    // so the registry is not asked about every issued document every hour.
-    private DateTime _factsCheckedBeforeUtc = DateTime.MinValue;
-
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         using var timer = new PeriodicTimer(options.Interval, time);
@@ -80,7 +77,7 @@ public sealed partial class OrphanBlobSweep(IssuanceRuntime runtime, IssuanceSer
         {
             var removed = await runtime.Registry.CleanupOrphanBlobsAsync(options.MinimumAge, cancellationToken).ConfigureAwait(false);
             LogSwept(logger, removed, options.MinimumAge);
-            await SweepStateFilesAsync(cancellationToken).ConfigureAwait(false);
+            await SweepStateAsync(cancellationToken).ConfigureAwait(false);
             return removed;
         }
         catch (Exception e) when (e is not OperationCanceledException)
@@ -90,24 +87,16 @@ public sealed partial class OrphanBlobSweep(IssuanceRuntime runtime, IssuanceSer
         }
     }
 
-    // The same for the service's own files: facts of a code no document took (a replayed submit
-    // renders again under a new code; a crash before the row commit) and prepared requests that
-    // were completed or expired longer than the minimum age ago.
-    private async Task SweepStateFilesAsync(CancellationToken cancellationToken)
+    // Prepared requests completed or expired longer than the minimum age ago: neither can be
+    // completed again. (Facts commit with their document, so no facts are ever orphaned.)
+    private async Task SweepStateAsync(CancellationToken cancellationToken)
     {
-        var cutoff = time.GetUtcNow() - options.MinimumAge;
-        var facts = 0;
-        foreach (var code in issuance.Facts.CodesWrittenBetween(_factsCheckedBeforeUtc, cutoff.UtcDateTime))
-        {
-            if (await runtime.Registry.GetByCodeAsync(code, cancellationToken).ConfigureAwait(false) == null && issuance.Facts.Delete(code)) facts++;
-        }
-        _factsCheckedBeforeUtc = cutoff.UtcDateTime;
-        var requests = issuance.PreparedRequests.RemoveSettledBefore(cutoff);
-        LogStateSwept(logger, facts, requests, options.MinimumAge);
+        var requests = await issuance.PreparedRequests.RemoveSettledBeforeAsync(time.GetUtcNow() - options.MinimumAge, cancellationToken).ConfigureAwait(false);
+        LogStateSwept(logger, requests, options.MinimumAge);
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "state sweep removed {Facts} facts file(s) of codes no document has and {Requests} prepared request(s) settled more than {MinimumAge} ago")]
-    private static partial void LogStateSwept(ILogger logger, int facts, int requests, TimeSpan minimumAge);
+    [LoggerMessage(Level = LogLevel.Information, Message = "state sweep removed {Requests} prepared request(s) settled more than {MinimumAge} ago")]
+    private static partial void LogStateSwept(ILogger logger, int requests, TimeSpan minimumAge);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "orphan blob sweep removed {Removed} unreferenced blob(s) older than {MinimumAge}")]
     private static partial void LogSwept(ILogger logger, int removed, TimeSpan minimumAge);

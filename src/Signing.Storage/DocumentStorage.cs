@@ -36,6 +36,10 @@ public sealed class DocumentStorage : IAsyncDisposable
         var store = new SqlDocumentStore(db, blobs, time);
         Registry = store;
         Archive = store;
+        Heads = store;
+        PreparedRequests = store;
+        Locks = store;
+        StateImporter = store;
         Audit = new SqlAuditLog(db);
         CounterForms = new SqlCounterFormStore(db, blobs, time);
         IdempotentResponses = new SqlIdempotentResponseStore(db, time);
@@ -46,6 +50,18 @@ public sealed class DocumentStorage : IAsyncDisposable
     public IDocumentRegistry Registry { get; }
 
     public IAuditLog Audit { get; }
+
+    /// <summary>The enrolled department heads (same database and transactions as <see cref="Registry"/>).</summary>
+    public IHeadRegistry Heads { get; }
+
+    /// <summary>Prepared head signatures; completing one marks its document signed in the same transaction.</summary>
+    public IPreparedRequestRegistry PreparedRequests { get; }
+
+    /// <summary>Per-document work locks, shared by every process on the database (see docs/service.md, "State and locking").</summary>
+    public IDocumentLocks Locks { get; }
+
+    /// <summary>Takes the service's old state files into the registry.</summary>
+    public IServiceStateImporter StateImporter { get; }
 
     /// <summary>The archive index the archive upkeep job keeps (same database and transactions as <see cref="Registry"/>).</summary>
     public IArchiveRegistry Archive { get; }

@@ -45,10 +45,10 @@ public sealed partial class FileBlobStore : IBlobStore
         }
 
         var dir = Path.GetDirectoryName(path)!;
-        EnsureDirectoryDurable(dir);
         var temp = Path.Combine(dir, TempPrefix + Guid.NewGuid().ToString("N"));
         try
         {
+            EnsureDirectoryDurable(dir);
             var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 81920, FileOptions.Asynchronous);
             await using (stream.ConfigureAwait(false))
             {
@@ -61,6 +61,11 @@ public sealed partial class FileBlobStore : IBlobStore
             File.Move(temp, path, overwrite: true);
             FsyncDirectory(dir);
         }
+        catch (IOException e) when (IsDiskFull(e))
+        {
+            TryDelete(temp);
+            throw new StorageFullException($"the blob store {Root} is full: {content.Length} bytes could not be written; nothing was stored", e);
+        }
         catch
         {
             TryDelete(temp);
@@ -69,6 +74,9 @@ public sealed partial class FileBlobStore : IBlobStore
 
         return key;
     }
+
+    // ENOSPC and EDQUOT on Unix (the raw errno is the HResult); ERROR_DISK_FULL and ERROR_HANDLE_DISK_FULL on Windows.
+    private static bool IsDiskFull(IOException e) => e.HResult is 28 or 122 || (e.HResult & 0xFFFF) is 112 or 39;
 
     public async Task<byte[]> GetAsync(string sha256, CancellationToken cancellationToken = default)
     {

@@ -31,7 +31,21 @@ internal abstract class SqlDatabase : IAsyncDisposable
 
     public abstract bool IsUniqueViolation(DbException exception);
 
+    /// <summary>Holds one document's work lock until the handle is disposed (see <see cref="IDocumentLocks"/>).</summary>
+    public abstract Task<IAsyncDisposable> LockDocumentAsync(Guid documentId, CancellationToken cancellationToken);
+
     public abstract ValueTask DisposeAsync();
+
+    /// <summary>A stable 32-bit key for a document (the same in every process): its id's four words folded.</summary>
+    protected static int DocumentLockKey(Guid documentId)
+    {
+        Span<byte> bytes = stackalloc byte[16];
+        documentId.TryWriteBytes(bytes);
+        return System.Buffers.Binary.BinaryPrimitives.ReadInt32LittleEndian(bytes)
+            ^ System.Buffers.Binary.BinaryPrimitives.ReadInt32LittleEndian(bytes[4..])
+            ^ System.Buffers.Binary.BinaryPrimitives.ReadInt32LittleEndian(bytes[8..])
+            ^ System.Buffers.Binary.BinaryPrimitives.ReadInt32LittleEndian(bytes[12..]);
+    }
 
     protected static async Task<DbConnection> Wrap(Func<Task<DbConnection>> open, string where)
     {
@@ -116,6 +130,31 @@ internal sealed class SqliteDatabase : SqlDatabase
     public override bool IsUniqueViolation(DbException exception) =>
         exception is SqliteException { SqliteErrorCode: 19, SqliteExtendedErrorCode: 2067 or 1555 };
 
+    // SQLite has one writer at a time (BEGIN IMMEDIATE), and holding that lock through a token or
+    // TSA call would stop every other writer, so the document lock is per database file in this
+    // process: every registry opened on the file here shares it. The file is one host's; a second
+    // process on it still cannot commit twice (the version check), it could only repeat the work.
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, SemaphoreSlim[]> DocumentStripes = new(StringComparer.Ordinal);
+
+    public override async Task<IAsyncDisposable> LockDocumentAsync(Guid documentId, CancellationToken cancellationToken)
+    {
+        var stripes = DocumentStripes.GetOrAdd(File, _ => Enumerable.Range(0, 64).Select(_ => new SemaphoreSlim(1, 1)).ToArray());
+        var gate = stripes[(int)((uint)DocumentLockKey(documentId) % (uint)stripes.Length)];
+        await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        return new Released(gate);
+    }
+
+    private sealed class Released(SemaphoreSlim gate) : IAsyncDisposable
+    {
+        private int _done;
+
+        public ValueTask DisposeAsync()
+        {
+            if (Interlocked.Exchange(ref _done, 1) == 0) gate.Release();
+            return ValueTask.CompletedTask;
+        }
+    }
+
     /// <summary>Switches the file to WAL once (the setting is stored in the file).</summary>
     public async Task EnableWalAsync(DbConnection connection, CancellationToken cancellationToken)
     {
@@ -183,6 +222,51 @@ internal sealed class PostgresDatabase : SqlDatabase
 
     public override bool IsUniqueViolation(DbException exception) =>
         exception is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation };
+
+    /// <summary>The first key of the two-key advisory locks on documents (the migrator's one-key lock is another key space).</summary>
+    private const int DocumentLockSpace = 0x5349_474E; // "SIGN"
+
+    /// <summary>
+    /// A transaction-scoped advisory lock on its own connection: every instance on this database
+    /// waits for it, no row stays locked (the transition commits on another connection), and it
+    /// ends with the transaction, or with the connection when the process dies.
+    /// </summary>
+    public override async Task<IAsyncDisposable> LockDocumentAsync(Guid documentId, CancellationToken cancellationToken)
+    {
+        var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var tx = await connection.BeginTransactionAsync(IsolationLevel.ReadCommitted, cancellationToken).ConfigureAwait(false);
+            await Sql.ExecuteAsync(connection, tx, "SELECT pg_advisory_xact_lock(@space, @key)", cancellationToken,
+                ("space", DocumentLockSpace), ("key", DocumentLockKey(documentId))).ConfigureAwait(false);
+            return new HeldLock(connection, tx);
+        }
+        catch
+        {
+            await connection.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    private sealed class HeldLock(DbConnection connection, DbTransaction tx) : IAsyncDisposable
+    {
+        public async ValueTask DisposeAsync()
+        {
+            try
+            {
+                await tx.RollbackAsync().ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is DbException or InvalidOperationException)
+            {
+                // a broken connection: the server ended the transaction and its lock with it
+            }
+            finally
+            {
+                await tx.DisposeAsync().ConfigureAwait(false);
+                await connection.DisposeAsync().ConfigureAwait(false);
+            }
+        }
+    }
 
     public override ValueTask DisposeAsync() => _dataSource.DisposeAsync();
 }

@@ -14,7 +14,7 @@ namespace Signing.Storage;
 /// audit record(s), write the webhook outbox rows they report, commit. A crash before commit leaves at most an orphan blob, never a row
 /// that points to a missing blob.
 /// </summary>
-internal sealed partial class SqlDocumentStore : IDocumentRegistry, IArchiveRegistry
+internal sealed partial class SqlDocumentStore : IDocumentRegistry, IArchiveRegistry, IHeadRegistry, IPreparedRequestRegistry, IServiceStateImporter, IDocumentLocks
 {
     private const string Columns =
         "id, verification_code, dossier_code, template, status, signer_id, failure_reason, failure_retryable, failed_from, " +
@@ -93,6 +93,7 @@ internal sealed partial class SqlDocumentStore : IDocumentRegistry, IArchiveRegi
         await Sql.ExecuteAsync(connection, tx, "INSERT INTO idempotency_keys (key, request_hash, document_id, created_at_us) VALUES (@k, @h, @id, @now)",
             cancellationToken, ("k", key), ("h", hash), ("id", Id(record.Id)), ("now", Micros(now))).ConfigureAwait(false);
         if (pdfKey != null) await InsertPdfVersionAsync(connection, tx, record, cancellationToken).ConfigureAwait(false);
+        if (document.FactsJson is { } facts) await InsertFactsAsync(connection, tx, record.Id, facts, cancellationToken).ConfigureAwait(false);
 
         var details = Details(w =>
         {
@@ -115,6 +116,12 @@ internal sealed partial class SqlDocumentStore : IDocumentRegistry, IArchiveRegi
     {
         await using var connection = await _db.OpenAsync(cancellationToken).ConfigureAwait(false);
         return await ReadAsync(connection, null, id, cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task<string?> GetFactsAsync(Guid id, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await _db.OpenAsync(cancellationToken).ConfigureAwait(false);
+        return (string?)await Sql.ScalarAsync(connection, null, "SELECT facts FROM document_facts WHERE document_id = @id", cancellationToken, ("id", Id(id))).ConfigureAwait(false);
     }
 
     public async Task<DocumentRecord?> GetByCodeAsync(string verificationCode, CancellationToken cancellationToken = default)
@@ -208,8 +215,17 @@ internal sealed partial class SqlDocumentStore : IDocumentRegistry, IArchiveRegi
 
     // ---------------------------------------------------------------- transitions
 
-    public async Task<DocumentRecord> TransitionAsync(Guid id, long expectedVersion, DocumentTransition transition, string actor,
-        IReadOnlyDictionary<string, string>? details = null, byte[]? newPdf = null, CancellationToken cancellationToken = default)
+    public Task<DocumentRecord> TransitionAsync(Guid id, long expectedVersion, DocumentTransition transition, string actor,
+        IReadOnlyDictionary<string, string>? details = null, byte[]? newPdf = null, CancellationToken cancellationToken = default) =>
+        TransitionWithAsync(id, expectedVersion, transition, actor, details, newPdf, null, cancellationToken);
+
+    /// <summary>
+    /// One transition in one write transaction; <paramref name="alsoInTransaction"/> writes its own
+    /// rows before the audit record (a completed prepared request), so both commit or neither does.
+    /// </summary>
+    private async Task<DocumentRecord> TransitionWithAsync(Guid id, long expectedVersion, DocumentTransition transition, string actor,
+        IReadOnlyDictionary<string, string>? details, byte[]? newPdf, Func<DbConnection, DbTransaction, DateTimeOffset, Task>? alsoInTransaction,
+        CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(transition);
         actor = Text(actor, "actor", 200);
@@ -234,6 +250,7 @@ internal sealed partial class SqlDocumentStore : IDocumentRegistry, IArchiveRegi
 
         await UpdateAsync(connection, tx, next, current.Version, cancellationToken).ConfigureAwait(false);
         if (pdfKey != null) await InsertPdfVersionAsync(connection, tx, next, cancellationToken).ConfigureAwait(false);
+        if (alsoInTransaction != null) await alsoInTransaction(connection, tx, now).ConfigureAwait(false);
         var json = Details(w =>
         {
             w.WriteString("from", current.Status.ToName());

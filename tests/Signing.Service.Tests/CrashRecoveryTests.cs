@@ -117,14 +117,15 @@ public sealed class CrashRecoveryTests : IDisposable
             Assert.Equal(1, list.GetProperty("total").GetInt32());
         }
 
-        // The audit chain (the replay added nothing): five records, all about this document, and it verifies (what `signing audit verify --data-dir` runs).
+        // The audit chain (the replay added nothing): the head's enrolment and prepare, five records
+        // about this document, and it verifies (what `signing audit verify --data-dir` runs).
         await using var audit = await DocumentStorage.OpenAuditLogAsync(_data, null);
         var records = await audit.Log.ReadAsync(1, 100);
-        Assert.Equal("create,send_for_signature,sign,seal,issue", string.Join(",", records.Select(r => r.Action)));
-        Assert.All(records, r => Assert.Equal(id, r.DocumentId));
+        Assert.Equal("enrol_head,create,send_for_signature,prepare_signature,sign,seal,issue", string.Join(",", records.Select(r => r.Action)));
+        Assert.All(records.Where(r => r.DocumentId != null), r => Assert.Equal(id, r.DocumentId));
         var verification = await audit.Log.VerifyAsync();
         Assert.True(verification.IsValid, verification.Problem?.ToString());
-        Assert.Equal(5, verification.RecordCount);
+        Assert.Equal(7, verification.RecordCount);
     }
 
     private string HeadQueuePath() => "/api/documents?signer=" + CertificateRoleMapper.Sha256Thumbprint(_pki.RoleClients[Roles.DepartmentHead]);

@@ -57,10 +57,8 @@ public sealed class OrphanBlobSweepTests : IAsyncLifetime
         var crashOrphan = await blobs.PutAsync(RandomNumberGenerator.GetBytes(4096));
         // Everything so far is two hours old; one more orphan is written "now" and must survive.
         foreach (var k in BlobKeys(blobs)) File.SetLastWriteTimeUtc(blobs.PathOf(k), DateTime.UtcNow.AddHours(-2));
-        // The replay rendered again under a new code: its facts file belongs to no document.
-        var factsFiles = Directory.GetFiles(Path.Combine(data, "documents"), "*.json");
-        Assert.Equal(2, factsFiles.Length);
-        foreach (var file in factsFiles) File.SetLastWriteTimeUtc(file, DateTime.UtcNow.AddHours(-2));
+        // The replay rendered again under a new code, but its facts went nowhere: they commit with the row.
+        Assert.False(Directory.Exists(Path.Combine(data, "documents")));
         var youngOrphan = await blobs.PutAsync(RandomNumberGenerator.GetBytes(4096));
 
         // Second service on the same directory: the sweep runs at startup, then every 2 s.
@@ -72,11 +70,8 @@ public sealed class OrphanBlobSweepTests : IAsyncLifetime
         await using var second = await RunningService.StartAsync(_pki, settings, b => b.Logging.AddProvider(new CapturingLoggerProvider(logs)));
 
         await WaitFor(() => logs.Any(l => l.Contains("orphan blob sweep removed 2 ", StringComparison.Ordinal)), logs);
-        await WaitFor(() => logs.Any(l => l.Contains("state sweep removed 1 facts file(s)", StringComparison.Ordinal)), logs);
+        await WaitFor(() => logs.Any(l => l.Contains("state sweep removed 0 prepared request(s)", StringComparison.Ordinal)), logs);
         var code = submitted.GetProperty("verificationCode").GetString()!;
-        Assert.Equal([code + ".json"], Directory.GetFiles(Path.Combine(data, "documents"), "*.json").Select(Path.GetFileName));
-        // The prepared request was completed moments ago: kept until it is an hour settled.
-        var preparedFile = Assert.Single(Directory.GetFiles(Path.Combine(data, "prepared"), "*.json"));
         Assert.Equal(referenced.Append(youngOrphan).Order(StringComparer.Ordinal), BlobKeys(blobs).Order(StringComparer.Ordinal));
         Assert.DoesNotContain(replayOrphan, BlobKeys(blobs));
         Assert.DoesNotContain(crashOrphan, BlobKeys(blobs));
@@ -93,19 +88,25 @@ public sealed class OrphanBlobSweepTests : IAsyncLifetime
         Assert.False(File.Exists(blobs.PathOf(youngOrphan)));
         Assert.Equal(referenced.Order(StringComparer.Ordinal), BlobKeys(blobs).Order(StringComparer.Ordinal));
 
-        // The public page still has everything it needs (the facts file of the issued document).
+        // The public page still has everything it needs (the facts of the issued document).
         using var anonymous = second.Client(null);
         using var view = await anonymous.GetAsync(second.Public($"/api/public/verify/{code}"));
         Assert.Equal(HttpStatusCode.OK, view.StatusCode);
 
-        // A completed request is removed once it settled before the cut-off, and not before.
-        var requests = new PreparedRequestStore(data);
+        // The prepared request was completed moments ago: kept until it settled before the cut-off,
+        // then removed with one audit record.
+        var requests = ((IssuanceService)second.Services.GetService(typeof(IssuanceService))!).PreparedRequests;
         var requestId = Guid.Parse(prepared.GetProperty("requestId").GetString()!);
-        var completedUtc = requests.Get(requestId)!.CompletedUtc!.Value;
-        Assert.Equal(0, requests.RemoveSettledBefore(completedUtc));
-        Assert.True(File.Exists(preparedFile));
-        Assert.Equal(1, requests.RemoveSettledBefore(completedUtc.AddSeconds(1)));
-        Assert.Null(requests.Get(requestId));
+        var completedUtc = (await requests.GetAsync(requestId, default))!.CompletedUtc!.Value;
+        Assert.Equal(0, await requests.RemoveSettledBeforeAsync(completedUtc, default));
+        Assert.NotNull(await requests.GetAsync(requestId, default));
+        Assert.Equal(1, await requests.RemoveSettledBeforeAsync(completedUtc.AddSeconds(1), default));
+        Assert.Null(await requests.GetAsync(requestId, default));
+        var runtime = (IssuanceRuntime)second.Services.GetService(typeof(IssuanceRuntime))!;
+        var chainHead = await runtime.Storage.Audit.GetHeadAsync();
+        var last = Assert.Single(await runtime.Storage.Audit.ReadAsync(chainHead.Seq, 1));
+        Assert.Equal("sweep_prepared_requests", last.Action);
+        Assert.True((await runtime.Storage.Audit.VerifyAsync()).IsValid);
     }
 
     [Fact]

@@ -185,4 +185,21 @@ public sealed class PostgresRegistryTests : RegistryContractTests
         Assert.DoesNotContain("wrong-password-123", ex.Message, StringComparison.Ordinal);
         Assert.Equal("postgres", Storage.Engine);
     }
+
+    [Fact]
+    public async Task A_document_lock_ends_with_its_connection_when_the_holder_dies()
+    {
+        await using var other = await OpenAsync(new StorageOptions());
+        var id = Guid.NewGuid();
+        var held = await Storage.Locks.AcquireAsync(id);
+        var waiting = other.Locks.AcquireAsync(id);
+        await Task.Delay(300);
+        Assert.False(waiting.IsCompleted);
+
+        // The holder's server process goes away, as when its host is killed mid-seal.
+        Assert.Equal(1, await CountRawAsync(
+            "SELECT COUNT(pg_terminate_backend(pid)) FROM pg_locks WHERE locktype = 'advisory' AND classid = 1397311310 AND objsubid = 2 AND granted"));
+        await using var next = await waiting.WaitAsync(TimeSpan.FromSeconds(10));
+        await held.DisposeAsync(); // its connection is gone: nothing to release, and no error
+    }
 }

@@ -59,3 +59,13 @@ public sealed class StorageException : SigningException
 
     public StorageException() { }
 }
+
+/// <summary>The store has no room for a write (disk full or over quota); nothing was stored, and the same call succeeds once there is room.</summary>
+public sealed class StorageFullException : SigningException
+{
+    public StorageFullException(string message) : base(message) { }
+
+    public StorageFullException(string message, Exception inner) : base(message, inner) { }
+
+    public StorageFullException() { }
+}

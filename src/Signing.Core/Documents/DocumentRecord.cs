@@ -62,6 +62,9 @@ public sealed record NewDocument
 #pragma warning disable CA1819 // Handed straight to the blob store; callers do not keep mutating it.
     public byte[]? Pdf { get; init; }
 #pragma warning restore CA1819
+
+    /// <summary>The caller's facts of the result (JSON), stored in the create transaction; <see cref="IDocumentRegistry.GetFactsAsync"/> reads them.</summary>
+    public string? FactsJson { get; init; }
 }
 
 /// <summary>One committed PDF version of a document (every PDF it ever had, in order).</summary>

@@ -22,6 +22,9 @@ public interface IDocumentRegistry
     /// <summary>Null when unknown. Exact match on the code as the renderer printed it.</summary>
     Task<DocumentRecord?> GetByCodeAsync(string verificationCode, CancellationToken cancellationToken = default);
 
+    /// <summary>The facts stored with the document at its creation (<see cref="NewDocument.FactsJson"/>); null when it has none.</summary>
+    Task<string?> GetFactsAsync(Guid id, CancellationToken cancellationToken = default);
+
     /// <summary>Newest first (created time, then id), filtered and paged.</summary>
     Task<DocumentPage> ListAsync(DocumentQuery query, CancellationToken cancellationToken = default);
 

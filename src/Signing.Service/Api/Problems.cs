@@ -63,6 +63,8 @@ public sealed class SigningProblemHandler(IProblemDetailsService problems, ILogg
             ConcurrencyConflictException => new ProblemDetails { Status = 409, Title = "Conflict", Detail = exception.Message },
             IllegalTransitionException => new ProblemDetails { Status = 409, Title = "Conflict", Detail = exception.Message },
             DocumentNotFoundException => new ProblemDetails { Status = 404, Title = "Not Found", Detail = exception.Message },
+            // The detail names no path: the operator reads it in the log line below.
+            StorageFullException => new ProblemDetails { Status = 507, Title = "Insufficient Storage", Detail = "the service has no room to store the result; nothing was committed, retry later" },
             TimestampException => new ProblemDetails { Status = 503, Title = "Service Unavailable", Detail = "the timestamp authority did not answer: " + exception.Message },
             BadHttpRequestException b => new ProblemDetails { Status = b.StatusCode, Title = "Bad Request", Detail = b.Message },
             _ => new ProblemDetails { Status = 500, Title = "Internal Server Error", Detail = "the request failed; see the service log with this request's correlation id" },

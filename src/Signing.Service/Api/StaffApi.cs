@@ -129,7 +129,7 @@ public static class StaffApi
                 i++;
             }
         }
-        var enrollment = service.Enroll(HeadId(user), user.Identity?.Name ?? "", certificate, chain);
+        var enrollment = await service.EnrollAsync(HeadId(user), user.Identity?.Name ?? "", certificate, chain, Actor(user), ct);
         return TypedResults.Ok(new Enrollment(enrollment.HeadId, enrollment.CertificateSha256, certificate.Subject,
             new DateTimeOffset(certificate.NotAfter.ToUniversalTime(), TimeSpan.Zero), enrollment.Chain.Length + 1));
     }
@@ -144,13 +144,14 @@ public static class StaffApi
             Offset = HttpInput.QueryInt(offset ?? "", "offset", 0, 0, int.MaxValue),
         }, ct);
         // Each item carries the summary the head decides on; the agent checks it against the draft.
-        var items = page.Items.Select(d => new QueueItem(View(d), Summary(service.Facts.Get(d.VerificationCode)))).ToList();
+        var facts = await service.Facts.GetAsync(page.Items, ct);
+        var items = page.Items.Select((d, i) => new QueueItem(View(d), Summary(facts[i]))).ToList();
         return TypedResults.Ok(new QueuePage(items, page.Total, page.Offset, page.Limit, page.HasMore));
     }
 
     private static async Task<Ok<PreparedSignature>> Prepare(Guid id, IssuanceService service, ClaimsPrincipal user, CancellationToken ct)
     {
-        var (request, facts, draft) = await service.PrepareAsync(id, HeadId(user), ct);
+        var (request, facts, draft) = await service.PrepareAsync(id, HeadId(user), Actor(user), ct);
         // The revision and ByteRange let the signer check the hash against the draft it was shown
         // (PreparedSignatureCheck) instead of trusting this response.
         var prepared = request.Prepared;

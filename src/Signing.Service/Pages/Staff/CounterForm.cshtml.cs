@@ -222,7 +222,7 @@ public sealed class CounterFormModel(CounterFormService forms, IDocumentRegistry
         if (page.Items.Count == 0) return draft;
         try
         {
-            var facts = issuance.Facts.Get(page.Items[0].VerificationCode);
+            var facts = await issuance.Facts.GetAsync(page.Items[0], ct);
             return draft with { Agency = facts.IssuingAgency, Place = facts.Place, ApplicantName = facts.ApplicantName };
         }
         catch (Signing.Core.SigningException)

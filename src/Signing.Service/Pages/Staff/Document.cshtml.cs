@@ -28,7 +28,7 @@ public sealed class DocumentModel(IssuanceService service, IDocumentRegistryAcce
         Document = document;
         try
         {
-            Facts = service.Facts.Get(document.VerificationCode);
+            Facts = await service.Facts.GetAsync(document, ct);
         }
         catch (Signing.Core.SigningException)
         {
@@ -37,7 +37,7 @@ public sealed class DocumentModel(IssuanceService service, IDocumentRegistryAcce
         History = await registry.Registry.GetHistoryAsync(id, ct);
         if (document.ReplacedBy is { } r) ReplacedByCode = (await registry.Registry.GetAsync(r, ct))?.VerificationCode;
         if (document.Replaces is { } p) ReplacesCode = (await registry.Registry.GetAsync(p, ct))?.VerificationCode;
-        SignerName = document.SignerId is { } s ? service.Heads.Get(s)?.Name ?? s : null;
+        SignerName = document.SignerId is { } s ? (await service.Heads.GetAsync(s, ct))?.Name ?? s : null;
         Created = Request.Query["created"] == "1";
         return Page();
     }

@@ -27,7 +27,7 @@ public sealed class DocumentsModel(IDocumentRegistryAccessor registry, IssuanceS
     public async Task OnGetAsync(CancellationToken ct)
     {
         Filter = DocumentFilter.Read(Request.Query);
-        Heads = service.Heads.All();
+        Heads = await service.Heads.ListAsync(ct);
         // Counting stops a thousand rows past the page shown: exact below that, "more than" above. Counting
         // every match of 100,000 rows (or the export's 10,000) cost a list page 2.5-3 times a static file.
         var offset = (Filter.Page - 1) * DocumentFilter.PageSize;

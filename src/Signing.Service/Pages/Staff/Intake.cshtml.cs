@@ -46,9 +46,9 @@ public sealed class IntakeModel(IssuanceService service, IStringLocalizer<Consol
     public IReadOnlyList<TemplateDefinition> Templates { get; } =
         TemplateCatalog.BuiltIn.Ids.Order(StringComparer.Ordinal).Select(id => TemplateCatalog.BuiltIn[id]).ToList();
 
-    public void OnGet()
+    public async Task OnGetAsync(CancellationToken ct)
     {
-        Heads = service.Heads.All();
+        Heads = await service.Heads.ListAsync(ct);
         Form = new IntakeForm
         {
             IdempotencyKey = Guid.NewGuid().ToString("D"),
@@ -59,13 +59,13 @@ public sealed class IntakeModel(IssuanceService service, IStringLocalizer<Consol
 
     public async Task<IActionResult> OnPostFormAsync(CancellationToken ct)
     {
-        Heads = service.Heads.All();
+        Heads = await service.Heads.ListAsync(ct);
         return await SubmitAsync(DecisionJson.Serialize(Form.ToDecision()), ct);
     }
 
     public async Task<IActionResult> OnPostImportAsync(CancellationToken ct)
     {
-        Heads = service.Heads.All();
+        Heads = await service.Heads.ListAsync(ct);
         byte[] body;
         if (ImportFile is { Length: > 0 } file)
         {

@@ -22,7 +22,7 @@ public sealed class PrintModel(IssuanceService service) : PageModel
         Document = await service.GetAsync(id, ct);
         if (Document.PdfSha256 is null) return NotFound();
         // The sheets' images come from the preview endpoint, which renders them on first request.
-        Pages = service.Facts.Get(Document.VerificationCode).PageCount;
+        Pages = (await service.Facts.GetAsync(Document, ct)).PageCount;
         return Page();
     }
 

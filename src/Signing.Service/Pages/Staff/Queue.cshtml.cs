@@ -28,17 +28,19 @@ public sealed class QueueModel(IDocumentRegistryAccessor registry, IssuanceServi
         // This page alone may connect to the desk agent's loopback origin, and to nothing else.
         Response.Headers.ContentSecurityPolicy = ConsoleSetup.ContentSecurityPolicyAllowing("connect-src", Agent.Origin);
         var head = StaffApi.HeadId(User);
-        Enrolled = service.Heads.Get(head) != null;
+        Enrolled = await service.Heads.GetAsync(head, ct) != null;
         var page = await registry.Registry.ListAsync(new DocumentQuery { Status = DocumentStatus.AwaitingSignature, SignerId = head, Limit = 100 }, ct);
         Total = page.Total;
-        Items = page.Items.Select(d => (d, FactsOf(d))).ToList();
+        var items = new List<(DocumentRecord, DocumentFacts?)>(page.Items.Count);
+        foreach (var d in page.Items) items.Add((d, await FactsOfAsync(d, ct)));
+        Items = items;
     }
 
-    private DocumentFacts? FactsOf(DocumentRecord d)
+    private async Task<DocumentFacts?> FactsOfAsync(DocumentRecord d, CancellationToken ct)
     {
         try
         {
-            return service.Facts.Get(d.VerificationCode);
+            return await service.Facts.GetAsync(d, ct);
         }
         catch (Signing.Core.SigningException)
         {
