@@ -4,6 +4,7 @@ using Signing.Core;
 using Signing.Core.Decisions;
 using Signing.PdfSyntax;
 using Signing.Validation;
+using DocumentSummary = Signing.Service.Contracts.DocumentSummary;
 
 namespace Signing.Agent;
 

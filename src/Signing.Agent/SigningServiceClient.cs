@@ -5,11 +5,10 @@ using System.Text.Json;
 using Signing.Core;
 using Signing.Core.IO;
 using Signing.Cms;
+using Contract = Signing.Service.Contracts;
+using DocumentSummary = Signing.Service.Contracts.DocumentSummary;
 
 namespace Signing.Agent;
-
-/// <summary>What the head decides on: the facts of one decision, as the service states them.</summary>
-public sealed record DocumentSummary(string Type, string Number, string Applicant, string DossierCode, string VerificationCode, string IssuingAgency, string Date, int Pages);
 
 /// <summary>A document waiting in the head's queue.</summary>
 public sealed record QueueItem(Guid Id, string VerificationCode, string DraftSha256, long Version, DocumentSummary Summary);
@@ -101,15 +100,14 @@ public sealed class SigningServiceClient : ISigningService, IDisposable
         var items = new List<QueueItem>();
         for (var offset = 0; ; )
         {
-            var page = await SendAsync(HttpMethod.Get, $"/api/heads/me/queue?limit=500&offset={offset}", null, ct).ConfigureAwait(false);
-            foreach (var item in page.GetProperty("items").EnumerateArray())
+            var page = await SendAsync<Contract.QueuePage>(HttpMethod.Get, $"/api/heads/me/queue?limit=500&offset={offset}", null, ct).ConfigureAwait(false);
+            foreach (var item in page.Items)
             {
-                var d = item.GetProperty("document");
-                items.Add(new QueueItem(d.GetProperty("id").GetGuid(), d.GetProperty("verificationCode").GetString()!,
-                    d.GetProperty("pdfSha256").GetString()!, d.GetProperty("version").GetInt64(), Summary(item.GetProperty("summary"))));
+                var d = item.Document;
+                items.Add(new QueueItem(d.Id, d.VerificationCode, d.PdfSha256 ?? "", d.Version, item.Summary));
             }
 
-            if (!page.GetProperty("hasMore").GetBoolean()) return items;
+            if (!page.HasMore) return items;
             offset = items.Count;
         }
     }
@@ -122,22 +120,13 @@ public sealed class SigningServiceClient : ISigningService, IDisposable
 
     public async Task<PreparedHash> PrepareAsync(Guid id, CancellationToken ct)
     {
-        var p = await SendAsync(HttpMethod.Post, $"/api/documents/{id}/prepare", null, ct).ConfigureAwait(false);
+        var p = await SendAsync<Contract.PreparedSignature>(HttpMethod.Post, $"/api/documents/{id}/prepare", null, ct).ConfigureAwait(false);
         try
         {
-            return new PreparedHash(
-                p.GetProperty("requestId").GetGuid(),
-                Convert.FromBase64String(p.GetProperty("hash").GetString()!),
-                Enum.Parse<SignatureScheme>(p.GetProperty("signatureScheme").GetString()!),
-                Summary(p.GetProperty("summary")),
-                p.GetProperty("nonce").GetString()!,
-                p.GetProperty("expiresAt").GetDateTimeOffset(),
-                p.GetProperty("certificateSha256").GetString()!,
-                p.GetProperty("draftSha256").GetString()!,
-                Convert.FromBase64String(p.GetProperty("revision").GetString()!),
-                p.GetProperty("byteRange").EnumerateArray().Select(v => v.GetInt64()).ToArray());
+            return new PreparedHash(p.RequestId, Convert.FromBase64String(p.Hash), Enum.Parse<SignatureScheme>(p.SignatureScheme), p.Summary, p.Nonce,
+                p.ExpiresAt, p.CertificateSha256, p.DraftSha256, Convert.FromBase64String(p.Revision), p.ByteRange.ToArray());
         }
-        catch (Exception e) when (e is KeyNotFoundException or FormatException or InvalidOperationException or ArgumentException)
+        catch (Exception e) when (e is FormatException or ArgumentException or NullReferenceException)
         {
             throw new SigningException($"The service's prepare answer for document {id} is incomplete or malformed ({e.Message}); is the service older than this agent?");
         }
@@ -145,48 +134,40 @@ public sealed class SigningServiceClient : ISigningService, IDisposable
 
     public async Task<string> CompleteAsync(Guid id, Guid requestId, string nonce, byte[] signatureValue, CancellationToken ct)
     {
-        var body = JsonContent.Create(new { requestId, nonce, signatureValue = Convert.ToBase64String(signatureValue) }, options: Web);
-        var document = await SendAsync(HttpMethod.Post, $"/api/documents/{id}/complete", body, ct).ConfigureAwait(false);
-        return document.GetProperty("status").GetString()!;
+        var body = JsonContent.Create(new Contract.CompleteRequest(requestId, Convert.ToBase64String(signatureValue), nonce), options: Web);
+        // One key per prepared request: a complete sent again after a lost answer gets the first answer, not a 409.
+        var document = await SendAsync<Contract.DocumentView>(HttpMethod.Post, $"/api/documents/{id}/complete", body, ct, idempotencyKey: $"complete-{requestId:D}").ConfigureAwait(false);
+        return document.Status;
     }
 
     public async Task<string> EnrollAsync(X509Certificate2 certificate, IReadOnlyList<X509Certificate2> chain, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(certificate);
         ArgumentNullException.ThrowIfNull(chain);
-        var body = JsonContent.Create(new
-        {
-            certificate = Convert.ToBase64String(certificate.RawData),
-            chain = chain.Select(c => Convert.ToBase64String(c.RawData)).ToArray(),
-        }, options: Web);
-        var enrolled = await SendAsync(HttpMethod.Post, "/api/heads/enroll", body, ct).ConfigureAwait(false);
-        return enrolled.GetProperty("certificateSha256").GetString()!;
+        var body = JsonContent.Create(new Contract.EnrollRequest(Convert.ToBase64String(certificate.RawData), chain.Select(c => Convert.ToBase64String(c.RawData)).ToArray()), options: Web);
+        var enrolled = await SendAsync<Contract.Enrollment>(HttpMethod.Post, "/api/heads/enroll", body, ct).ConfigureAwait(false);
+        return enrolled.CertificateSha256;
     }
 
-    private static DocumentSummary Summary(JsonElement s) => new(
-        s.GetProperty("type").GetString() ?? "", s.GetProperty("number").GetString() ?? "", s.GetProperty("applicant").GetString() ?? "",
-        s.GetProperty("dossierCode").GetString() ?? "", s.GetProperty("verificationCode").GetString() ?? "",
-        s.GetProperty("issuingAgency").GetString() ?? "", s.GetProperty("date").GetString() ?? "", s.GetProperty("pages").GetInt32());
-
-    private async Task<JsonElement> SendAsync(HttpMethod method, string path, HttpContent? content, CancellationToken ct)
+    private async Task<T> SendAsync<T>(HttpMethod method, string path, HttpContent? content, CancellationToken ct, string? idempotencyKey = null)
     {
-        using var response = await RawAsync(method, path, content, ct).ConfigureAwait(false);
+        using var response = await RawAsync(method, path, content, ct, idempotencyKey).ConfigureAwait(false);
         var bytes = await response.Content.ReadAsByteArrayAsync(ct).ConfigureAwait(false);
         try
         {
-            using var json = JsonDocument.Parse(bytes);
-            return json.RootElement.Clone();
+            return JsonSerializer.Deserialize<T>(bytes, Web) ?? throw new JsonException("null");
         }
         catch (JsonException)
         {
-            throw new SigningException($"The service answered {method} {path} with something that is not JSON.");
+            throw new SigningException($"The service answered {method} {path} with something that is not the JSON this agent expects; is the service older than this agent?");
         }
     }
 
     /// <summary>One call; network failures and problem responses become one-line exceptions.</summary>
-    private async Task<HttpResponseMessage> RawAsync(HttpMethod method, string path, HttpContent? content, CancellationToken ct)
+    private async Task<HttpResponseMessage> RawAsync(HttpMethod method, string path, HttpContent? content, CancellationToken ct, string? idempotencyKey = null)
     {
         using var request = new HttpRequestMessage(method, new Uri(_base, path)) { Content = content };
+        if (idempotencyKey is not null) request.Headers.Add("Idempotency-Key", idempotencyKey);
         HttpResponseMessage response;
         try
         {

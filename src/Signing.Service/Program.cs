@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Signing.Service.Api;
 using Signing.Service.Authentication;
 using Signing.Service.Authorization;
+using Signing.Service.Contracts;
 using Signing.Issuance;
 using Signing.Service.Web;
 using Signing.Service.Webhooks;
@@ -44,12 +45,16 @@ namespace Signing.Service
             var listeners = new MutualTlsListeners();
             builder.Services.AddSingleton(listeners);
             builder.WebHost.ConfigureKestrel(kestrel => listeners.Configure(kestrel, builder.Configuration));
-            builder.Services.AddProblemDetails(o => o.CustomizeProblemDetails = c => c.ProblemDetails.Extensions["correlationId"] = c.HttpContext.TraceIdentifier);
+            builder.Services.AddProblemDetails(o => o.CustomizeProblemDetails = c =>
+            {
+                c.ProblemDetails.Extensions["correlationId"] = c.HttpContext.TraceIdentifier;
+                SigningProblemHandler.SetStableType(c);
+            });
             builder.Services.AddExceptionHandler<SigningProblemHandler>();
             builder.Services.AddAuthentication(CertificateAuthenticationDefaults.AuthenticationScheme)
                 .AddClientCertificate(builder.Configuration);
             builder.Services.AddSigningPolicies();
-            builder.Services.AddOpenApi();
+            builder.Services.AddOpenApi(ApiDescription.Configure);
             builder.Services.AddServiceTelemetry(builder.Configuration);
 
             var issuance = IssuanceOptions.Read(builder.Configuration, builder.Environment.ContentRootPath);
@@ -99,9 +104,10 @@ namespace Signing.Service
             // The API description is on the staff port for any staff role: it shows the shape of the
             // API (public endpoints included, marked by path) and no data.
             app.MapOpenApi().StaffEndpoint(Policies.ReadApiDescription);
+            ApiReferencePage.Map(app);
             app.MapMetrics();
             HealthApi.Map(app);
-            app.MapGet("/api/public/ping", () => Results.Ok(new { status = "public" })).PublicEndpoint();
+            app.MapGet("/api/public/ping", () => TypedResults.Ok(new PingAnswer("public"))).PublicEndpoint().PublicProblems();
             StaffApi.Map(app);
             CounterFormApi.Map(app);
             PublicApi.Map(app);
@@ -111,22 +117,18 @@ namespace Signing.Service
             app.MapStaffConsole();
 
             var probe = app.MapGroup("/api/auth/probe");
-            probe.MapGet("/counter-staff", WhoAmI).StaffEndpoint(Policies.ReadDocument);
-            probe.MapGet("/department-head", WhoAmI).StaffEndpoint(Policies.SignOwnQueue);
-            probe.MapGet("/seal-operator", WhoAmI).StaffEndpoint(Policies.Seal);
-            probe.MapGet("/auditor", WhoAmI).StaffEndpoint(Policies.ReadAudit);
-            probe.MapGet("/admin", WhoAmI).StaffEndpoint(Policies.Configure);
+            probe.MapGet("/counter-staff", WhoAmI).StaffEndpoint(Policies.ReadDocument).StaffProblems();
+            probe.MapGet("/department-head", WhoAmI).StaffEndpoint(Policies.SignOwnQueue).StaffProblems();
+            probe.MapGet("/seal-operator", WhoAmI).StaffEndpoint(Policies.Seal).StaffProblems();
+            probe.MapGet("/auditor", WhoAmI).StaffEndpoint(Policies.ReadAudit).StaffProblems();
+            probe.MapGet("/admin", WhoAmI).StaffEndpoint(Policies.Configure).StaffProblems();
 
             ListenerSeparation.EnsureEveryEndpointHasExplicitPolicy(
                 ((IEndpointRouteBuilder)app).DataSources.SelectMany(source => source.Endpoints));
             return app;
         }
 
-        private static IResult WhoAmI(ClaimsPrincipal user) => Results.Ok(new
-        {
-            name = user.Identity?.Name,
-            thumbprint = user.FindFirstValue(ClaimTypes.NameIdentifier),
-            roles = user.FindAll(ClaimTypes.Role).Select(c => c.Value).ToArray(),
-        });
+        private static Microsoft.AspNetCore.Http.HttpResults.Ok<CallerView> WhoAmI(ClaimsPrincipal user) => TypedResults.Ok(new CallerView(
+            user.Identity?.Name, user.FindFirstValue(ClaimTypes.NameIdentifier), user.FindAll(ClaimTypes.Role).Select(c => c.Value).ToArray()));
     }
 }

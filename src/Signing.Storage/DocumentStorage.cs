@@ -42,6 +42,7 @@ public sealed class DocumentStorage : IAsyncDisposable
         StateImporter = store;
         Audit = new SqlAuditLog(db);
         CounterForms = new SqlCounterFormStore(db, blobs, time);
+        IdempotentResponses = new SqlIdempotentResponseStore(db, time);
         Webhooks = new SqlWebhookStore(db, time);
         AppliedMigrations = applied;
     }
@@ -67,6 +68,9 @@ public sealed class DocumentStorage : IAsyncDisposable
 
     /// <summary>The Decree 61 counter forms issued for dossiers (Mẫu 01-04).</summary>
     public Signing.Core.CounterForms.ICounterFormRegistry CounterForms { get; }
+
+    /// <summary>The stored answers of mutating API calls by (caller, Idempotency-Key).</summary>
+    public IIdempotentResponseStore IdempotentResponses { get; }
 
     /// <summary>Webhook subscriptions and the outbox the registry's transitions write (same database and transactions as <see cref="Registry"/>).</summary>
     public Signing.Core.Webhooks.IWebhookRegistry Webhooks { get; }

@@ -4,6 +4,7 @@ using Signing.Core;
 using Signing.Core.Decisions;
 using Signing.Pdf.Rendering;
 using Signing.Testing;
+using DocumentSummary = Signing.Service.Contracts.DocumentSummary;
 
 namespace Signing.Agent.Tests;
 

@@ -583,7 +583,7 @@ public abstract partial class RegistryContractTests : IAsyncLifetime
     [Fact]
     public async Task Migrations_are_applied_once_and_reopening_is_a_no_op()
     {
-        Assert.Equal([1, 2, 3, 4, 5, 6, 7], Storage.AppliedMigrations); // schema, archive index, counter forms, list indexes, service state, audit anchors, webhooks
+        Assert.Equal([1, 2, 3, 4, 5, 6, 7, 8], Storage.AppliedMigrations); // schema, archive index, counter forms, list indexes, service state, audit anchors, webhooks, idempotent responses
         var applied = Storage.AppliedMigrations.Count;
         var d = await IssueAsync();
         await Storage.DisposeAsync();

@@ -15,6 +15,7 @@ using Signing.Pkcs11;
 using Signing.Revocation;
 using Signing.Service;
 using Signing.Service.Authentication;
+using Signing.Service.Contracts;
 
 namespace Signing.Cli.Commands;
 
@@ -134,11 +135,8 @@ internal static class ServeCommand
 
         // The head enrolls the certificate of the signing key on their token, then signs their queue.
         var headSigning = dev.Certificate("head");
-        await CallAsync(head, Post, new Uri(staff, "/api/heads/enroll"), JsonContent.Create(new
-        {
-            certificate = Convert.ToBase64String(headSigning.RawData),
-            chain = dev.Chain().Select(c => c.ExportCertificatePem()).ToArray(),
-        }), ct);
+        await CallAsync<Enrollment>(head, Post, new Uri(staff, "/api/heads/enroll"), JsonContent.Create(
+            new EnrollRequest(Convert.ToBase64String(headSigning.RawData), dev.Chain().Select(c => c.ExportCertificatePem()).ToArray()), options: Web), ct);
         var headKey = dev.Store.GetSignatureKey(Pkcs11Uri.For(obj: "head", type: "private"));
         var headId = Convert.ToHexString(headCert.GetCertHash(HashAlgorithmName.SHA256));
         Directory.CreateDirectory(outputDir);
@@ -150,38 +148,34 @@ internal static class ServeCommand
             var key = $"demo-{name}-{Convert.ToHexStringLower(SHA256.HashData(body))[..16]}";
             using var submit = new ByteArrayContent(body);
             submit.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
-            var document = await CallAsync(counter, Post, new Uri(staff, $"/api/documents?signer={headId}"), submit, ct, ("Idempotency-Key", key));
-            var id = document.GetProperty("id").GetGuid();
+            var document = await CallAsync<DocumentView>(counter, Post, new Uri(staff, $"/api/documents?signer={headId}"), submit, ct, key);
+            var id = document.Id;
 
-            if (Status(document) == "awaiting_signature")
+            if (document.Status == "awaiting_signature")
             {
-                var prepared = await CallAsync(head, Post, new Uri(staff, $"/api/documents/{id}/prepare"), null, ct);
-                var signature = headKey.SignHash(Convert.FromBase64String(prepared.GetProperty("hash").GetString()!), HashAlgorithmName.SHA256);
-                document = await CallAsync(head, Post, new Uri(staff, $"/api/documents/{id}/complete"), JsonContent.Create(new
-                {
-                    requestId = prepared.GetProperty("requestId").GetString(),
-                    nonce = prepared.GetProperty("nonce").GetString(),
-                    signatureValue = Convert.ToBase64String(signature),
-                }), ct);
+                var prepared = await CallAsync<PreparedSignature>(head, Post, new Uri(staff, $"/api/documents/{id}/prepare"), null, ct);
+                var signature = headKey.SignHash(Convert.FromBase64String(prepared.Hash), HashAlgorithmName.SHA256);
+                document = await CallAsync<DocumentView>(head, Post, new Uri(staff, $"/api/documents/{id}/complete"), JsonContent.Create(
+                    new CompleteRequest(prepared.RequestId, Convert.ToBase64String(signature), prepared.Nonce), options: Web), ct, $"{key}-complete-{prepared.RequestId:D}");
             }
-            if (Status(document) is "signed" or "sealed")
-                document = await CallAsync(sealer, Post, new Uri(staff, $"/api/documents/{id}/seal"), null, ct);
+            if (document.Status is "signed" or "sealed")
+                document = await CallAsync<DocumentView>(sealer, Post, new Uri(staff, $"/api/documents/{id}/seal"), null, ct, $"{key}-seal");
 
-            var code = document.GetProperty("verificationCode").GetString()!;
-            var sha = document.GetProperty("pdfSha256").GetString();
-            var publicView = await CallAsync(anonymous, HttpMethod.Get, new Uri(publicBase, $"/api/public/verify/{code}"), null, ct);
+            var code = document.VerificationCode;
+            var sha = document.PdfSha256;
+            var publicView = await CallAsync<IssuedResult>(anonymous, HttpMethod.Get, new Uri(publicBase, $"/api/public/verify/{code}"), null, ct);
             using var pdfResponse = await counter.GetAsync(new Uri(staff, $"/api/documents/{id}/pdf"), ct);
             if (!pdfResponse.IsSuccessStatusCode) throw new SigningException($"GET /api/documents/{id}/pdf was refused ({(int)pdfResponse.StatusCode}).");
             var pdf = await pdfResponse.Content.ReadAsByteArrayAsync(ct);
             var file = Path.Combine(outputDir, name + ".pdf");
             AtomicFile.Write(file, pdf);
             var report = PdfSignatureVerifier.Verify(pdf, new VerificationPolicy { TrustAnchors = anchors });
-            var ok = Status(document) == "issued" && Status(publicView) == "issued"
-                && publicView.GetProperty("sha256").GetString() == sha && Convert.ToHexStringLower(SHA256.HashData(pdf)) == sha
+            var ok = document.Status == "issued" && publicView.Status == "issued"
+                && publicView.Sha256 == sha && Convert.ToHexStringLower(SHA256.HashData(pdf)) == sha
                 && report.Verdict == Verdict.PASSED && report.Signatures.Count(s => s.Kind == SignatureKind.SIGNATURE) == 2;
             if (!ok) failures++;
             var levels = string.Join(", ", report.Signatures.Select(s => $"{s.FieldName} {s.PadesLevel} {s.Indication}"));
-            Console.WriteLine($"{name}: code {code}, {Status(document)}, {levels}{(ok ? "" : " — NOT VERIFIED")}");
+            Console.WriteLine($"{name}: code {code}, {document.Status}, {levels}{(ok ? "" : " — NOT VERIFIED")}");
             Console.WriteLine($"  open {new Uri(publicBase, $"/v/{code}")}");
         }
 
@@ -191,13 +185,13 @@ internal static class ServeCommand
         return failures;
     }
 
-    private static string? Status(JsonElement document) => document.GetProperty("status").GetString();
+    private static readonly JsonSerializerOptions Web = new(JsonSerializerDefaults.Web);
 
-    /// <summary>One API call; a refusal becomes a one-line error with the problem's detail.</summary>
-    private static async Task<JsonElement> CallAsync(HttpClient client, HttpMethod method, Uri url, HttpContent? content, CancellationToken ct, params (string Name, string Value)[] headers)
+    /// <summary>One API call, its answer read as the contract record; a refusal becomes a one-line error with the problem's detail.</summary>
+    private static async Task<T> CallAsync<T>(HttpClient client, HttpMethod method, Uri url, HttpContent? content, CancellationToken ct, string? idempotencyKey = null)
     {
         using var request = new HttpRequestMessage(method, url) { Content = content };
-        foreach (var (name, value) in headers) request.Headers.Add(name, value);
+        if (idempotencyKey is not null) request.Headers.Add("Idempotency-Key", idempotencyKey);
         using var response = await client.SendAsync(request, ct);
         var text = await response.Content.ReadAsStringAsync(ct);
         JsonElement json;
@@ -214,6 +208,6 @@ internal static class ServeCommand
             var detail = json.TryGetProperty("detail", out var d) ? d.GetString() : text;
             throw new SigningException($"{method} {url.AbsolutePath} was refused ({(int)response.StatusCode}): {detail}");
         }
-        return json;
+        return json.Deserialize<T>(Web) ?? throw new SigningException($"{method} {url.AbsolutePath}: the answer is empty.");
     }
 }

@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Http;
 using Signing.Core.Documents;
 using Signing.Service.Authorization;
 using Signing.Issuance;
+using Signing.Service.Contracts;
 
 namespace Signing.Service.Api;
 
@@ -24,9 +25,9 @@ public static class HealthApi
                 ["tsa"] = await Check(() => runtime.ProbeTimestampAsync(ct)),
             };
             var healthy = checks.Values.All(v => v == "ok");
-            return Results.Json(new { status = healthy ? "healthy" : "unhealthy", engine = runtime.Storage.Engine, tsa = runtime.TsaDescription, checks },
+            return Results.Json(new HealthReport(healthy ? "healthy" : "unhealthy", runtime.Storage.Engine, runtime.TsaDescription, checks),
                 statusCode: healthy ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable);
-        }).AnonymousOnBothListeners();
+        }).AnonymousOnBothListeners().Produces<HealthReport>(200).Produces<HealthReport>(503);
 
         app.MapGet("/health/ready", async (IssuanceRuntime runtime, IHostApplicationLifetime lifetime, CancellationToken ct) =>
         {
@@ -38,9 +39,9 @@ public static class HealthApi
             var last = runtime.Timestamps.Health.Last;
             var tsa = last.Succeeded ? "ok" : "degraded: " + last.Detail;
             var status = !ready ? "not ready" : last.Succeeded ? "ready" : "degraded";
-            return Results.Json(new { status, started, database, tsa },
+            return Results.Json(new Readiness(status, started, database, tsa),
                 statusCode: ready ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable);
-        }).AnonymousOnBothListeners();
+        }).AnonymousOnBothListeners().Produces<Readiness>(200).Produces<Readiness>(503);
     }
 
     private static async Task<string> Check(Func<Task> probe)

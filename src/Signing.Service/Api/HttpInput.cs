@@ -54,12 +54,7 @@ internal static class HttpInput
     public static string RequiredIdempotencyKey(HttpRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
-        const string Header = StaffApi.IdempotencyKeyHeader;
-        var key = request.Headers[Header].ToString().Trim();
-        if (key.Length == 0) throw ApiProblemException.BadRequest($"the {Header} header is required", Header);
-        if (key.Length > 200 || key.Any(c => c < 0x21 || c > 0x7E))
-            throw ApiProblemException.BadRequest($"the {Header} header must be 1–200 visible ASCII characters", Header);
-        return key;
+        return IdempotencyKey.Read(request, required: true)!;
     }
 
     /// <summary>A whole-number query parameter from <paramref name="min"/> to <paramref name="max"/>, or <paramref name="fallback"/> when absent.</summary>

@@ -6,6 +6,7 @@ using Signing.Core.Decisions;
 using Signing.Core.Documents;
 using Signing.Core.Timestamps;
 using Signing.Issuance;
+using Signing.Service.Contracts;
 
 namespace Signing.Service.Api;
 
@@ -58,7 +59,7 @@ public sealed class SigningProblemHandler(IProblemDetailsService problems, ILogg
             ApiProblemException p => WithField(new ProblemDetails { Status = p.Status, Title = p.Title, Detail = p.Message }, p.Field),
             RefusalException r => WithField(Refusal(r), r.Field),
             DecisionValidationException v => Validation(v),
-            IdempotencyConflictException => new ProblemDetails { Status = 409, Title = "Conflict", Detail = exception.Message },
+            IdempotencyConflictException => new ProblemDetails { Status = 409, Title = "Conflict", Detail = exception.Message, Type = ProblemTypes.IdempotencyConflict },
             ConcurrencyConflictException => new ProblemDetails { Status = 409, Title = "Conflict", Detail = exception.Message },
             IllegalTransitionException => new ProblemDetails { Status = 409, Title = "Conflict", Detail = exception.Message },
             DocumentNotFoundException => new ProblemDetails { Status = 404, Title = "Not Found", Detail = exception.Message },
@@ -69,6 +70,8 @@ public sealed class SigningProblemHandler(IProblemDetailsService problems, ILogg
             _ when RegistryUnavailable(exception) => new ProblemDetails { Status = 503, Title = "Service Unavailable", Detail = "the registry is unavailable; retry the same call (it is idempotent)" },
             _ => new ProblemDetails { Status = 500, Title = "Internal Server Error", Detail = "the request failed; see the service log with this request's correlation id" },
         };
+        // Every problem names its stable type (docs/service.md); those without a kind of their own take their status's.
+        problem.Type ??= ProblemTypes.ForStatus(problem.Status ?? 500);
         if (problem.Status >= 500) logger.LogError(exception, "request failed with {Status}", problem.Status);
         else logger.LogInformation("request refused with {Status}: {Reason}", problem.Status, exception.GetType().Name);
         httpContext.Response.StatusCode = problem.Status ?? 500;
@@ -85,6 +88,18 @@ public sealed class SigningProblemHandler(IProblemDetailsService problems, ILogg
         return false;
     }
 
+    /// <summary>
+    /// For problems written elsewhere (authorization, rate limits, status code pages): the framework's default
+    /// type is an RFC section link for the status; the service's clients match on its own stable types instead.
+    /// </summary>
+    public static void SetStableType(ProblemDetailsContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var problem = context.ProblemDetails;
+        if (problem.Type is null || !problem.Type.StartsWith(ProblemTypes.Base, StringComparison.Ordinal))
+            problem.Type = ProblemTypes.ForStatus(problem.Status ?? context.HttpContext.Response.StatusCode);
+    }
+
     private static ProblemDetails Refusal(RefusalException r)
     {
         var (status, title) = r.Kind switch
@@ -98,7 +113,7 @@ public sealed class SigningProblemHandler(IProblemDetailsService problems, ILogg
             RefusalKind.Unavailable => (503, "Service Unavailable"),
             _ => (500, "Internal Server Error"),
         };
-        return new ProblemDetails { Status = status, Title = title, Detail = r.Message };
+        return new ProblemDetails { Status = status, Title = title, Detail = r.Message, Type = ProblemTypes.ForStatus(status) };
     }
 
     private static ProblemDetails WithField(ProblemDetails problem, string? field)

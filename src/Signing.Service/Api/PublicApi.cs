@@ -2,6 +2,7 @@ using System.Text;
 using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.RateLimiting;
 using Signing.Core.Documents;
 
@@ -41,7 +42,7 @@ public static class PublicApi
             // A person who typed or scanned the code gets a page saying what to check; API clients keep the problem+json.
             if (!AcceptsHtml(request)) throw ApiProblemException.NotFound("no issued result has this code");
             return Page(PublicPages.NotFound(code), StatusCodes.Status404NotFound);
-        }).PublicEndpoint();
+        }).PublicEndpoint().Produces(200, typeof(string), "text/html").PublicProblems(404);
         // The page's upload form: the same report as POST /api/verify, told for people, with the code of the page.
         app.MapPost("/v/{code}", async (string code, HttpRequest request, IssuanceService s, IssuanceRuntime runtime, CancellationToken ct) =>
         {
@@ -58,34 +59,37 @@ public static class PublicApi
             {
                 return Page(PublicPages.Status(view, original, error: PublicPageText.NotReadable, errorDetail: e.Message), e.Status);
             }
-        }).PublicEndpoint().RequireRateLimiting(UploadRateLimitPolicy);
+        }).PublicEndpoint().RequireRateLimiting(UploadRateLimitPolicy).Body<IFormFile>("multipart/form-data")
+            .Produces(200, typeof(string), "text/html").Produces(400, typeof(string), "text/html").Produces(404, typeof(string), "text/html")
+            .Produces(413, typeof(string), "text/html").Produces(422, typeof(string), "text/html").PublicProblems(429);
         // Anyone who has the code sees its status and previews, so anyone who has it may also download what was issued.
         app.MapGet("/v/{code}/original.pdf", async (string code, IssuanceService s, CancellationToken ct) =>
         {
             var view = await s.FindPublicAsync(code, ct) ?? throw ApiProblemException.NotFound("no issued result has this code");
             return Results.File(await s.GetPdfAsync(view.Document, ct), "application/pdf", view.Document.VerificationCode + ".pdf");
-        }).PublicEndpoint();
+        }).PublicEndpoint().Produces(200, typeof(Stream), "application/pdf").PublicProblems(404);
         app.MapGet("/v/{code}/pages/{page:int}.png", async (string code, int page, IssuanceService s, CancellationToken ct) =>
         {
             var view = await s.FindPublicAsync(code, ct) ?? throw ApiProblemException.NotFound("no issued result has this code");
             var path = await s.Previews.PageAsync(view.Document.PdfSha256!, page, c => s.GetPdfAsync(view.Document, c), ct)
                 ?? throw ApiProblemException.NotFound($"the result has no page {page}");
             return Results.File(path, "image/png");
-        }).PublicEndpoint();
-        app.MapGet("/api/public/verify/{code}", async (string code, IssuanceService s, CancellationToken ct) =>
+        }).PublicEndpoint().Produces(200, typeof(Stream), "image/png").PublicProblems(404);
+        app.MapGet("/api/public/verify/{code}", async Task<Ok<Signing.Validation.IssuedResult>> (string code, IssuanceService s, CancellationToken ct) =>
         {
             var view = await s.FindPublicAsync(code, ct) ?? throw ApiProblemException.NotFound("no issued result has this code");
-            return Results.Ok(s.IssuedResultOf(view));
-        }).PublicEndpoint();
+            return TypedResults.Ok(s.IssuedResultOf(view));
+        }).WithName("GetPublicStatus").PublicEndpoint().PublicProblems(404);
         // The body is the verification report itself (docs/verification-report.md), the same JSON `signing verify --json` prints.
-        app.MapPost("/api/verify", async (HttpRequest request, IssuanceService s, IssuanceRuntime runtime, CancellationToken ct) =>
+        app.MapPost("/api/verify", async (string? code, HttpRequest request, IssuanceService s, IssuanceRuntime runtime, CancellationToken ct) =>
         {
             var pdf = await HttpInput.ReadBodyAsync(request, "application/pdf", runtime.Options.MaxUploadBytes, ct);
             if (!LooksLikePdf(pdf)) throw ApiProblemException.Unprocessable("the file is not a PDF (it does not start with %PDF-)", "file");
-            var code = request.Query["code"].ToString() is { Length: > 0 } c ? c : null;
+            code = code is { Length: > 0 } ? code : null;
             var result = await s.VerifyUploadAsync(pdf, code, ct);
             return Results.Text(result.Report.ToJson(), "application/json; charset=utf-8");
-        }).PublicEndpoint().RequireRateLimiting(UploadRateLimitPolicy);
+        }).WithName("VerifyUpload").PublicEndpoint().RequireRateLimiting(UploadRateLimitPolicy).Body<Stream>("application/pdf")
+            .Produces<Signing.Validation.VerificationReport>(200).PublicProblems(400, 413, 415, 422, 429);
     }
 
     private static bool LooksLikePdf(byte[] pdf) => pdf.Length >= 8 && pdf.AsSpan(0, 5).SequenceEqual("%PDF-"u8);

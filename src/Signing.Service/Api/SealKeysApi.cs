@@ -3,17 +3,9 @@ using Signing.Core;
 using Signing.Seal;
 using Signing.Service.Authorization;
 using Signing.Issuance;
+using Signing.Service.Contracts;
 
 namespace Signing.Service.Api;
-
-/// <summary>One seal certificate of the public key list; the key id is repeated for people, browsers compute their own.</summary>
-public sealed record SealKeyEntry(string Kid, string Der, DateTimeOffset NotBefore, DateTimeOffset NotAfter);
-
-/// <summary>A seal key that a fetched CRL lists, and since when.</summary>
-public sealed record RevokedSealKey(string Kid, DateTimeOffset RevokedAt);
-
-/// <summary>GET /api/public/seal-keys: what the offline verifier of the public page caches.</summary>
-public sealed record SealKeyList(IReadOnlyList<SealKeyEntry> Certificates, IReadOnlyList<RevokedSealKey> Revoked, DateTimeOffset IssuedAt);
 
 /// <summary>
 /// The seal certificates the public page's offline verifier trusts: the current seal key's, the
@@ -78,6 +70,6 @@ internal static class SealKeysApi
             // Browsers revalidate every time they are online; the service worker keeps the last copy for offline use.
             http.Response.Headers.CacheControl = "no-cache";
             return TypedResults.Ok(source.Current());
-        }).PublicEndpoint();
+        }).PublicEndpoint().PublicProblems();
     }
 }

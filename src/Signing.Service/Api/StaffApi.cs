@@ -4,71 +4,64 @@ using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Signing.Core.Decisions;
 using Signing.Core.Documents;
 using Signing.Service.Authorization;
 using Signing.Issuance;
+using Signing.Service.Contracts;
+using static Signing.Service.Api.ContractViews;
+using DocumentPage = Signing.Service.Contracts.DocumentPage;
 
 namespace Signing.Service.Api;
-
-/// <summary>A document as the staff API shows it.</summary>
-public sealed record DocumentView(
-    Guid Id, string VerificationCode, string DossierCode, string Template, string Status, string? Signer, long Version,
-    string? PdfSha256, DateTimeOffset CreatedUtc, DateTimeOffset UpdatedUtc, string? EndReason, Guid? ReplacedBy, Guid? Replaces,
-    string? FailureReason)
-{
-    public static DocumentView From(DocumentRecord d)
-    {
-        ArgumentNullException.ThrowIfNull(d);
-        return new(d.Id, d.VerificationCode, d.DossierCode, d.Template, d.Status.ToName(), d.SignerId, d.Version, d.PdfSha256,
-            d.CreatedUtc, d.UpdatedUtc, d.EndReason, d.ReplacedBy, d.Replaces, d.Failure?.Reason);
-    }
-}
 
 /// <summary>The staff (mutual TLS) endpoints; each names its policy.</summary>
 public static class StaffApi
 {
-    public const string IdempotencyKeyHeader = "Idempotency-Key";
+    public const string IdempotencyKeyHeader = IdempotencyKey.Header;
 
     public static void Map(IEndpointRouteBuilder app)
     {
         var documents = app.MapGroup("/api/documents");
-        documents.MapPost("", Submit).StaffEndpoint(Policies.SubmitDocument);
-        documents.MapGet("", List).StaffEndpoint(Policies.ReadDocument);
-        documents.MapGet("/{id:guid}", async (Guid id, IssuanceService s, CancellationToken ct) => Results.Ok(DocumentView.From(await s.GetAsync(id, ct))))
-            .StaffEndpoint(Policies.ReadDocument);
-        documents.MapGet("/{id:guid}/history", History).StaffEndpoint(Policies.ReadDocument);
+        documents.MapPost("", Submit).WithName("SubmitDocument").StaffEndpoint(Policies.SubmitDocument)
+            .Body<Decision>(DecisionJson.MediaType).IdempotentByRecord().StaffProblems(413, 415, 422);
+        documents.MapGet("", List).WithName("ListDocuments").StaffEndpoint(Policies.ReadDocument).StaffProblems(400);
+        documents.MapGet("/{id:guid}", async Task<Ok<DocumentView>> (Guid id, IssuanceService s, CancellationToken ct) => TypedResults.Ok(View(await s.GetAsync(id, ct))))
+            .WithName("GetDocument").StaffEndpoint(Policies.ReadDocument).StaffProblems(404);
+        documents.MapGet("/{id:guid}/history", History).WithName("GetDocumentHistory").StaffEndpoint(Policies.ReadDocument).StaffProblems(404);
         documents.MapGet("/{id:guid}/pdf", async (Guid id, IssuanceService s, CancellationToken ct) =>
         {
             var d = await s.GetAsync(id, ct);
             return Results.File(await s.GetPdfAsync(d, ct), "application/pdf", d.VerificationCode + ".pdf");
-        }).StaffEndpoint(Policies.DownloadDocument);
-        documents.MapPost("/{id:guid}/prepare", Prepare).StaffEndpoint(Policies.SignOwnQueue);
-        documents.MapPost("/{id:guid}/complete", Complete).StaffEndpoint(Policies.SignOwnQueue);
-        documents.MapPost("/{id:guid}/seal", async (Guid id, IssuanceService s, ClaimsPrincipal user, CancellationToken ct) =>
-            Results.Ok(DocumentView.From(await s.SealAndIssueAsync(id, Actor(user), ct)))).StaffEndpoint(Policies.Seal);
-        documents.MapPost("/{id:guid}/revoke", async (Guid id, HttpRequest request, IssuanceService s, ClaimsPrincipal user, CancellationToken ct) =>
+        }).WithName("GetDocumentPdf").StaffEndpoint(Policies.DownloadDocument).Produces(200, typeof(Stream), "application/pdf").StaffProblems(404);
+        documents.MapPost("/{id:guid}/prepare", Prepare).WithName("PrepareSignature").StaffEndpoint(Policies.SignOwnQueue).Idempotent().StaffProblems(404, 422, 503);
+        documents.MapPost("/{id:guid}/complete", Complete).WithName("CompleteSignature").StaffEndpoint(Policies.SignOwnQueue)
+            .Body<CompleteRequest>("application/json").Idempotent().StaffProblems(400, 404, 410, 413, 415, 422, 503);
+        documents.MapPost("/{id:guid}/seal", async Task<Ok<DocumentView>> (Guid id, IssuanceService s, ClaimsPrincipal user, CancellationToken ct) =>
+            TypedResults.Ok(View(await s.SealAndIssueAsync(id, Actor(user), ct)))).WithName("SealAndIssue").StaffEndpoint(Policies.Seal).Idempotent().StaffProblems(404, 422, 503);
+        documents.MapPost("/{id:guid}/revoke", async Task<Ok<DocumentView>> (Guid id, HttpRequest request, IssuanceService s, ClaimsPrincipal user, CancellationToken ct) =>
         {
             var body = await HttpInput.ReadJsonObjectAsync(request, ct);
-            return Results.Ok(DocumentView.From(await s.RevokeAsync(id, HttpInput.OptionalString(body, "reason"), Actor(user), ct)));
-        }).StaffEndpoint(Policies.Revoke);
-        documents.MapPost("/{id:guid}/supersede", async (Guid id, HttpRequest request, IssuanceService s, ClaimsPrincipal user, CancellationToken ct) =>
+            return TypedResults.Ok(View(await s.RevokeAsync(id, HttpInput.OptionalString(body, "reason"), Actor(user), ct)));
+        }).WithName("RevokeDocument").StaffEndpoint(Policies.Revoke).Body<RevokeRequest>("application/json").Idempotent().StaffProblems(400, 404, 413, 415);
+        documents.MapPost("/{id:guid}/supersede", async Task<Ok<SupersedeResponse>> (Guid id, HttpRequest request, IssuanceService s, ClaimsPrincipal user, CancellationToken ct) =>
         {
             var body = await HttpInput.ReadJsonObjectAsync(request, ct);
             var result = await s.SupersedeAsync(id, HttpInput.RequiredGuid(body, "replacementId"), HttpInput.OptionalString(body, "reason"), Actor(user), ct);
-            return Results.Ok(new { superseded = DocumentView.From(result.Superseded), replacement = DocumentView.From(result.Replacement) });
-        }).StaffEndpoint(Policies.Supersede);
+            return TypedResults.Ok(new SupersedeResponse(View(result.Superseded), View(result.Replacement)));
+        }).WithName("SupersedeDocument").StaffEndpoint(Policies.Supersede).Body<SupersedeRequest>("application/json").Idempotent().StaffProblems(400, 404, 413, 415, 422);
 
         var heads = app.MapGroup("/api/heads");
-        heads.MapPost("/enroll", Enroll).StaffEndpoint(Policies.SignOwnQueue);
-        heads.MapGet("/me/queue", Queue).StaffEndpoint(Policies.SignOwnQueue);
+        heads.MapPost("/enroll", Enroll).WithName("EnrollHead").StaffEndpoint(Policies.SignOwnQueue)
+            .Body<EnrollRequest>("application/json").Idempotent().StaffProblems(400, 413, 415, 422);
+        heads.MapGet("/me/queue", Queue).WithName("GetMyQueue").StaffEndpoint(Policies.SignOwnQueue).StaffProblems(400);
         // The head reads the drafts of their own queue (to look at them, and to check prepared hashes against).
         heads.MapGet("/me/documents/{id:guid}/pdf", async (Guid id, IssuanceService s, ClaimsPrincipal user, CancellationToken ct) =>
         {
             var d = await s.GetAsync(id, ct);
             if (!string.Equals(d.SignerId, HeadId(user), StringComparison.Ordinal)) throw ApiProblemException.Forbidden($"document {d.VerificationCode} is not in your queue");
             return Results.File(await s.GetPdfAsync(d, ct), "application/pdf", d.VerificationCode + ".pdf");
-        }).StaffEndpoint(Policies.SignOwnQueue);
+        }).WithName("GetMyDraftPdf").StaffEndpoint(Policies.SignOwnQueue).Produces(200, typeof(Stream), "application/pdf").StaffProblems(404);
     }
 
     /// <summary>The caller's id: SHA-256 thumbprint of their client certificate (the principal's NameIdentifier).</summary>
@@ -78,51 +71,49 @@ public static class StaffApi
     /// <summary>Audit actor: the certificate thumbprint (an id, not a name: no personal data in the audit text beyond ids).</summary>
     internal static string Actor(ClaimsPrincipal user) => "cert:" + HeadId(user);
 
-    private static async Task<IResult> Submit(HttpRequest request, IssuanceService service, ClaimsPrincipal user, CancellationToken ct)
+    /// <summary>201 with the new document; 200 with the same document when the key was used before with this body.</summary>
+    private static async Task<Results<Created<DocumentView>, Ok<DocumentView>>> Submit(string? signer, HttpRequest request, IssuanceService service, ClaimsPrincipal user, CancellationToken ct)
     {
         var key = HttpInput.RequiredIdempotencyKey(request);
         var body = await HttpInput.ReadBodyAsync(request, DecisionJson.MediaType, DecisionJson.MaxBytes, ct);
         HttpInput.ParseJson(body); // malformed JSON is 400; well-formed but invalid decisions are 422
-        var result = await service.SubmitAsync(body, key, request.Query["signer"].ToString(), Actor(user), ct);
-        var view = DocumentView.From(result.Document);
-        return result.Created ? Results.Created($"/api/documents/{view.Id}", view) : Results.Ok(view);
+        var result = await service.SubmitAsync(body, key, signer ?? "", Actor(user), ct);
+        var view = View(result.Document);
+        return result.Created ? TypedResults.Created($"/api/documents/{view.Id}", view) : TypedResults.Ok(view);
     }
 
-    private static async Task<IResult> List(HttpRequest request, IDocumentRegistryAccessor registry, CancellationToken ct)
+    // The query values are bound as text so that a bad one is refused with this API's own message and field.
+    private static async Task<Ok<DocumentPage>> List(string? status, string? signer, string? dossier, string? from, string? to, string? limit, string? offset,
+        IDocumentRegistryAccessor registry, CancellationToken ct)
     {
-        var q = request.Query;
-        DocumentStatus? status = null;
-        if (q["status"].ToString() is { Length: > 0 } s)
+        DocumentStatus? parsed = null;
+        if (status is { Length: > 0 })
         {
-            try { status = DocumentStatusNames.Parse(s); }
+            try { parsed = DocumentStatusNames.Parse(status); }
             catch (Signing.Core.SigningException e) { throw ApiProblemException.BadRequest(e.Message, "status"); }
         }
         var query = new DocumentQuery
         {
-            Status = status,
-            SignerId = q["signer"].ToString() is { Length: > 0 } signer ? signer.ToUpperInvariant() : null,
-            DossierCode = q["dossier"].ToString() is { Length: > 0 } dossier ? dossier : null,
-            CreatedFrom = Time(q["from"].ToString(), "from"),
-            CreatedBefore = Time(q["to"].ToString(), "to"),
-            Limit = HttpInput.QueryInt(q["limit"].ToString(), "limit", 50, 1, DocumentQuery.MaxLimit),
-            Offset = HttpInput.QueryInt(q["offset"].ToString(), "offset", 0, 0, int.MaxValue),
+            Status = parsed,
+            SignerId = signer is { Length: > 0 } ? signer.ToUpperInvariant() : null,
+            DossierCode = dossier is { Length: > 0 } ? dossier : null,
+            CreatedFrom = Time(from ?? "", "from"),
+            CreatedBefore = Time(to ?? "", "to"),
+            Limit = HttpInput.QueryInt(limit ?? "", "limit", 50, 1, DocumentQuery.MaxLimit),
+            Offset = HttpInput.QueryInt(offset ?? "", "offset", 0, 0, int.MaxValue),
         };
         var page = await registry.Registry.ListAsync(query, ct);
-        return Results.Ok(new { items = page.Items.Select(DocumentView.From), total = page.Total, offset = page.Offset, limit = page.Limit, hasMore = page.HasMore });
+        return TypedResults.Ok(new DocumentPage(page.Items.Select(View).ToList(), page.Total, page.Offset, page.Limit, page.HasMore));
     }
 
-    private static async Task<IResult> History(Guid id, IssuanceService service, IDocumentRegistryAccessor registry, CancellationToken ct)
+    private static async Task<Ok<List<HistoryEntry>>> History(Guid id, IssuanceService service, IDocumentRegistryAccessor registry, CancellationToken ct)
     {
         await service.GetAsync(id, ct);
         var records = await registry.Registry.GetHistoryAsync(id, ct);
-        return Results.Ok(records.Select(r => new
-        {
-            seq = r.Seq, timeUtc = r.TimeUtc, actor = r.Actor, action = r.Action,
-            details = JsonDocument.Parse(r.DetailsJson).RootElement.Clone(), hash = r.Hash,
-        }));
+        return TypedResults.Ok(records.Select(r => new HistoryEntry(r.Seq, r.TimeUtc, r.Actor, r.Action, JsonDocument.Parse(r.DetailsJson).RootElement.Clone(), r.Hash)).ToList());
     }
 
-    private static async Task<IResult> Enroll(HttpRequest request, IssuanceService service, ClaimsPrincipal user, CancellationToken ct)
+    private static async Task<Ok<Enrollment>> Enroll(HttpRequest request, IssuanceService service, ClaimsPrincipal user, CancellationToken ct)
     {
         var body = await HttpInput.ReadJsonObjectAsync(request, ct);
         var certificate = ParseCertificate(HttpInput.RequiredString(body, "certificate"), "certificate");
@@ -139,67 +130,43 @@ public static class StaffApi
             }
         }
         var enrollment = await service.EnrollAsync(HeadId(user), user.Identity?.Name ?? "", certificate, chain, Actor(user), ct);
-        return Results.Ok(new
-        {
-            headId = enrollment.HeadId,
-            certificateSha256 = enrollment.CertificateSha256,
-            subject = certificate.Subject,
-            notAfter = new DateTimeOffset(certificate.NotAfter.ToUniversalTime(), TimeSpan.Zero),
-            chainLength = enrollment.Chain.Length + 1,
-        });
+        return TypedResults.Ok(new Enrollment(enrollment.HeadId, enrollment.CertificateSha256, certificate.Subject,
+            new DateTimeOffset(certificate.NotAfter.ToUniversalTime(), TimeSpan.Zero), enrollment.Chain.Length + 1));
     }
 
-    private static async Task<IResult> Queue(HttpRequest request, ClaimsPrincipal user, IDocumentRegistryAccessor registry, IssuanceService service, CancellationToken ct)
+    private static async Task<Ok<QueuePage>> Queue(string? limit, string? offset, ClaimsPrincipal user, IDocumentRegistryAccessor registry, IssuanceService service, CancellationToken ct)
     {
         var page = await registry.Registry.ListAsync(new DocumentQuery
         {
             Status = DocumentStatus.AwaitingSignature,
             SignerId = HeadId(user),
-            Limit = HttpInput.QueryInt(request.Query["limit"].ToString(), "limit", 50, 1, DocumentQuery.MaxLimit),
-            Offset = HttpInput.QueryInt(request.Query["offset"].ToString(), "offset", 0, 0, int.MaxValue),
+            Limit = HttpInput.QueryInt(limit ?? "", "limit", 50, 1, DocumentQuery.MaxLimit),
+            Offset = HttpInput.QueryInt(offset ?? "", "offset", 0, 0, int.MaxValue),
         }, ct);
         // Each item carries the summary the head decides on; the agent checks it against the draft.
         var facts = await service.Facts.GetAsync(page.Items, ct);
-        var items = page.Items.Select((d, i) => new { document = DocumentView.From(d), summary = Summary(facts[i]) });
-        return Results.Ok(new { items, total = page.Total, offset = page.Offset, limit = page.Limit, hasMore = page.HasMore });
+        var items = page.Items.Select((d, i) => new QueueItem(View(d), Summary(facts[i]))).ToList();
+        return TypedResults.Ok(new QueuePage(items, page.Total, page.Offset, page.Limit, page.HasMore));
     }
 
-    private static object Summary(DocumentFacts facts) => new
-    {
-        type = facts.DocumentType, number = facts.Number, applicant = facts.ApplicantName, dossierCode = facts.DossierCode,
-        verificationCode = facts.VerificationCode, issuingAgency = facts.IssuingAgency, date = facts.Date, pages = facts.PageCount,
-    };
-
-    private static async Task<IResult> Prepare(Guid id, IssuanceService service, ClaimsPrincipal user, CancellationToken ct)
+    private static async Task<Ok<PreparedSignature>> Prepare(Guid id, IssuanceService service, ClaimsPrincipal user, CancellationToken ct)
     {
         var (request, facts, draft) = await service.PrepareAsync(id, HeadId(user), Actor(user), ct);
         // The revision and ByteRange let the signer check the hash against the draft it was shown
         // (PreparedSignatureCheck) instead of trusting this response.
         var prepared = request.Prepared;
-        return Results.Ok(new
-        {
-            requestId = request.RequestId,
-            hash = Convert.ToBase64String(prepared.ToBeSignedHash),
-            hashAlgorithm = "SHA-256",
-            signatureScheme = prepared.Scheme.ToString(),
-            summary = Summary(facts),
-            nonce = request.Nonce,
-            expiresAt = request.ExpiresUtc,
-            certificateSha256 = request.CertificateSha256,
-            draftSha256 = draft.PdfSha256,
-            draftLength = draft.Length,
-            revision = Convert.ToBase64String(prepared.PreparedPdf.AsSpan(draft.Length)),
-            byteRange = prepared.ByteRange,
-        });
+        return TypedResults.Ok(new PreparedSignature(request.RequestId, Convert.ToBase64String(prepared.ToBeSignedHash), "SHA-256", prepared.Scheme.ToString(),
+            Summary(facts), request.Nonce, request.ExpiresUtc, request.CertificateSha256, draft.PdfSha256, draft.Length,
+            Convert.ToBase64String(prepared.PreparedPdf.AsSpan(draft.Length)), prepared.ByteRange));
     }
 
-    private static async Task<IResult> Complete(Guid id, HttpRequest request, IssuanceService service, ClaimsPrincipal user, CancellationToken ct)
+    private static async Task<Ok<DocumentView>> Complete(Guid id, HttpRequest request, IssuanceService service, ClaimsPrincipal user, CancellationToken ct)
     {
         var body = await HttpInput.ReadJsonObjectAsync(request, ct);
         var requestId = HttpInput.RequiredGuid(body, "requestId");
         var value = HttpInput.RequiredBase64(body, "signatureValue");
         var document = await service.CompleteAsync(id, HeadId(user), requestId, HttpInput.OptionalString(body, "nonce"), value, Actor(user), ct);
-        return Results.Ok(DocumentView.From(document));
+        return TypedResults.Ok(View(document));
     }
 
     private static X509Certificate2 ParseCertificate(string text, string field)
