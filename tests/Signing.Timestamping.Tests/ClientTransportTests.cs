@@ -17,19 +17,7 @@ public sealed class ClientTransportTests(TsaServerFixture tsa) : IClassFixture<T
     public async Task Server_errors_are_retried_with_back_off_until_the_tsa_answers()
     {
         var calls = 0;
-        await using var app = await StartAsync(async context =>
-        {
-            if (Interlocked.Increment(ref calls) <= 2)
-            {
-                context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
-                return;
-            }
-
-            using var body = new MemoryStream();
-            await context.Request.Body.CopyToAsync(body);
-            context.Response.ContentType = Rfc3161MediaTypes.Reply;
-            await context.Response.Body.WriteAsync(tsa.Tsa.Respond(body.ToArray()));
-        });
+        await using var app = await StartAsync(context => UnavailableUntil(context, () => Interlocked.Increment(ref calls) > 2));
         var client = new Rfc3161Client(tsa.Http, new Uri(app.Urls.Single()), Quick);
 
         var token = await client.GetTokenAsync(SHA256.HashData("retry"u8), HashAlgorithmName.SHA256);
@@ -62,18 +50,10 @@ public sealed class ClientTransportTests(TsaServerFixture tsa) : IClassFixture<T
     {
         var back = DateTime.UtcNow + TimeSpan.FromSeconds(1.5);
         var calls = 0;
-        await using var app = await StartAsync(async context =>
+        await using var app = await StartAsync(context =>
         {
             Interlocked.Increment(ref calls);
-            if (DateTime.UtcNow < back)
-            {
-                context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
-                return;
-            }
-            using var body = new MemoryStream();
-            await context.Request.Body.CopyToAsync(body);
-            context.Response.ContentType = Rfc3161MediaTypes.Reply;
-            await context.Response.Body.WriteAsync(tsa.Tsa.Respond(body.ToArray()));
+            return UnavailableUntil(context, () => DateTime.UtcNow >= back);
         });
         var client = new Rfc3161Client(tsa.Http, new Uri(app.Urls.Single()),
             Quick with { Patience = TimeSpan.FromSeconds(20), MaxBackoff = TimeSpan.FromMilliseconds(200) });
@@ -143,6 +123,20 @@ public sealed class ClientTransportTests(TsaServerFixture tsa) : IClassFixture<T
         var e = await Assert.ThrowsAsync<TimestampException>(() => client.GetTokenAsync(new byte[32], HashAlgorithmName.SHA256));
 
         Assert.Contains("instead of application/timestamp-reply", e.Message, StringComparison.Ordinal);
+    }
+
+    /// <summary>A TSA that answers 503 until <paramref name="up"/> says it is back, then real replies.</summary>
+    private async Task UnavailableUntil(HttpContext context, Func<bool> up)
+    {
+        if (!up())
+        {
+            context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
+            return;
+        }
+        using var body = new MemoryStream();
+        await context.Request.Body.CopyToAsync(body);
+        context.Response.ContentType = Rfc3161MediaTypes.Reply;
+        await context.Response.Body.WriteAsync(tsa.Tsa.Respond(body.ToArray()));
     }
 
     private static async Task<WebApplication> StartAsync(RequestDelegate handler)
