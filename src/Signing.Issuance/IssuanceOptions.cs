@@ -1,6 +1,6 @@
-using System.Globalization;
 using Microsoft.Extensions.Configuration;
 using Signing.Core;
+using static Signing.Issuance.SettingValues;
 
 namespace Signing.Issuance;
 
@@ -204,34 +204,10 @@ public sealed record IssuanceOptions
         _ => throw new SigningException($"{Section}:FaultInjection:PauseAt '{text}' is not seal-commit or issue-commit."),
     };
 
-    private static string? Value(IConfigurationSection s, string key) => s[key] is { } v && !string.IsNullOrWhiteSpace(v) ? v.Trim() : null;
-
     private static string? File(IConfigurationSection s, string key, string root) => Value(s, key) is { } v ? Path.GetFullPath(v, root) : null;
 
     private static List<string> List(IConfigurationSection s, string key, string root) =>
         s.GetSection(key).GetChildren().Select(c => c.Value).Where(v => !string.IsNullOrWhiteSpace(v)).Select(v => Path.GetFullPath(v!.Trim(), root)).ToList();
-
-    private static bool Flag(IConfigurationSection s, string key, bool fallback)
-    {
-        if (Value(s, key) is not { } text) return fallback;
-        return bool.TryParse(text, out var value) ? value : throw new SigningException($"{Section}:{key} '{text}' is not true or false.");
-    }
-
-    private static TimeSpan Duration(IConfigurationSection s, string key, TimeSpan fallback)
-    {
-        if (Value(s, key) is not { } text) return fallback;
-        if (!TimeSpan.TryParse(text, CultureInfo.InvariantCulture, out var value) || value <= TimeSpan.Zero)
-            throw new SigningException($"{Section}:{key} '{text}' is not a positive duration (hh:mm:ss).");
-        return value;
-    }
-
-    private static int Number(IConfigurationSection s, string key, int fallback, int min, int max)
-    {
-        if (Value(s, key) is not { } text) return fallback;
-        if (!int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var value) || value < min || value > max)
-            throw new SigningException($"{Section}:{key} '{text}' is not a number between {min} and {max}.");
-        return value;
-    }
 
     // A PIN typed into appsettings would end up in files and logs; only indirections are accepted.
     private static void CheckPinSource(string spec, string key)

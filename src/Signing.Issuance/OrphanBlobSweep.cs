@@ -1,7 +1,6 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using System.Globalization;
 using Signing.Core;
 
 namespace Signing.Issuance;
@@ -24,20 +23,12 @@ public sealed record BlobSweepOptions
     {
         ArgumentNullException.ThrowIfNull(configuration);
         var defaults = new BlobSweepOptions();
+        var s = configuration.GetSection(Section);
         return new BlobSweepOptions
         {
-            Interval = Duration(configuration, "Interval", defaults.Interval),
-            MinimumAge = Duration(configuration, "MinimumAge", defaults.MinimumAge),
+            Interval = SettingValues.Duration(s, "Interval", defaults.Interval),
+            MinimumAge = SettingValues.Duration(s, "MinimumAge", defaults.MinimumAge),
         };
-    }
-
-    private static TimeSpan Duration(IConfiguration configuration, string key, TimeSpan fallback)
-    {
-        var text = configuration[$"{Section}:{key}"];
-        if (string.IsNullOrWhiteSpace(text)) return fallback;
-        return TimeSpan.TryParse(text.Trim(), CultureInfo.InvariantCulture, out var value) && value > TimeSpan.Zero
-            ? value
-            : throw new SigningException($"{Section}:{key} '{text.Trim()}' is not a positive duration (hh:mm:ss).");
     }
 }
 

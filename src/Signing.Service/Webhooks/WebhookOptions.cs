@@ -1,5 +1,5 @@
-using System.Globalization;
 using Signing.Core;
+using static Signing.Issuance.SettingValues;
 
 namespace Signing.Service.Webhooks;
 
@@ -64,29 +64,5 @@ public sealed record WebhookOptions
         if (options.MaxRetryDelay < options.FirstRetryDelay)
             throw new SigningException($"{Section}:MaxRetryDelay '{options.MaxRetryDelay}' is shorter than {Section}:FirstRetryDelay '{options.FirstRetryDelay}'.");
         return options;
-    }
-
-    private static string? Value(IConfigurationSection s, string key) => s[key] is { } v && !string.IsNullOrWhiteSpace(v) ? v.Trim() : null;
-
-    private static bool Flag(IConfigurationSection s, string key, bool fallback)
-    {
-        if (Value(s, key) is not { } text) return fallback;
-        return bool.TryParse(text, out var value) ? value : throw new SigningException($"{Section}:{key} '{text}' is not true or false.");
-    }
-
-    private static TimeSpan Duration(IConfigurationSection s, string key, TimeSpan fallback)
-    {
-        if (Value(s, key) is not { } text) return fallback;
-        return TimeSpan.TryParse(text, CultureInfo.InvariantCulture, out var value) && value > TimeSpan.Zero
-            ? value
-            : throw new SigningException($"{Section}:{key} '{text}' is not a positive duration (hh:mm:ss).");
-    }
-
-    private static int Number(IConfigurationSection s, string key, int fallback, int min, int max)
-    {
-        if (Value(s, key) is not { } text) return fallback;
-        return int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var value) && value >= min && value <= max
-            ? value
-            : throw new SigningException($"{Section}:{key} '{text}' is not a number between {min} and {max}.");
     }
 }
