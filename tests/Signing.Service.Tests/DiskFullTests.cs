@@ -13,7 +13,7 @@ namespace Signing.Service.Tests;
 /// </summary>
 public sealed class DiskFullTests : IAsyncLifetime
 {
-    private readonly BlobFixture _fixture = new();
+    private readonly IssuanceFixture _fixture = new();
     private readonly string _blobs;
 
     public DiskFullTests()
@@ -94,20 +94,5 @@ public sealed class DiskFullTests : IAsyncLifetime
     {
         await _fixture.DisposeAsync();
         ExternalTool.Run("umount", _blobs);
-    }
-
-    private sealed class BlobFixture : IssuanceFixture
-    {
-        public async Task SignAsync(Guid id)
-        {
-            using var head = Client(Roles.DepartmentHead);
-            var prepared = await Json(await head.PostAsync(Service.Staff($"/api/documents/{id}/prepare"), null), HttpStatusCode.OK);
-            using var completed = await head.PostAsync(Service.Staff($"/api/documents/{id}/complete"), JsonBody(System.Text.Json.JsonSerializer.Serialize(new
-            {
-                requestId = prepared.GetProperty("requestId").GetString(),
-                signatureValue = Convert.ToBase64String(Backend.SignAsHead(Convert.FromBase64String(prepared.GetProperty("hash").GetString()!))),
-            })));
-            Assert.Equal("signed", (await Json(completed, HttpStatusCode.OK)).GetProperty("status").GetString());
-        }
     }
 }

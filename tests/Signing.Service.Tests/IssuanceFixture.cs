@@ -81,6 +81,13 @@ public class IssuanceFixture : IAsyncLifetime
         Assert.Equal(HttpStatusCode.Created, submitted.StatusCode);
         var doc = await Json(submitted);
         var id = doc.GetProperty("id").GetGuid();
+        await SignAsync(id);
+        return (id, doc.GetProperty("verificationCode").GetString()!);
+    }
+
+    /// <summary>Prepare → sign on the token → complete, for a document awaiting the head's signature.</summary>
+    public async Task SignAsync(Guid id)
+    {
         using var head = Client(Roles.DepartmentHead);
         var prepared = await Json(await head.PostAsync(Service.Staff($"/api/documents/{id}/prepare"), null), HttpStatusCode.OK);
         using var completed = await head.PostAsJsonAsync(Service.Staff($"/api/documents/{id}/complete"), new
@@ -89,7 +96,6 @@ public class IssuanceFixture : IAsyncLifetime
             signatureValue = Convert.ToBase64String(Backend.SignAsHead(Convert.FromBase64String(prepared.GetProperty("hash").GetString()!))),
         });
         Assert.Equal("signed", (await Json(completed, HttpStatusCode.OK)).GetProperty("status").GetString());
-        return (id, doc.GetProperty("verificationCode").GetString()!);
     }
 
     public async Task<(Guid Id, string Code)> IssueAsync(string sample)
