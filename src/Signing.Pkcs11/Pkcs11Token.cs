@@ -24,6 +24,9 @@ public sealed class Pkcs11Token : IDisposable
     private ISlot? _slot;
     private ITokenInfo? _info;
     private volatile bool _loggedIn;
+    // Logins by every token object of this process: a token's login state is the application's,
+    // so one object logging in again shows another that a logout happened under its operation.
+    private static int s_logins;
     private int _generation;
     private bool _disposed;
 
@@ -122,6 +125,7 @@ public sealed class Pkcs11Token : IDisposable
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
             var generation = Generation;
+            var logins = Volatile.Read(ref s_logins);
             ISession session;
             try
             {
@@ -143,19 +147,67 @@ public sealed class Pkcs11Token : IDisposable
             catch (Exception ex) when (Pkcs11Exception.ReturnValueOf(ex) == CKR.CKR_USER_NOT_LOGGED_IN && attempt < MaxAttempts)
             {
                 _loggedIn = false;
-                _idle.Add(session);
+                ReturnAfterFailure(session);
             }
             catch (Exception ex) when (IsGone(ex) && attempt < MaxAttempts)
             {
                 Close(session);
                 Reset(generation);
             }
+            catch when (login && attempt < MaxAttempts && LoginLostDuring(session, logins, out var loggedOut))
+            {
+                // Private objects are invisible to a session that is no longer logged in, so a
+                // lookup fails with "not found" rather than CKR_USER_NOT_LOGGED_IN.
+                if (loggedOut) _loggedIn = false;
+                ReturnAfterFailure(session);
+            }
             catch
             {
-                _idle.Add(session); // a failed operation leaves the session usable
+                ReturnAfterFailure(session);
                 throw;
             }
         }
+    }
+
+    /// <summary>
+    /// True when the application's login was lost (another session logged out, the token logged
+    /// everyone out) while an operation that began with <paramref name="loginsBefore"/> logins ran:
+    /// the session is public now (<paramref name="loggedOut"/>), or a token object of this
+    /// process has logged in again since.
+    /// </summary>
+    private bool LoginLostDuring(ISession session, int loginsBefore, out bool loggedOut)
+    {
+        loggedOut = false;
+        if (!_info!.TokenFlags.LoginRequired) return false;
+        try
+        {
+            loggedOut = session.GetSessionInfo().State is CKS.CKS_RO_PUBLIC_SESSION or CKS.CKS_RW_PUBLIC_SESSION;
+        }
+        catch (LibraryException)
+        {
+            return false; // the original failure is the one to report
+        }
+
+        return loggedOut || Volatile.Read(ref s_logins) != loginsBefore;
+    }
+
+    /// <summary>
+    /// Puts a session whose operation failed back in the pool. A failed C_Sign ends its operation
+    /// by itself, but a search that failed half-way stays active and would make the session's next
+    /// C_FindObjectsInit fail with CKR_OPERATION_ACTIVE, so it is ended first.
+    /// </summary>
+    private void ReturnAfterFailure(ISession session)
+    {
+        try
+        {
+            session.FindObjectsFinal();
+        }
+        catch (LibraryException)
+        {
+            // CKR_OPERATION_NOT_INITIALIZED: no search was active
+        }
+
+        _idle.Add(session);
     }
 
     private static bool IsGone(Exception ex) => Pkcs11Exception.ReturnValueOf(ex) is { } rv && Pkcs11Exception.IsGone(rv);
@@ -185,6 +237,7 @@ public sealed class Pkcs11Token : IDisposable
             try
             {
                 session.Login(CKU.CKU_USER, pin);
+                Interlocked.Increment(ref s_logins);
                 _loggedIn = true;
             }
             catch (LibraryException ex) when (ex.RV == CKR.CKR_USER_ALREADY_LOGGED_IN)

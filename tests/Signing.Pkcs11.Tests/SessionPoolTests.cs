@@ -56,6 +56,70 @@ public class SessionPoolTests(TokenFixture fx) : IClassFixture<TokenFixture>
     }
 
     [Fact]
+    public void Finds_a_private_key_after_the_login_was_lost_by_logging_in_again()
+    {
+        var pins = new FixedPinSource(fx.TestToken.UserPin);
+        using var token = fx.TestToken.Open(pins);
+        var store = new Pkcs11KeyStore(token);
+        store.GetSignatureKey(Pkcs11Uri.For(obj: "rsa"));
+
+        // Logged out elsewhere, a private key is invisible (not found) rather than refused as "not logged in".
+        token.Run(s => s.Logout(), login: false);
+        var key = store.GetSignatureKey(Pkcs11Uri.For(obj: "rsa"));
+        Assert.Equal(256, key.SignHash(new byte[32], HashAlgorithmName.SHA256).Length);
+        Assert.Equal(2, pins.Calls);
+    }
+
+    [Fact]
+    public async Task Signatures_on_several_threads_survive_logouts_under_them()
+    {
+        var pins = new FixedPinSource(fx.TestToken.UserPin);
+        using var token = fx.TestToken.Open(pins);
+        var store = new Pkcs11KeyStore(token);
+        var key = store.GetSignatureKey(Pkcs11Uri.For(obj: "rsa"));
+        key.SignHash(new byte[32], HashAlgorithmName.SHA256);
+        using var stop = new CancellationTokenSource();
+        var logouts = 0;
+        var logOut = Task.Run(async () =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                await Task.Delay(200);
+                try
+                {
+                    token.Run(s => s.Logout(), login: false);
+                    Interlocked.Increment(ref logouts);
+                }
+                catch (Pkcs11Exception)
+                {
+                    // not logged in at that moment
+                }
+            }
+        });
+        var errors = new System.Collections.Concurrent.ConcurrentQueue<Exception>();
+        Parallel.For(0, 4, new ParallelOptions { MaxDegreeOfParallelism = 4 }, t =>
+        {
+            var deadline = DateTime.UtcNow.AddSeconds(20);
+            for (var i = 0; Volatile.Read(ref logouts) < 5 && DateTime.UtcNow < deadline; i++)
+            {
+                try
+                {
+                    if (i % 10 == 0) store.GetSignatureKey(Pkcs11Uri.For(obj: "rsa"));
+                    Assert.Equal(256, key.SignHash(new byte[32], HashAlgorithmName.SHA256).Length);
+                }
+                catch (Exception e)
+                {
+                    errors.Enqueue(e);
+                }
+            }
+        });
+        await stop.CancelAsync();
+        await logOut;
+        Assert.True(logouts >= 5, $"only {logouts} logouts in 20 s");
+        Assert.True(errors.IsEmpty, string.Join("\n", errors.Take(3)));
+    }
+
+    [Fact]
     public void Reopens_after_all_sessions_were_invalidated_as_by_a_reinserted_token()
     {
         using var token = fx.TestToken.Open();
