@@ -75,6 +75,32 @@ public sealed class GeneratedClientFlowTests(IssuanceFixture f) : IClassFixture<
     }
 
     [Fact]
+    public async Task Webhook_subscriptions_are_made_read_and_deleted_through_the_generated_client()
+    {
+        using var http = Http(Roles.CounterStaff);
+        var counter = new SigningApiClient(http);
+        var key = Guid.NewGuid().ToString();
+        var request = new WebhookSubscriptionRequest("https://one-stop.example/hooks", ["document.issued"]);
+        var created = await counter.CreateWebhookSubscriptionAsync(key, request);
+        Assert.StartsWith("whsec_", created.Secret, StringComparison.Ordinal);
+        Assert.Equal(created.Id, (await counter.CreateWebhookSubscriptionAsync(key, request)).Id);
+
+        var listed = await counter.ListWebhookSubscriptionsAsync();
+        var mine = Assert.Single(listed.Items, s => s.Id == created.Id);
+        Assert.Null(mine.Secret);
+        Assert.Equal(["document.issued"], (await counter.GetWebhookSubscriptionAsync(created.Id)).Events);
+        var deliveries = await counter.ListWebhookDeliveriesAsync("pending", "500", "0");
+        Assert.Equal((0, 500), (deliveries.Offset, deliveries.Limit));
+        Assert.All(deliveries.Items, d => Assert.Equal("pending", d.Status));
+
+        await counter.DeleteWebhookSubscriptionAsync(created.Id, $"delete-{created.Id:D}");
+        var gone = await Assert.ThrowsAsync<ApiException<ProblemDetails>>(() => counter.GetWebhookSubscriptionAsync(created.Id));
+        Assert.Equal(ProblemTypes.NotFound, gone.Result.Type);
+        var unknownEvent = await Assert.ThrowsAsync<ApiException<ProblemDetails>>(() => counter.RedeliverWebhookEventAsync(Guid.NewGuid(), null));
+        Assert.Equal(404, unknownEvent.StatusCode);
+    }
+
+    [Fact]
     public void The_client_uses_the_contract_records_instead_of_generating_copies_of_them()
     {
         // A schema named like a contract record must be left out of the generation (ContractSchemas in the client's
