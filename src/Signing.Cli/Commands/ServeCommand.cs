@@ -201,7 +201,10 @@ internal static class ServeCommand
         return http;
     }
 
-    /// <summary>A decision file as the API's decision; what it says is the service's to judge, field by field.</summary>
+    /// <summary>
+    /// A decision file as the API's decision. A file that does not fit the document's schema (a number where text
+    /// belongs, say) is refused here with its JSON path; whether what it says is a valid decision is the service's to judge.
+    /// </summary>
     private static Decision ReadDecision(string name, byte[] json)
     {
         try
@@ -210,7 +213,7 @@ internal static class ServeCommand
         }
         catch (JsonException e)
         {
-            throw new SigningException($"The decision {name} is not a JSON decision object ({e.Message}).");
+            throw new SigningException($"The decision {name} is not a JSON decision object ({e.Message.TrimEnd('.')}).");
         }
     }
 
