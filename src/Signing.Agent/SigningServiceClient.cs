@@ -169,15 +169,16 @@ public sealed class SigningServiceClient : ISigningService, IDisposable
         }
         catch (ApiException e) when (e.IsRefusal)
         {
-            // Not a problem document (a proxy's HTML page, say): the status alone must do.
             var status = (HttpStatusCode)e.StatusCode;
+            // Without a problem document (a proxy's HTML page, say) the status alone must do.
             throw new ServiceRefusedException(status, $"The service refused {call} ({e.StatusCode}): {e.ProblemText ?? status.ToString()}");
         }
         catch (ApiException)
         {
             throw new SigningException($"The service answered {call} with something that is not the JSON this agent expects; is the service older than this agent?");
         }
-        catch (HttpRequestException e)
+        // The body is read after the headers, so a connection lost on the way fails as an IOException, not in SendAsync.
+        catch (Exception e) when (e is HttpRequestException or IOException)
         {
             throw new ServiceUnreachableException($"The service at {_base.GetLeftPart(UriPartial.Authority)} cannot be reached ({e.Message.TrimEnd('.')}).");
         }
