@@ -1,12 +1,13 @@
+using System.Globalization;
 using System.Net;
-using System.Net.Http.Json;
 using System.Security.Cryptography.X509Certificates;
-using System.Text.Json;
 using Signing.Core;
 using Signing.Core.IO;
 using Signing.Cms;
-using Contract = Signing.Service.Contracts;
+using Signing.Service.Client;
+using CompleteRequest = Signing.Service.Contracts.CompleteRequest;
 using DocumentSummary = Signing.Service.Contracts.DocumentSummary;
+using EnrollRequest = Signing.Service.Contracts.EnrollRequest;
 
 namespace Signing.Agent;
 
@@ -44,12 +45,15 @@ public sealed class ServiceUnreachableException(string message) : SigningExcepti
 
 /// <summary>
 /// The staff API over mutual TLS: the head's client certificate, and a server certificate that
-/// must chain to the configured CAs and match the host name.
+/// must chain to the configured CAs and match the host name. The calls go through the client generated
+/// from the OpenAPI document (Signing.Service.Client); this maps its answers to what the agent works with,
+/// and its failures to one-line errors.
 /// </summary>
 public sealed class SigningServiceClient : ISigningService, IDisposable
 {
-    private static readonly JsonSerializerOptions Web = new(JsonSerializerDefaults.Web);
+    private const string QueuePageSize = "500";
     private readonly HttpClient _http;
+    private readonly SigningApiClient _api;
     private readonly Uri _base;
 
     public SigningServiceClient(Uri service, X509Certificate2 clientCertificate, X509Certificate2Collection serverCas, TimeSpan? timeout = null)
@@ -58,6 +62,9 @@ public sealed class SigningServiceClient : ISigningService, IDisposable
         ArgumentNullException.ThrowIfNull(serverCas);
         _base = service;
         _http = PrivateCaHttpClient.Create(serverCas, clientCertificate, timeout);
+        // The generated paths are relative ("api/..."): a base without a trailing slash would lose its last segment.
+        _http.BaseAddress = service.AbsolutePath.EndsWith('/') ? service : new Uri(service.AbsoluteUri + "/");
+        _api = new SigningApiClient(_http);
     }
 
     public static SigningServiceClient FromSettings(AgentSettings settings)
@@ -100,7 +107,8 @@ public sealed class SigningServiceClient : ISigningService, IDisposable
         var items = new List<QueueItem>();
         for (var offset = 0; ; )
         {
-            var page = await SendAsync<Contract.QueuePage>(HttpMethod.Get, $"/api/heads/me/queue?limit=500&offset={offset}", null, ct).ConfigureAwait(false);
+            var from = offset.ToString(CultureInfo.InvariantCulture);
+            var page = await CallAsync("GET /api/heads/me/queue", () => _api.GetMyQueueAsync(QueuePageSize, from, ct), ct).ConfigureAwait(false);
             foreach (var item in page.Items)
             {
                 var d = item.Document;
@@ -112,15 +120,18 @@ public sealed class SigningServiceClient : ISigningService, IDisposable
         }
     }
 
-    public async Task<byte[]> DraftAsync(Guid id, CancellationToken ct)
-    {
-        using var response = await RawAsync(HttpMethod.Get, $"/api/heads/me/documents/{id}/pdf", null, ct).ConfigureAwait(false);
-        return await response.Content.ReadAsByteArrayAsync(ct).ConfigureAwait(false);
-    }
+    public Task<byte[]> DraftAsync(Guid id, CancellationToken ct) =>
+        CallAsync($"GET /api/heads/me/documents/{id}/pdf", async () =>
+        {
+            using var file = await _api.GetMyDraftPdfAsync(id, ct).ConfigureAwait(false);
+            using var bytes = new MemoryStream();
+            await file.Stream.CopyToAsync(bytes, ct).ConfigureAwait(false);
+            return bytes.ToArray();
+        }, ct);
 
     public async Task<PreparedHash> PrepareAsync(Guid id, CancellationToken ct)
     {
-        var p = await SendAsync<Contract.PreparedSignature>(HttpMethod.Post, $"/api/documents/{id}/prepare", null, ct).ConfigureAwait(false);
+        var p = await CallAsync($"POST /api/documents/{id}/prepare", () => _api.PrepareSignatureAsync(id, null, ct), ct).ConfigureAwait(false);
         try
         {
             return new PreparedHash(p.RequestId, Convert.FromBase64String(p.Hash), Enum.Parse<SignatureScheme>(p.SignatureScheme), p.Summary, p.Nonce,
@@ -134,9 +145,9 @@ public sealed class SigningServiceClient : ISigningService, IDisposable
 
     public async Task<string> CompleteAsync(Guid id, Guid requestId, string nonce, byte[] signatureValue, CancellationToken ct)
     {
-        var body = JsonContent.Create(new Contract.CompleteRequest(requestId, Convert.ToBase64String(signatureValue), nonce), options: Web);
+        var body = new CompleteRequest(requestId, Convert.ToBase64String(signatureValue), nonce);
         // One key per prepared request: a complete sent again after a lost answer gets the first answer, not a 409.
-        var document = await SendAsync<Contract.DocumentView>(HttpMethod.Post, $"/api/documents/{id}/complete", body, ct, idempotencyKey: $"complete-{requestId:D}").ConfigureAwait(false);
+        var document = await CallAsync($"POST /api/documents/{id}/complete", () => _api.CompleteSignatureAsync(id, $"complete-{requestId:D}", body, ct), ct).ConfigureAwait(false);
         return document.Status;
     }
 
@@ -144,60 +155,36 @@ public sealed class SigningServiceClient : ISigningService, IDisposable
     {
         ArgumentNullException.ThrowIfNull(certificate);
         ArgumentNullException.ThrowIfNull(chain);
-        var body = JsonContent.Create(new Contract.EnrollRequest(Convert.ToBase64String(certificate.RawData), chain.Select(c => Convert.ToBase64String(c.RawData)).ToArray()), options: Web);
-        var enrolled = await SendAsync<Contract.Enrollment>(HttpMethod.Post, "/api/heads/enroll", body, ct).ConfigureAwait(false);
+        var body = new EnrollRequest(Convert.ToBase64String(certificate.RawData), chain.Select(c => Convert.ToBase64String(c.RawData)).ToArray());
+        var enrolled = await CallAsync("POST /api/heads/enroll", () => _api.EnrollHeadAsync(null, body, ct), ct).ConfigureAwait(false);
         return enrolled.CertificateSha256;
     }
 
-    private async Task<T> SendAsync<T>(HttpMethod method, string path, HttpContent? content, CancellationToken ct, string? idempotencyKey = null)
+    /// <summary>One call; network failures and refusals become one-line exceptions.</summary>
+    private async Task<T> CallAsync<T>(string call, Func<Task<T>> send, CancellationToken ct)
     {
-        using var response = await RawAsync(method, path, content, ct, idempotencyKey).ConfigureAwait(false);
-        var bytes = await response.Content.ReadAsByteArrayAsync(ct).ConfigureAwait(false);
         try
         {
-            return JsonSerializer.Deserialize<T>(bytes, Web) ?? throw new JsonException("null");
+            return await send().ConfigureAwait(false);
         }
-        catch (JsonException)
+        catch (ApiException e) when (e.IsRefusal)
         {
-            throw new SigningException($"The service answered {method} {path} with something that is not the JSON this agent expects; is the service older than this agent?");
+            var status = (HttpStatusCode)e.StatusCode;
+            // Without a problem document (a proxy's HTML page, say) the status alone must do.
+            throw new ServiceRefusedException(status, $"The service refused {call} ({e.StatusCode}): {e.ProblemText ?? status.ToString()}");
         }
-    }
-
-    /// <summary>One call; network failures and problem responses become one-line exceptions.</summary>
-    private async Task<HttpResponseMessage> RawAsync(HttpMethod method, string path, HttpContent? content, CancellationToken ct, string? idempotencyKey = null)
-    {
-        using var request = new HttpRequestMessage(method, new Uri(_base, path)) { Content = content };
-        if (idempotencyKey is not null) request.Headers.Add("Idempotency-Key", idempotencyKey);
-        HttpResponseMessage response;
-        try
+        catch (ApiException)
         {
-            response = await _http.SendAsync(request, ct).ConfigureAwait(false);
+            throw new SigningException($"The service answered {call} with something that is not the JSON this agent expects; is the service older than this agent?");
         }
-        catch (HttpRequestException e)
+        // The body is read after the headers, so a connection lost on the way fails as an IOException, not in SendAsync.
+        catch (Exception e) when (e is HttpRequestException or IOException)
         {
             throw new ServiceUnreachableException($"The service at {_base.GetLeftPart(UriPartial.Authority)} cannot be reached ({e.Message.TrimEnd('.')}).");
         }
         catch (TaskCanceledException) when (!ct.IsCancellationRequested)
         {
             throw new ServiceUnreachableException($"The service at {_base.GetLeftPart(UriPartial.Authority)} did not answer in time.");
-        }
-
-        if (response.IsSuccessStatusCode) return response;
-        using (response)
-        {
-            var text = await response.Content.ReadAsStringAsync(ct).ConfigureAwait(false);
-            string? detail = null;
-            try
-            {
-                using var problem = JsonDocument.Parse(text);
-                detail = problem.RootElement.TryGetProperty("detail", out var d) ? d.GetString() : problem.RootElement.TryGetProperty("title", out var t) ? t.GetString() : null;
-            }
-            catch (JsonException)
-            {
-                // Not a problem document (a proxy's HTML page, say): the status alone must do.
-            }
-
-            throw new ServiceRefusedException(response.StatusCode, $"The service refused {method} {path} ({(int)response.StatusCode}): {detail ?? response.ReasonPhrase}");
         }
     }
 

@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Net.Http.Json;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Text.Json;
@@ -15,7 +14,11 @@ using Signing.Pkcs11;
 using Signing.Revocation;
 using Signing.Service;
 using Signing.Service.Authentication;
+using Signing.Service.Client;
 using Signing.Service.Contracts;
+using Decision = Signing.Service.Client.Decision;
+using Verdict = Signing.Validation.Verdict;
+using SignatureKind = Signing.Validation.SignatureKind;
 
 namespace Signing.Cli.Commands;
 
@@ -30,8 +33,6 @@ namespace Signing.Cli.Commands;
 /// </summary>
 internal static class ServeCommand
 {
-    private static readonly HttpMethod Post = HttpMethod.Post;
-
     public static Command Create()
     {
         var config = new Option<FileInfo?>("--config") { Description = "Service configuration (appsettings JSON); default: the dev configuration, made if missing." };
@@ -128,15 +129,19 @@ internal static class ServeCommand
         using var counterCert = ClientCertificate("CounterStaff");
         using var headCert = ClientCertificate("DepartmentHead");
         using var sealCert = ClientCertificate("SealOperator");
-        using var counter = PrivateCaHttpClient.Create(serverCas, counterCert);
-        using var head = PrivateCaHttpClient.Create(serverCas, headCert);
-        using var sealer = PrivateCaHttpClient.Create(serverCas, sealCert);
-        using var anonymous = PrivateCaHttpClient.Create(serverCas, null);
+        using var counterHttp = ApiHttp(serverCas, counterCert, staff);
+        using var headHttp = ApiHttp(serverCas, headCert, staff);
+        using var sealerHttp = ApiHttp(serverCas, sealCert, staff);
+        using var anonymousHttp = ApiHttp(serverCas, null, publicBase);
+        var counter = new SigningApiClient(counterHttp);
+        var head = new SigningApiClient(headHttp);
+        var sealer = new SigningApiClient(sealerHttp);
+        var anonymous = new SigningApiClient(anonymousHttp);
 
         // The head enrolls the certificate of the signing key on their token, then signs their queue.
         var headSigning = dev.Certificate("head");
-        await CallAsync<Enrollment>(head, Post, new Uri(staff, "/api/heads/enroll"), JsonContent.Create(
-            new EnrollRequest(Convert.ToBase64String(headSigning.RawData), dev.Chain().Select(c => c.ExportCertificatePem()).ToArray()), options: Web), ct);
+        var enrollment = new EnrollRequest(Convert.ToBase64String(headSigning.RawData), dev.Chain().Select(c => c.ExportCertificatePem()).ToArray());
+        await CallAsync("POST /api/heads/enroll", () => head.EnrollHeadAsync(null, enrollment, ct));
         var headKey = dev.Store.GetSignatureKey(Pkcs11Uri.For(obj: "head", type: "private"));
         var headId = Convert.ToHexString(headCert.GetCertHash(HashAlgorithmName.SHA256));
         Directory.CreateDirectory(outputDir);
@@ -146,27 +151,30 @@ internal static class ServeCommand
         {
             // The key names the sample and its content: running the demo again replays, it does not duplicate.
             var key = $"demo-{name}-{Convert.ToHexStringLower(SHA256.HashData(body))[..16]}";
-            using var submit = new ByteArrayContent(body);
-            submit.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
-            var document = await CallAsync<DocumentView>(counter, Post, new Uri(staff, $"/api/documents?signer={headId}"), submit, ct, key);
+            var decision = ReadDecision(name, body);
+            var document = await CallAsync("POST /api/documents", () => counter.SubmitDocumentAsync(headId, key, decision, ct));
             var id = document.Id;
 
             if (document.Status == "awaiting_signature")
             {
-                var prepared = await CallAsync<PreparedSignature>(head, Post, new Uri(staff, $"/api/documents/{id}/prepare"), null, ct);
+                var prepared = await CallAsync($"POST /api/documents/{id}/prepare", () => head.PrepareSignatureAsync(id, null, ct));
                 var signature = headKey.SignHash(Convert.FromBase64String(prepared.Hash), HashAlgorithmName.SHA256);
-                document = await CallAsync<DocumentView>(head, Post, new Uri(staff, $"/api/documents/{id}/complete"), JsonContent.Create(
-                    new CompleteRequest(prepared.RequestId, Convert.ToBase64String(signature), prepared.Nonce), options: Web), ct, $"{key}-complete-{prepared.RequestId:D}");
+                var complete = new CompleteRequest(prepared.RequestId, Convert.ToBase64String(signature), prepared.Nonce);
+                document = await CallAsync($"POST /api/documents/{id}/complete", () => head.CompleteSignatureAsync(id, $"{key}-complete-{prepared.RequestId:D}", complete, ct));
             }
             if (document.Status is "signed" or "sealed")
-                document = await CallAsync<DocumentView>(sealer, Post, new Uri(staff, $"/api/documents/{id}/seal"), null, ct, $"{key}-seal");
+                document = await CallAsync($"POST /api/documents/{id}/seal", () => sealer.SealAndIssueAsync(id, $"{key}-seal", ct));
 
             var code = document.VerificationCode;
             var sha = document.PdfSha256;
-            var publicView = await CallAsync<IssuedResult>(anonymous, HttpMethod.Get, new Uri(publicBase, $"/api/public/verify/{code}"), null, ct);
-            using var pdfResponse = await counter.GetAsync(new Uri(staff, $"/api/documents/{id}/pdf"), ct);
-            if (!pdfResponse.IsSuccessStatusCode) throw new SigningException($"GET /api/documents/{id}/pdf was refused ({(int)pdfResponse.StatusCode}).");
-            var pdf = await pdfResponse.Content.ReadAsByteArrayAsync(ct);
+            var publicView = await CallAsync($"GET /api/public/verify/{code}", () => anonymous.GetPublicStatusAsync(code, ct));
+            var pdf = await CallAsync($"GET /api/documents/{id}/pdf", async () =>
+            {
+                using var response = await counter.GetDocumentPdfAsync(id, ct);
+                using var bytes = new MemoryStream();
+                await response.Stream.CopyToAsync(bytes, ct);
+                return bytes.ToArray();
+            });
             var file = Path.Combine(outputDir, name + ".pdf");
             AtomicFile.Write(file, pdf);
             var report = PdfSignatureVerifier.Verify(pdf, new VerificationPolicy { TrustAnchors = anchors });
@@ -185,29 +193,44 @@ internal static class ServeCommand
         return failures;
     }
 
-    private static readonly JsonSerializerOptions Web = new(JsonSerializerDefaults.Web);
-
-    /// <summary>One API call, its answer read as the contract record; a refusal becomes a one-line error with the problem's detail.</summary>
-    private static async Task<T> CallAsync<T>(HttpClient client, HttpMethod method, Uri url, HttpContent? content, CancellationToken ct, string? idempotencyKey = null)
+    /// <summary>An HTTPS client of the dev service for the generated client, whose paths are relative to the base address.</summary>
+    private static HttpClient ApiHttp(X509Certificate2Collection serverCas, X509Certificate2? clientCertificate, Uri baseAddress)
     {
-        using var request = new HttpRequestMessage(method, url) { Content = content };
-        if (idempotencyKey is not null) request.Headers.Add("Idempotency-Key", idempotencyKey);
-        using var response = await client.SendAsync(request, ct);
-        var text = await response.Content.ReadAsStringAsync(ct);
-        JsonElement json;
+        var http = PrivateCaHttpClient.Create(serverCas, clientCertificate);
+        http.BaseAddress = baseAddress;
+        return http;
+    }
+
+    /// <summary>
+    /// A decision file as the API's decision. A file that does not fit the document's schema (a number where text
+    /// belongs, say) is refused here with its JSON path; whether what it says is a valid decision is the service's to judge.
+    /// </summary>
+    private static Decision ReadDecision(string name, byte[] json)
+    {
         try
         {
-            json = JsonDocument.Parse(text).RootElement.Clone();
+            return JsonSerializer.Deserialize<Decision>(json, SigningApiClient.JsonOptions) ?? throw new JsonException("null");
         }
-        catch (JsonException)
+        catch (JsonException e)
         {
-            throw new SigningException($"{method} {url.AbsolutePath}: HTTP {(int)response.StatusCode} without a JSON answer.");
+            throw new SigningException($"The decision {name} is not a JSON decision object ({e.Message.TrimEnd('.')}).");
         }
-        if (!response.IsSuccessStatusCode)
+    }
+
+    /// <summary>One API call through the generated client; a refusal becomes a one-line error with the problem's detail.</summary>
+    private static async Task<T> CallAsync<T>(string call, Func<Task<T>> send)
+    {
+        try
         {
-            var detail = json.TryGetProperty("detail", out var d) ? d.GetString() : text;
-            throw new SigningException($"{method} {url.AbsolutePath} was refused ({(int)response.StatusCode}): {detail}");
+            return await send();
         }
-        return json.Deserialize<T>(Web) ?? throw new SigningException($"{method} {url.AbsolutePath}: the answer is empty.");
+        catch (ApiException e) when (e.IsRefusal)
+        {
+            throw new SigningException($"{call} was refused ({e.StatusCode}): {e.ProblemText ?? "the answer is not a problem document"}");
+        }
+        catch (ApiException e)
+        {
+            throw new SigningException($"{call}: HTTP {e.StatusCode} with an answer that is not what the API describes ({e.Message.Split('\n')[0]})");
+        }
     }
 }

@@ -5,27 +5,24 @@ using System.Text;
 using System.Text.Json;
 using Signing.Core;
 using Signing.Core.Webhooks;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Signing.Service.Api;
 using Signing.Service.Authorization;
+using Signing.Service.Contracts;
+using static Signing.Service.Webhooks.WebhookViews;
 
 namespace Signing.Service.Webhooks;
 
-/// <summary>A subscription as the API shows it; <see cref="Secret"/> only in the answer to its creation.</summary>
-public sealed record WebhookSubscriptionView(Guid Id, Uri Url, IReadOnlyList<string> Events, DateTimeOffset CreatedUtc, string? Secret = null)
+/// <summary>The webhook registry's records as the API's contract records (Signing.Service.Contracts).</summary>
+internal static class WebhookViews
 {
-    public static WebhookSubscriptionView From(WebhookSubscription s, string? secret = null)
+    public static WebhookSubscriptionView View(WebhookSubscription s, string? secret = null)
     {
         ArgumentNullException.ThrowIfNull(s);
         return new(s.Id, s.Url, s.Events, s.CreatedUtc, secret);
     }
-}
 
-/// <summary>One event for one subscription, as the API shows it.</summary>
-public sealed record WebhookDeliveryView(
-    Guid EventId, Guid SubscriptionId, string Type, Guid DocumentId, long Sequence, string Status, int Attempts, DateTimeOffset NextAttemptUtc,
-    int? LastHttpStatus, string? LastError, DateTimeOffset? DeliveredUtc, DateTimeOffset CreatedUtc)
-{
-    public static WebhookDeliveryView From(WebhookDelivery d)
+    public static WebhookDeliveryView View(WebhookDelivery d)
     {
         ArgumentNullException.ThrowIfNull(d);
         return new(d.EventId, d.SubscriptionId, d.Type, d.DocumentId, d.Sequence, d.Status.ToName(), d.Attempts, d.NextAttemptUtc, d.LastHttpStatus,
@@ -45,27 +42,30 @@ public static class WebhookApi
     public static void Map(IEndpointRouteBuilder app)
     {
         var webhooks = app.MapGroup("/api/webhooks");
-        webhooks.MapPost("/subscriptions", Create).StaffEndpoint(Policies.ManageWebhooks);
-        webhooks.MapGet("/subscriptions", async (IWebhookRegistry registry, ClaimsPrincipal user, CancellationToken ct) =>
-            Results.Ok(new { items = (await registry.ListSubscriptionsAsync(StaffApi.HeadId(user), ct)).Select(s => WebhookSubscriptionView.From(s)) }))
-            .StaffEndpoint(Policies.ManageWebhooks);
-        webhooks.MapGet("/subscriptions/{id:guid}", async (Guid id, IWebhookRegistry registry, ClaimsPrincipal user, CancellationToken ct) =>
+        webhooks.MapPost("/subscriptions", Create).WithName("CreateWebhookSubscription").StaffEndpoint(Policies.ManageWebhooks)
+            .Body<WebhookSubscriptionRequest>("application/json").IdempotentByRecord().StaffProblems(413, 415);
+        webhooks.MapGet("/subscriptions", async Task<Ok<WebhookSubscriptionList>> (IWebhookRegistry registry, ClaimsPrincipal user, CancellationToken ct) =>
+            TypedResults.Ok(new WebhookSubscriptionList((await registry.ListSubscriptionsAsync(StaffApi.HeadId(user), ct)).Select(s => View(s)).ToList())))
+            .WithName("ListWebhookSubscriptions").StaffEndpoint(Policies.ManageWebhooks).StaffProblems();
+        webhooks.MapGet("/subscriptions/{id:guid}", async Task<Ok<WebhookSubscriptionView>> (Guid id, IWebhookRegistry registry, ClaimsPrincipal user, CancellationToken ct) =>
             (await registry.ListSubscriptionsAsync(StaffApi.HeadId(user), ct)).FirstOrDefault(s => s.Id == id) is { } s
-                ? Results.Ok(WebhookSubscriptionView.From(s))
-                : throw NoSubscription(id)).StaffEndpoint(Policies.ManageWebhooks);
-        webhooks.MapDelete("/subscriptions/{id:guid}", async (Guid id, IWebhookRegistry registry, ClaimsPrincipal user, CancellationToken ct) =>
-            await registry.DeleteSubscriptionAsync(id, StaffApi.HeadId(user), StaffApi.Actor(user), ct) ? Results.NoContent() : throw NoSubscription(id))
-            .StaffEndpoint(Policies.ManageWebhooks);
-        webhooks.MapGet("/deliveries", Deliveries).StaffEndpoint(Policies.ManageWebhooks);
-        webhooks.MapPost("/events/{id:guid}/redeliver", async (Guid id, IWebhookRegistry registry, ClaimsPrincipal user, CancellationToken ct) =>
+                ? TypedResults.Ok(View(s))
+                : throw NoSubscription(id)).WithName("GetWebhookSubscription").StaffEndpoint(Policies.ManageWebhooks).StaffProblems(404);
+        // Deleting and redelivering change state, so they take the optional Idempotency-Key like every other such call.
+        webhooks.MapDelete("/subscriptions/{id:guid}", async Task<NoContent> (Guid id, IWebhookRegistry registry, ClaimsPrincipal user, CancellationToken ct) =>
+            await registry.DeleteSubscriptionAsync(id, StaffApi.HeadId(user), StaffApi.Actor(user), ct) ? TypedResults.NoContent() : throw NoSubscription(id))
+            .WithName("DeleteWebhookSubscription").StaffEndpoint(Policies.ManageWebhooks).Idempotent().StaffProblems(404);
+        webhooks.MapGet("/deliveries", Deliveries).WithName("ListWebhookDeliveries").StaffEndpoint(Policies.ManageWebhooks).StaffProblems(400);
+        webhooks.MapPost("/events/{id:guid}/redeliver", async Task<Accepted<WebhookRedelivery>> (Guid id, IWebhookRegistry registry, ClaimsPrincipal user, CancellationToken ct) =>
         {
             var deliveries = await registry.RedeliverAsync(id, StaffApi.HeadId(user), StaffApi.Actor(user), ct);
             if (deliveries.Count == 0) throw ApiProblemException.NotFound($"no event {id} was sent to your subscriptions");
-            return Results.Accepted(null, new { eventId = id, deliveries = deliveries.Select(WebhookDeliveryView.From) });
-        }).StaffEndpoint(Policies.ManageWebhooks);
+            return TypedResults.Accepted((string?)null, new WebhookRedelivery(id, deliveries.Select(View).ToList()));
+        }).WithName("RedeliverWebhookEvent").StaffEndpoint(Policies.ManageWebhooks).Idempotent().StaffProblems(404);
     }
 
-    private static async Task<IResult> Create(HttpRequest request, IWebhookRegistry registry, WebhookOptions options, ClaimsPrincipal user, CancellationToken ct)
+    /// <summary>201 with the new subscription; 200 with the same one when the key was used before with this request.</summary>
+    private static async Task<Results<Created<WebhookSubscriptionView>, Ok<WebhookSubscriptionView>>> Create(HttpRequest request, IWebhookRegistry registry, WebhookOptions options, ClaimsPrincipal user, CancellationToken ct)
     {
         var key = HttpInput.RequiredIdempotencyKey(request);
         var body = await HttpInput.ReadJsonObjectAsync(request, ct);
@@ -77,8 +77,8 @@ public static class WebhookApi
         var result = await registry.CreateSubscriptionAsync(new NewWebhookSubscription(StaffApi.HeadId(user), url, events, WebhookSignature.NewSecret()),
             key, requestHash, StaffApi.Actor(user), ct);
         // A repeat answers the secret again: a lost answer must not mean a lost secret. Only the same certificate with the same key gets it.
-        var view = WebhookSubscriptionView.From(result.Subscription, result.Secret);
-        return result.Created ? Results.Created($"/api/webhooks/subscriptions/{view.Id}", view) : Results.Ok(view);
+        var view = View(result.Subscription, result.Secret);
+        return result.Created ? TypedResults.Created($"/api/webhooks/subscriptions/{view.Id}", view) : TypedResults.Ok(view);
     }
 
     private static List<string> Events(JsonElement body)
@@ -98,20 +98,20 @@ public static class WebhookApi
         return events.Count > 0 ? events : throw ApiProblemException.BadRequest("'events' must name at least one event type (leave it out for all)", "events");
     }
 
-    private static async Task<IResult> Deliveries(HttpRequest request, IWebhookRegistry registry, ClaimsPrincipal user, CancellationToken ct)
+    // The query values are bound as text so that a bad one is refused with this API's own message and field.
+    private static async Task<Ok<WebhookDeliveryPage>> Deliveries(string? status, string? limit, string? offset, IWebhookRegistry registry, ClaimsPrincipal user, CancellationToken ct)
     {
-        var q = request.Query;
-        WebhookDeliveryStatus? status = null;
-        if (q["status"].ToString() is { Length: > 0 } s)
+        WebhookDeliveryStatus? parsed = null;
+        if (status is { Length: > 0 })
         {
-            try { status = WebhookDeliveryStatusNames.Parse(s); }
+            try { parsed = WebhookDeliveryStatusNames.Parse(status); }
             catch (SigningException e) { throw ApiProblemException.BadRequest(e.Message, "status"); }
         }
 
-        var limit = HttpInput.QueryInt(q["limit"].ToString(), "limit", 50, 1, MaxListLimit);
-        var offset = HttpInput.QueryInt(q["offset"].ToString(), "offset", 0, 0, int.MaxValue);
-        var items = await registry.ListDeliveriesAsync(StaffApi.HeadId(user), status, limit, offset, ct);
-        return Results.Ok(new { items = items.Select(WebhookDeliveryView.From), offset, limit });
+        var take = HttpInput.QueryInt(limit ?? "", "limit", 50, 1, MaxListLimit);
+        var skip = HttpInput.QueryInt(offset ?? "", "offset", 0, 0, int.MaxValue);
+        var items = await registry.ListDeliveriesAsync(StaffApi.HeadId(user), parsed, take, skip, ct);
+        return TypedResults.Ok(new WebhookDeliveryPage(items.Select(View).ToList(), skip, take));
     }
 
     private static ApiProblemException NoSubscription(Guid id) => ApiProblemException.NotFound($"you have no webhook subscription {id}");

@@ -1,13 +1,14 @@
 using System.Security.Cryptography;
 using System.Text.Json;
 using Signing.Service.Authorization;
-using Signing.Service.Tests.GeneratedClient;
+using Signing.Service.Client;
+using Signing.Service.Contracts;
 
 namespace Signing.Service.Tests.Api;
 
 /// <summary>
-/// The whole flow through a client generated at build time from docs/openapi/v1.json alone (NSwag, see the project
-/// file): if the document says less than the service does, this does not compile or does not get through.
+/// The whole flow through the client generated at build time from docs/openapi/v1.json alone (Signing.Service.Client):
+/// if the document says less than the service does, this does not compile or does not get through.
 /// </summary>
 public sealed class GeneratedClientFlowTests(IssuanceFixture f) : IClassFixture<IssuanceFixture>
 {
@@ -39,7 +40,7 @@ public sealed class GeneratedClientFlowTests(IssuanceFixture f) : IClassFixture<
         Assert.Equal(submitted.PdfSha256, prepared.DraftSha256);
         var signature = f.Backend.SignAsHead(Convert.FromBase64String(prepared.Hash));
         var completeKey = $"complete-{prepared.RequestId:D}";
-        var complete = new CompleteRequest { RequestId = prepared.RequestId, Nonce = prepared.Nonce, SignatureValue = Convert.ToBase64String(signature) };
+        var complete = new CompleteRequest(prepared.RequestId, Convert.ToBase64String(signature), prepared.Nonce);
         var signedDocument = await head.CompleteSignatureAsync(submitted.Id, completeKey, complete);
         Assert.Equal("signed", signedDocument.Status);
         // A retry after a lost answer is answered again, not refused as a second signature.
@@ -70,7 +71,44 @@ public sealed class GeneratedClientFlowTests(IssuanceFixture f) : IClassFixture<
         var head = new SigningApiClient(http);
         var refused = await Assert.ThrowsAsync<ApiException<ProblemDetails>>(() => head.PrepareSignatureAsync(Guid.NewGuid(), null));
         Assert.Equal(404, refused.StatusCode);
-        Assert.Equal(Signing.Service.Contracts.ProblemTypes.NotFound, refused.Result.Type);
+        Assert.Equal(ProblemTypes.NotFound, refused.Result.Type);
+    }
+
+    [Fact]
+    public async Task Webhook_subscriptions_are_made_read_and_deleted_through_the_generated_client()
+    {
+        using var http = Http(Roles.CounterStaff);
+        var counter = new SigningApiClient(http);
+        var key = Guid.NewGuid().ToString();
+        var request = new WebhookSubscriptionRequest("https://one-stop.example/hooks", ["document.issued"]);
+        var created = await counter.CreateWebhookSubscriptionAsync(key, request);
+        Assert.StartsWith("whsec_", created.Secret, StringComparison.Ordinal);
+        Assert.Equal(created.Id, (await counter.CreateWebhookSubscriptionAsync(key, request)).Id);
+
+        var listed = await counter.ListWebhookSubscriptionsAsync();
+        var mine = Assert.Single(listed.Items, s => s.Id == created.Id);
+        Assert.Null(mine.Secret);
+        Assert.Equal(["document.issued"], (await counter.GetWebhookSubscriptionAsync(created.Id)).Events);
+        var deliveries = await counter.ListWebhookDeliveriesAsync("pending", "500", "0");
+        Assert.Equal((0, 500), (deliveries.Offset, deliveries.Limit));
+        Assert.All(deliveries.Items, d => Assert.Equal("pending", d.Status));
+
+        await counter.DeleteWebhookSubscriptionAsync(created.Id, $"delete-{created.Id:D}");
+        var gone = await Assert.ThrowsAsync<ApiException<ProblemDetails>>(() => counter.GetWebhookSubscriptionAsync(created.Id));
+        Assert.Equal(ProblemTypes.NotFound, gone.Result.Type);
+        var unknownEvent = await Assert.ThrowsAsync<ApiException<ProblemDetails>>(() => counter.RedeliverWebhookEventAsync(Guid.NewGuid(), null));
+        Assert.Equal(404, unknownEvent.StatusCode);
+    }
+
+    [Fact]
+    public void The_client_uses_the_contract_records_instead_of_generating_copies_of_them()
+    {
+        // A schema named like a contract record must be left out of the generation (ContractSchemas in the client's
+        // project file); otherwise callers would hold two types of one name that only look alike.
+        var contracts = typeof(DocumentView).Assembly.GetExportedTypes().Select(t => t.Name).ToHashSet(StringComparer.Ordinal);
+        var copies = typeof(SigningApiClient).Assembly.GetExportedTypes().Where(t => contracts.Contains(t.Name)).Select(t => t.FullName).ToList();
+        Assert.Empty(copies);
+        Assert.Equal(typeof(DocumentView), typeof(SigningApiClient).GetMethod(nameof(SigningApiClient.GetDocumentAsync), [typeof(Guid), typeof(CancellationToken)])!.ReturnType.GetGenericArguments()[0]);
     }
 
     private HttpClient Http(string role)
