@@ -3,7 +3,6 @@ using System.Data.Common;
 using System.Runtime.CompilerServices;
 using Npgsql;
 using NpgsqlTypes;
-using Signing.Core;
 using Signing.Core.Documents;
 
 namespace Signing.Storage;
@@ -29,27 +28,12 @@ internal sealed class PostgresBlobStore : IBlobStore
     {
         var key = BlobKey.Of(content.Span);
         await using var connection = await _db.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using var cmd = Command(connection,
-            // GREATEST: an instance whose clock is behind never makes a blob look older than it is.
-            "INSERT INTO blobs (sha256, content, size, written_at_us) VALUES (@k, @content, @size, @t) " +
-            "ON CONFLICT (sha256) DO UPDATE SET written_at_us = GREATEST(blobs.written_at_us, excluded.written_at_us)", key);
-        cmd.Parameters.Add(new NpgsqlParameter<ReadOnlyMemory<byte>>("content", NpgsqlDbType.Bytea) { TypedValue = content });
-        cmd.Parameters.Add(new NpgsqlParameter<long>("size", content.Length));
-        cmd.Parameters.Add(new NpgsqlParameter<long>("t", AuditChain.ToUnixMicroseconds(_time.GetUtcNow())));
-        try
-        {
-            await cmd.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-        }
-        catch (PostgresException e) when (IsDiskFull(e))
-        {
-            throw new StorageFullException($"the blob store {_db.Describe} is full: {content.Length} bytes could not be written; nothing was stored", e);
-        }
-
+        // GREATEST: an instance whose clock is behind never makes a blob look older than it is.
+        await using var cmd = Insert(connection, key, content,
+            "ON CONFLICT (sha256) DO UPDATE SET written_at_us = GREATEST(blobs.written_at_us, excluded.written_at_us)");
+        await WriteAsync(cmd, content.Length, cancellationToken).ConfigureAwait(false);
         return key;
     }
-
-    /// <summary>53100 disk_full: the server could not extend the table's file (its file system or quota is full).</summary>
-    private static bool IsDiskFull(PostgresException e) => e.SqlState == PostgresErrorCodes.DiskFull;
 
     public async Task<byte[]> GetAsync(string sha256, CancellationToken cancellationToken = default)
     {
@@ -96,21 +80,35 @@ internal sealed class PostgresBlobStore : IBlobStore
     /// </summary>
     internal async Task<bool> InsertIfMissingAsync(DbConnection connection, DbTransaction tx, string key, byte[] content, CancellationToken cancellationToken)
     {
-        await using var cmd = Command(connection,
-            "INSERT INTO blobs (sha256, content, size, written_at_us) VALUES (@k, @content, @size, @t) ON CONFLICT (sha256) DO NOTHING", key);
+        await using var cmd = Insert(connection, key, content, "ON CONFLICT (sha256) DO NOTHING");
         cmd.Transaction = (NpgsqlTransaction)tx;
-        cmd.Parameters.Add(new NpgsqlParameter<byte[]>("content", NpgsqlDbType.Bytea) { TypedValue = content });
+        return await WriteAsync(cmd, content.Length, cancellationToken).ConfigureAwait(false) == 1;
+    }
+
+    private NpgsqlCommand Insert(DbConnection connection, string key, ReadOnlyMemory<byte> content, string onConflict)
+    {
+        var cmd = Command(connection, "INSERT INTO blobs (sha256, content, size, written_at_us) VALUES (@k, @content, @size, @t) " + onConflict, key);
+        // Sent from the caller's memory as it is: no copy of a PDF of several megabytes.
+        cmd.Parameters.Add(new NpgsqlParameter<ReadOnlyMemory<byte>>("content", NpgsqlDbType.Bytea) { TypedValue = content });
         cmd.Parameters.Add(new NpgsqlParameter<long>("size", content.Length));
         cmd.Parameters.Add(new NpgsqlParameter<long>("t", AuditChain.ToUnixMicroseconds(_time.GetUtcNow())));
+        return cmd;
+    }
+
+    private async Task<int> WriteAsync(NpgsqlCommand cmd, int length, CancellationToken cancellationToken)
+    {
         try
         {
-            return await cmd.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 1;
+            return await cmd.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
         catch (PostgresException e) when (IsDiskFull(e))
         {
-            throw new StorageFullException($"the blob store {_db.Describe} is full: {content.Length} bytes could not be written; nothing was stored", e);
+            throw new StorageFullException($"the blob store {_db.Describe} is full: {length} bytes could not be written; nothing was stored", e);
         }
     }
+
+    /// <summary>53100 disk_full: the server could not extend the table's file (its file system or quota is full).</summary>
+    private static bool IsDiskFull(PostgresException e) => e.SqlState == PostgresErrorCodes.DiskFull;
 
     private static NpgsqlCommand Command(DbConnection connection, string sql, string key)
     {

@@ -7,7 +7,7 @@ namespace Signing.Storage.Tests;
 
 /// <summary>
 /// The <see cref="IBlobStore"/> contract, run unchanged against every store a registry opens with:
-/// files (<see cref="FileBlobStoreTests"/>, <see cref="FileBlobStoreOnPostgresTests"/>) and the
+/// files (<see cref="FileBlobStoreTests"/>, and <see cref="FileBlobStoreOnPostgresTests"/> beside a PostgreSQL registry) and the
 /// PostgreSQL blobs table (<see cref="PostgresBlobStoreTests"/>). Each test gets a fresh registry
 /// and a clock it moves by hand (both stores take their write times from it).
 /// </summary>
@@ -163,5 +163,33 @@ public abstract class BlobStoreContractTests : IAsyncLifetime
         Clock.Advance(TimeSpan.FromSeconds(1));
         Assert.Equal(1, await registry.CleanupOrphanBlobsAsync(TimeSpan.Zero));
         Assert.Equal([created.PdfSha256!], await ListAsync(DateTimeOffset.MaxValue));
+    }
+}
+
+/// <summary>The contract on a PostgreSQL registry: a fresh database per test, and raw SQL on it.</summary>
+public abstract class PostgresBlobContractTests : BlobStoreContractTests
+{
+    private readonly string _database = "signing_t_" + Guid.NewGuid().ToString("N");
+
+    protected string ConnectionString { get; private set; } = "";
+
+    public override async Task InitializeAsync()
+    {
+        ConnectionString = await TestPostgres.CreateDatabaseAsync(_database);
+        await base.InitializeAsync();
+    }
+
+    public override async Task DisposeAsync()
+    {
+        await base.DisposeAsync();
+        await TestPostgres.DropDatabaseAsync(_database);
+    }
+
+    protected async Task<long> CountAsync(string sql)
+    {
+        await using var connection = new Npgsql.NpgsqlConnection(ConnectionString);
+        await connection.OpenAsync();
+        await using var cmd = new Npgsql.NpgsqlCommand(sql, connection);
+        return Convert.ToInt64(await cmd.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture);
     }
 }

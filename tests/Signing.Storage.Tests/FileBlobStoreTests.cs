@@ -52,24 +52,9 @@ public sealed class FileBlobStoreTests : BlobStoreContractTests
 }
 
 /// <summary>The blob contract on files beside a PostgreSQL registry (Signing:Storage:Blobs = files, a volume the instances share).</summary>
-public sealed class FileBlobStoreOnPostgresTests : BlobStoreContractTests
+public sealed class FileBlobStoreOnPostgresTests : PostgresBlobContractTests
 {
-    private readonly string _database = "signing_t_" + Guid.NewGuid().ToString("N");
-    private string? _connectionString;
-
-    public override async Task InitializeAsync()
-    {
-        _connectionString = await TestPostgres.CreateDatabaseAsync(_database);
-        await base.InitializeAsync();
-    }
-
-    public override async Task DisposeAsync()
-    {
-        await base.DisposeAsync();
-        await TestPostgres.DropDatabaseAsync(_database);
-    }
-
-    protected override Task<DocumentStorage> OpenAsync(StorageOptions options) => DocumentStorage.OpenPostgresAsync(_connectionString!, BlobDirectory, options);
+    protected override Task<DocumentStorage> OpenAsync(StorageOptions options) => DocumentStorage.OpenPostgresAsync(ConnectionString, BlobDirectory, options);
 
     protected override Task TamperAsync(string key, byte[] bytes) =>
         File.WriteAllBytesAsync(Assert.IsType<FileBlobStore>(Blobs).PathOf(key), bytes);
@@ -79,9 +64,6 @@ public sealed class FileBlobStoreOnPostgresTests : BlobStoreContractTests
     {
         var key = await Blobs.PutAsync(Pdf("on the shared volume"));
         Assert.True(File.Exists(Path.Combine(BlobDirectory, key[..2], key[2..4], key)));
-        await using var connection = new Npgsql.NpgsqlConnection(_connectionString);
-        await connection.OpenAsync();
-        await using var cmd = new Npgsql.NpgsqlCommand("SELECT COUNT(*) FROM blobs", connection);
-        Assert.Equal(0L, await cmd.ExecuteScalarAsync());
+        Assert.Equal(0, await CountAsync("SELECT COUNT(*) FROM blobs"));
     }
 }

@@ -8,42 +8,19 @@ namespace Signing.Storage.Tests;
 /// The blob contract on the PostgreSQL registry's blobs table (the default for PostgreSQL), and the
 /// import of the files an earlier files layout left in the blob folder.
 /// </summary>
-public sealed class PostgresBlobStoreTests : BlobStoreContractTests
+public sealed class PostgresBlobStoreTests : PostgresBlobContractTests
 {
-    private readonly string _database = "signing_t_" + Guid.NewGuid().ToString("N");
-    private string? _connectionString;
-
-    public override async Task InitializeAsync()
-    {
-        _connectionString = await TestPostgres.CreateDatabaseAsync(_database);
-        await base.InitializeAsync();
-    }
-
-    public override async Task DisposeAsync()
-    {
-        await base.DisposeAsync();
-        await TestPostgres.DropDatabaseAsync(_database);
-    }
-
-    protected override Task<DocumentStorage> OpenAsync(StorageOptions options) => DocumentStorage.OpenPostgresAsync(_connectionString!, null, options);
+    protected override Task<DocumentStorage> OpenAsync(StorageOptions options) => DocumentStorage.OpenPostgresAsync(ConnectionString, null, options);
 
     protected override async Task TamperAsync(string key, byte[] bytes)
     {
-        await using var connection = new NpgsqlConnection(_connectionString);
+        await using var connection = new NpgsqlConnection(ConnectionString);
         await connection.OpenAsync();
         await using var cmd = new NpgsqlCommand("UPDATE blobs SET content = @c, size = @n WHERE sha256 = @k", connection);
         cmd.Parameters.AddWithValue("c", bytes);
         cmd.Parameters.AddWithValue("n", (long)bytes.Length);
         cmd.Parameters.AddWithValue("k", key);
         Assert.Equal(1, await cmd.ExecuteNonQueryAsync());
-    }
-
-    private async Task<long> CountAsync(string sql)
-    {
-        await using var connection = new NpgsqlConnection(_connectionString);
-        await connection.OpenAsync();
-        await using var cmd = new NpgsqlCommand(sql, connection);
-        return Convert.ToInt64(await cmd.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture);
     }
 
     private async Task<List<AuditRecord>> ImportRecordsAsync() =>
@@ -65,7 +42,7 @@ public sealed class PostgresBlobStoreTests : BlobStoreContractTests
         // The deployment before: the same registry with its blobs as files in the blob folder.
         byte[] draft = Pdf("draft"), signed = Pdf("signed"), orphan = Pdf("orphan of a crash");
         DocumentRecord document;
-        await using (var before = await DocumentStorage.OpenPostgresAsync(_connectionString!, BlobDirectory, new StorageOptions { Time = Clock }))
+        await using (var before = await DocumentStorage.OpenPostgresAsync(ConnectionString, BlobDirectory, new StorageOptions { Time = Clock }))
         {
             document = (await before.Registry.CreateAsync(new NewDocument
             {
@@ -182,7 +159,7 @@ public sealed class PostgresBlobStoreTests : BlobStoreContractTests
     [Fact]
     public async Task Importing_into_a_registry_that_keeps_files_is_refused()
     {
-        await using var filesRegistry = await DocumentStorage.OpenPostgresAsync(_connectionString!, BlobDirectory);
+        await using var filesRegistry = await DocumentStorage.OpenPostgresAsync(ConnectionString, BlobDirectory);
         var ex = await Assert.ThrowsAsync<StorageException>(() => filesRegistry.ImportBlobFilesAsync(BlobDirectory, "blob-import"));
         Assert.EndsWith("keeps its blobs in files; there is nothing to import them into", ex.Message, StringComparison.Ordinal);
     }
