@@ -10,14 +10,7 @@ namespace Signing.Service.Tests;
 /// <summary>A PostgreSQL deployment as it was before blobs moved into the database: Signing:Storage:Blobs = files.</summary>
 public sealed class FileBlobsOnPostgresFixture : PostgresIssuanceFixture
 {
-    public Dictionary<string, string?> Settings { get; private set; } = [];
-
-    protected override async Task ConfigureStorageAsync(Dictionary<string, string?> settings)
-    {
-        await base.ConfigureStorageAsync(settings);
-        settings["Signing:Storage:Blobs"] = "files";
-        Settings = new Dictionary<string, string?>(settings);
-    }
+    protected override void AddSettings(Dictionary<string, string?> settings) => settings["Signing:Storage:Blobs"] = "files";
 }
 
 /// <summary>
@@ -39,7 +32,7 @@ public sealed class BlobPlacementOnPostgresTests(FileBlobsOnPostgresFixture f) :
         foreach (var v in versions) Assert.True(File.Exists(files.PathOf(v.PdfSha256)));
 
         // The upgraded host: the default placement, the old blob folder named as the import source.
-        var settings = new Dictionary<string, string?>(f.Settings)
+        var settings = new Dictionary<string, string?>(f.ServiceSettings)
         {
             ["Signing:Storage:Blobs"] = null,
             ["Signing:DataDirectory"] = RepoPaths.NewTempDirectory("service-upgraded-host"),
@@ -78,7 +71,7 @@ public sealed class BlobPlacementOnPostgresTests(FileBlobsOnPostgresFixture f) :
         var key = await old.PutAsync(await File.ReadAllBytesAsync(files.PathOf(signed)));
         await File.WriteAllBytesAsync(old.PathOf(key), [1, 2, 3]);
 
-        var settings = new Dictionary<string, string?>(f.Settings)
+        var settings = new Dictionary<string, string?>(f.ServiceSettings)
         {
             ["Signing:Storage:Blobs"] = "postgres",
             ["Signing:DataDirectory"] = RepoPaths.NewTempDirectory("service-upgraded-host"),

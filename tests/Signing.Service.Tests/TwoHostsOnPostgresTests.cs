@@ -8,21 +8,13 @@ using Signing.Testing;
 
 namespace Signing.Service.Tests;
 
-/// <summary>The PostgreSQL issuance fixture, keeping its settings so a second host can join the same registry (and its blobs, which live in it).</summary>
+/// <summary>The PostgreSQL issuance fixture, and a second host on the same registry (and its blobs, which live in it).</summary>
 public sealed class TwoHostsFixture : PostgresIssuanceFixture
 {
-    public Dictionary<string, string?> Settings { get; private set; } = [];
-
-    protected override async Task ConfigureStorageAsync(Dictionary<string, string?> settings)
-    {
-        await base.ConfigureStorageAsync(settings);
-        Settings = new Dictionary<string, string?>(settings);
-    }
-
     /// <summary>Another service host on the same PostgreSQL database, with its own data directory (nothing on disk is shared), pool and process state.</summary>
     public Task<RunningService> StartSecondHostAsync(params (string Key, string Value)[] extra)
     {
-        var settings = new Dictionary<string, string?>(Settings)
+        var settings = new Dictionary<string, string?>(ServiceSettings)
         {
             ["Signing:DataDirectory"] = RepoPaths.NewTempDirectory("service-second-host"),
         };
