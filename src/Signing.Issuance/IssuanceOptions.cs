@@ -15,9 +15,20 @@ public sealed record IssuanceOptions
     /// <summary>Signing:DataDirectory — SQLite file, blobs, previews, enrolments, prepared requests, logs.</summary>
     public required string DataDirectory { get; init; }
 
-    /// <summary>Signing:Storage:PostgresConnectionString — when set, the registry is on PostgreSQL (blobs stay under the data directory, or Signing:Storage:BlobDirectory).</summary>
+    /// <summary>Signing:Storage:PostgresConnectionString — when set, the registry is on PostgreSQL.</summary>
     public string? PostgresConnectionString { get; init; }
 
+    /// <summary>
+    /// Signing:Storage:Blobs — where the PDFs live: "postgres" (the default with PostgreSQL: in the
+    /// registry's database) or "files" (under <see cref="BlobDirectory"/>). The embedded SQLite
+    /// registry always keeps files.
+    /// </summary>
+    public BlobPlacement Blobs { get; init; }
+
+    /// <summary>
+    /// Signing:Storage:BlobDirectory — the blob folder (default &lt;data&gt;/blobs): where the files are,
+    /// or with PostgreSQL blobs, where the files of an earlier files layout are imported from at startup.
+    /// </summary>
     public string? BlobDirectory { get; init; }
 
     /// <summary>Signing:Pkcs11:Module — the Cryptoki library.</summary>
@@ -157,10 +168,12 @@ public sealed record IssuanceOptions
         if (!Uri.TryCreate(baseText, UriKind.Absolute, out var baseUrl) || (baseUrl.Scheme != Uri.UriSchemeHttp && baseUrl.Scheme != Uri.UriSchemeHttps))
             throw new SigningException($"{Section}:VerificationBaseUrl '{baseText}' is not an absolute http(s) URL.");
 
+        var postgres = Value(s, "Storage:PostgresConnectionString");
         return new IssuanceOptions
         {
             DataDirectory = dataDirectory,
-            PostgresConnectionString = Value(s, "Storage:PostgresConnectionString"),
+            PostgresConnectionString = postgres,
+            Blobs = BlobPlacementOf(Value(s, "Storage:Blobs"), postgres != null),
             BlobDirectory = File(s, "Storage:BlobDirectory", contentRoot),
             Pkcs11Module = Value(s, "Pkcs11:Module") ?? "/usr/lib/softhsm/libsofthsm2.so",
             SealKeyUri = sealKey,
@@ -196,6 +209,16 @@ public sealed record IssuanceOptions
         };
     }
 
+    private static BlobPlacement BlobPlacementOf(string? text, bool postgres) => text?.ToUpperInvariant() switch
+    {
+        null => postgres ? BlobPlacement.Postgres : BlobPlacement.Files,
+        "FILES" => BlobPlacement.Files,
+        "POSTGRES" when postgres => BlobPlacement.Postgres,
+        "POSTGRES" => throw new SigningException(
+            $"{Section}:Storage:Blobs 'postgres' needs {Section}:Storage:PostgresConnectionString; the embedded SQLite registry keeps its blobs in files."),
+        _ => throw new SigningException($"{Section}:Storage:Blobs '{text}' is not postgres or files."),
+    };
+
     private static FaultPoint? FaultPointOf(string? text) => text switch
     {
         null => null,
@@ -224,4 +247,14 @@ public enum FaultPoint
 {
     SealCommit,
     IssueCommit,
+}
+
+/// <summary>Where the registry keeps its blobs (the PDFs).</summary>
+public enum BlobPlacement
+{
+    /// <summary>Content-addressed files in the blob folder (with PostgreSQL, a volume every instance shares).</summary>
+    Files,
+
+    /// <summary>The PostgreSQL registry's own blobs table.</summary>
+    Postgres,
 }

@@ -102,12 +102,13 @@ public sealed class IssuanceRuntime : IAsyncDisposable
         var policy = ValidationPolicyReader.Read(options.ValidationPolicyEntries, options.ContentRoot, anchors, "Signing:Validation");
 
         DocumentStorage storage;
+        var blobDirectory = options.BlobDirectory ?? Path.Combine(options.DataDirectory, DocumentStorage.BlobFolderName);
         try
         {
             Directory.CreateDirectory(options.DataDirectory);
             var storageOptions = new StorageOptions { Time = time };
             storage = options.PostgresConnectionString is { } pg
-                ? await DocumentStorage.OpenPostgresAsync(pg, options.BlobDirectory ?? Path.Combine(options.DataDirectory, DocumentStorage.BlobFolderName), storageOptions, cancellationToken).ConfigureAwait(false)
+                ? await DocumentStorage.OpenPostgresAsync(pg, options.Blobs == BlobPlacement.Files ? blobDirectory : null, storageOptions, cancellationToken).ConfigureAwait(false)
                 : await DocumentStorage.OpenSqliteAsync(options.DataDirectory, storageOptions, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception e) when (e is not SigningException and (IOException or UnauthorizedAccessException or System.Data.Common.DbException))
@@ -127,6 +128,19 @@ public sealed class IssuanceRuntime : IAsyncDisposable
         {
             await storage.DisposeAsync().ConfigureAwait(false);
             throw new SigningException($"Signing:DataDirectory: the state files of the old layout cannot be taken into the registry ({OneLine(e.Message)}).");
+        }
+
+        if (options.PostgresConnectionString != null && options.Blobs == BlobPlacement.Postgres)
+        {
+            try
+            {
+                await storage.ImportBlobFilesAsync(blobDirectory, "blob-import", cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is SigningException or IOException or UnauthorizedAccessException or System.Data.Common.DbException)
+            {
+                await storage.DisposeAsync().ConfigureAwait(false);
+                throw new SigningException($"Signing:Storage:BlobDirectory: the blob files of the files layout cannot be taken into PostgreSQL ({OneLine(e.Message)}).");
+            }
         }
 
         var tokens = new List<Pkcs11Token>();

@@ -28,10 +28,12 @@ public sealed class DocumentStorage : IAsyncDisposable
     public const string BlobFolderName = "blobs";
 
     private readonly SqlDatabase _db;
+    private readonly TimeProvider _time;
 
-    private DocumentStorage(SqlDatabase db, FileBlobStore blobs, TimeProvider time, IReadOnlyList<int> applied)
+    private DocumentStorage(SqlDatabase db, IBlobStore blobs, TimeProvider time, IReadOnlyList<int> applied)
     {
         _db = db;
+        _time = time;
         Blobs = blobs;
         var store = new SqlDocumentStore(db, blobs, time);
         Registry = store;
@@ -75,8 +77,11 @@ public sealed class DocumentStorage : IAsyncDisposable
     /// <summary>Webhook subscriptions and the outbox the registry's transitions write (same database and transactions as <see cref="Registry"/>).</summary>
     public Signing.Core.Webhooks.IWebhookRegistry Webhooks { get; }
 
-    /// <summary>File blobs (also for PostgreSQL: a volume shared by the instances).</summary>
-    public FileBlobStore Blobs { get; }
+    /// <summary>
+    /// The content-addressed PDFs: files under the data directory for SQLite; for PostgreSQL the
+    /// database's blobs table, or files on a volume the instances share when opened with a blob directory.
+    /// </summary>
+    public IBlobStore Blobs { get; }
 
     /// <summary>"sqlite" or "postgres".</summary>
     public string Engine => _db.Engine;
@@ -118,23 +123,43 @@ public sealed class DocumentStorage : IAsyncDisposable
         }
     }
 
-    /// <summary>Opens a PostgreSQL registry; blobs live as files under <paramref name="blobDirectory"/>.</summary>
-    public static async Task<DocumentStorage> OpenPostgresAsync(string connectionString, string blobDirectory, StorageOptions? options = null, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Opens a PostgreSQL registry. With <paramref name="blobDirectory"/> null, blobs live in the
+    /// database (the default: one backup, nothing shared but the database); with a directory, they
+    /// live as files there, which every instance must share.
+    /// </summary>
+    public static async Task<DocumentStorage> OpenPostgresAsync(string connectionString, string? blobDirectory, StorageOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(connectionString);
-        ArgumentException.ThrowIfNullOrWhiteSpace(blobDirectory);
+        if (blobDirectory != null) ArgumentException.ThrowIfNullOrWhiteSpace(blobDirectory);
         options ??= new StorageOptions();
         var db = new PostgresDatabase(connectionString);
         try
         {
             var applied = await PrepareSchemaAsync(db, options, cancellationToken).ConfigureAwait(false);
-            return new DocumentStorage(db, new FileBlobStore(blobDirectory, options.Time), options.Time, applied);
+            IBlobStore blobs = blobDirectory == null ? new PostgresBlobStore(db, options.Time) : new FileBlobStore(blobDirectory, options.Time);
+            return new DocumentStorage(db, blobs, options.Time, applied);
         }
         catch
         {
             await db.DisposeAsync().ConfigureAwait(false);
             throw;
         }
+    }
+
+    /// <summary>
+    /// Takes the blob files under <paramref name="directory"/> (a registry that kept its blobs in
+    /// files) into the database's blobs, each re-hashed, in one transaction with one audit record;
+    /// each file is then renamed to <c>*.imported</c>. A corrupt file stops it with nothing imported.
+    /// Only for a PostgreSQL registry with its blobs in the database.
+    /// </summary>
+    public Task<BlobFileImportResult> ImportBlobFilesAsync(string directory, string actor, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(directory);
+        ArgumentException.ThrowIfNullOrWhiteSpace(actor);
+        if (_db is not PostgresDatabase pg || Blobs is not PostgresBlobStore blobs)
+            throw new Core.Documents.StorageException($"{_db.Describe} keeps its blobs in files; there is nothing to import them into");
+        return BlobFileImport.RunAsync(pg, blobs, _time, directory, actor, cancellationToken);
     }
 
     /// <summary>

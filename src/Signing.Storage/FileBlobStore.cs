@@ -1,6 +1,5 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
-using System.Security.Cryptography;
 using Signing.Core;
 using Signing.Core.Documents;
 
@@ -29,13 +28,13 @@ public sealed partial class FileBlobStore : IBlobStore
     /// <summary>Where the blob with <paramref name="sha256"/> lives (whether or not it exists).</summary>
     public string PathOf(string sha256)
     {
-        CheckKey(sha256);
+        BlobKey.Check(sha256);
         return Path.Combine(Root, sha256[..2], sha256[2..4], sha256);
     }
 
     public async Task<string> PutAsync(ReadOnlyMemory<byte> content, CancellationToken cancellationToken = default)
     {
-        var key = Convert.ToHexStringLower(SHA256.HashData(content.Span));
+        var key = BlobKey.Of(content.Span);
         var path = PathOf(key);
         if (File.Exists(path))
         {
@@ -91,10 +90,7 @@ public sealed partial class FileBlobStore : IBlobStore
             throw new StorageException($"blob {sha256} is missing from {Root}", ex);
         }
 
-        var actual = Convert.ToHexStringLower(SHA256.HashData(bytes));
-        if (!string.Equals(actual, sha256, StringComparison.Ordinal))
-            throw new StorageException($"blob {sha256} is corrupt: its content hashes to {actual}");
-        return bytes;
+        return BlobKey.Verified(sha256, bytes);
     }
 
     public Task<bool> ExistsAsync(string sha256, CancellationToken cancellationToken = default) =>
@@ -116,7 +112,7 @@ public sealed partial class FileBlobStore : IBlobStore
         {
             cancellationToken.ThrowIfCancellationRequested();
             var name = Path.GetFileName(file);
-            if (!IsKey(name) || !string.Equals(file, PathOf(name), StringComparison.Ordinal)) continue;
+            if (!BlobKey.IsKey(name) || !string.Equals(file, PathOf(name), StringComparison.Ordinal)) continue;
             if (File.GetLastWriteTimeUtc(file) < writtenBeforeUtc.UtcDateTime) yield return name;
         }
 
@@ -134,15 +130,6 @@ public sealed partial class FileBlobStore : IBlobStore
         }
 
         return deleted;
-    }
-
-    private static bool IsKey(string value) =>
-        value.Length == 64 && value.All(c => c is >= '0' and <= '9' or >= 'a' and <= 'f');
-
-    private static void CheckKey(string sha256)
-    {
-        if (sha256 is null || !IsKey(sha256))
-            throw new StorageException($"'{sha256}' is not a blob key (64 lower-case hex digits of a SHA-256)");
     }
 
     private static bool TryDelete(string path)

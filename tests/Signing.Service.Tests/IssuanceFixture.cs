@@ -22,6 +22,9 @@ public class IssuanceFixture : IAsyncLifetime
     public RunningService Service { get; private set; } = null!;
     public string DataDirectory { get; } = RepoPaths.NewTempDirectory("service-flow");
 
+    /// <summary>The settings the service started with, so a test can start another host on the same registry.</summary>
+    public IReadOnlyDictionary<string, string?> ServiceSettings { get; private set; } = new Dictionary<string, string?>();
+
     public async Task InitializeAsync()
     {
         var settings = RunningService.DefaultSettings(Pki);
@@ -31,6 +34,7 @@ public class IssuanceFixture : IAsyncLifetime
         settings["Signing:Archive:Enabled"] = "false";
         AddSettings(settings);
         await ConfigureStorageAsync(settings);
+        ServiceSettings = new Dictionary<string, string?>(settings);
         Service = await RunningService.StartAsync(Pki, settings, b =>
         {
             b.Services.AddSingleton<TimeProvider>(Clock);

@@ -203,6 +203,8 @@ public sealed class IssuanceRefusalTests(IssuanceFixture f) : IClassFixture<Issu
     [InlineData("Signing:Previews:Pdftoppm", "/nonexistent/pdftoppm", "Signing:Previews:Pdftoppm: /nonexistent/pdftoppm does not exist or is not executable (install poppler-utils).")]
     [InlineData("Signing:Previews:Pdftoppm", "no-such-rasteriser", "Signing:Previews:Pdftoppm: no-such-rasteriser is not on the PATH (install poppler-utils).")]
     [InlineData("Signing:Storage:PostgresConnectionString", "Host=127.0.0.1;Port=1;Username=x;Password=y;Database=z;Timeout=2", "Signing:Storage")]
+    [InlineData("Signing:Storage:Blobs", "s3", "Signing:Storage:Blobs 's3' is not postgres or files.")]
+    [InlineData("Signing:Storage:Blobs", "postgres", "Signing:Storage:Blobs 'postgres' needs Signing:Storage:PostgresConnectionString; the embedded SQLite registry keeps its blobs in files.")]
     public async Task Service_refuses_to_start_when_token_key_tsa_or_storage_is_misconfigured(string key, string? value, string message)
     {
         var settings = RunningService.DefaultSettings(f.Pki);

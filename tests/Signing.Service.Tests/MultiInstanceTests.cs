@@ -63,10 +63,14 @@ public sealed class MultiInstanceTests : IAsyncLifetime
     private Task<ServiceProcess> StartInstanceAsync(int instance)
     {
         var settings = RunningService.DefaultSettings(_pki);
-        settings["Signing:DataDirectory"] = _data; // shared: the blob store
+        // Nothing on disk is shared: the registry and its blobs are in PostgreSQL, so the survivor
+        // reads what the killed instance stored from the database.
+        var data = Path.Combine(_data, $"instance-{instance}");
+        Directory.CreateDirectory(data);
+        settings["Signing:DataDirectory"] = data;
         settings["Signing:Storage:PostgresConnectionString"] = _connectionString;
-        settings["Signing:Logging:Directory"] = Path.Combine(_data, $"logs-{instance}");
-        return ServiceProcess.StartAsync(settings, _pki, _data);
+        settings["Signing:Logging:Directory"] = Path.Combine(data, "logs");
+        return ServiceProcess.StartAsync(settings, _pki, data);
     }
 
     public async Task DisposeAsync()

@@ -4,29 +4,19 @@ using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Signing.Service.Authorization;
 using Signing.Issuance;
-using Signing.Storage;
 using Signing.Testing;
 
 namespace Signing.Service.Tests;
 
-/// <summary>The PostgreSQL issuance fixture, keeping its settings so a second host can join the same registry and blobs.</summary>
+/// <summary>The PostgreSQL issuance fixture, and a second host on the same registry (and its blobs, which live in it).</summary>
 public sealed class TwoHostsFixture : PostgresIssuanceFixture
 {
-    public Dictionary<string, string?> Settings { get; private set; } = [];
-
-    protected override async Task ConfigureStorageAsync(Dictionary<string, string?> settings)
-    {
-        await base.ConfigureStorageAsync(settings);
-        Settings = new Dictionary<string, string?>(settings);
-    }
-
-    /// <summary>Another service host on the same PostgreSQL database and blob folder, with its own data directory, pool and process state.</summary>
+    /// <summary>Another service host on the same PostgreSQL database, with its own data directory (nothing on disk is shared), pool and process state.</summary>
     public Task<RunningService> StartSecondHostAsync(params (string Key, string Value)[] extra)
     {
-        var settings = new Dictionary<string, string?>(Settings)
+        var settings = new Dictionary<string, string?>(ServiceSettings)
         {
             ["Signing:DataDirectory"] = RepoPaths.NewTempDirectory("service-second-host"),
-            ["Signing:Storage:BlobDirectory"] = Path.Combine(DataDirectory, DocumentStorage.BlobFolderName),
         };
         foreach (var (key, value) in extra) settings[key] = value;
         return RunningService.StartAsync(Pki, settings, b => b.Services.AddSingleton<TimeProvider>(Clock));
@@ -87,7 +77,7 @@ public sealed class TwoHostsOnPostgresTests(TwoHostsFixture f) : IClassFixture<T
         await using var second = await f.StartSecondHostAsync(("Signing:FaultInjection:PauseAt", "seal-commit"), ("Signing:FaultInjection:Pause", "00:00:03"));
         var (id, _) = await f.SubmitAndSignAsync("quyet-dinh");
         var runtime = f.Service.Services.GetRequiredService<IssuanceRuntime>();
-        var blobsBefore = Blobs();
+        var blobsBefore = await BlobsAsync(runtime);
 
         using var sealOnSecond = second.Client(f.Pki.RoleClients[Roles.SealOperator]);
         using var sealOnFirst = f.Client(Roles.SealOperator);
@@ -103,13 +93,16 @@ public sealed class TwoHostsOnPostgresTests(TwoHostsFixture f) : IClassFixture<T
         var history = await runtime.Registry.GetHistoryAsync(id);
         Assert.Equal(["create", "send_for_signature", "sign", "seal", "issue"], history.Select(h => h.Action));
         // One sealed file was made: the first host never sealed (it would have left a second file).
-        Assert.Equal(blobsBefore.Append(a.GetProperty("pdfSha256").GetString()!).Order(StringComparer.Ordinal), Blobs().Order(StringComparer.Ordinal));
+        Assert.Equal(blobsBefore.Append(a.GetProperty("pdfSha256").GetString()!).Order(StringComparer.Ordinal), (await BlobsAsync(runtime)).Order(StringComparer.Ordinal));
         Assert.True((await runtime.Storage.Audit.VerifyAsync()).IsValid);
     }
 
-    private List<string> Blobs() =>
-        Directory.EnumerateFiles(Path.Combine(f.DataDirectory, DocumentStorage.BlobFolderName), "*", SearchOption.AllDirectories)
-            .Select(p => Path.GetFileName(p)!).Where(n => n.Length == 64).ToList();
+    private static async Task<List<string>> BlobsAsync(IssuanceRuntime runtime)
+    {
+        var keys = new List<string>();
+        await foreach (var key in runtime.Storage.Blobs.ListAsync(DateTimeOffset.MaxValue)) keys.Add(key);
+        return keys;
+    }
 
     private Task<HttpResponseMessage> Complete(HttpClient head, Uri uri, JsonElement prepared) => head.PostAsJsonAsync(uri, new
     {

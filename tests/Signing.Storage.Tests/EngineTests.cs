@@ -84,7 +84,7 @@ public sealed class SqliteRegistryTests : RegistryContractTests
     [Fact]
     public async Task The_database_runs_in_wal_mode_with_full_sync()
     {
-        Assert.Equal(Path.Combine(_dataDir, "blobs"), Storage.Blobs.Root);
+        Assert.Equal(Path.Combine(_dataDir, "blobs"), Assert.IsType<FileBlobStore>(Storage.Blobs).Root);
         Assert.True(File.Exists(DbFile));
         await using var connection = new SqliteConnection($"Data Source={DbFile};Pooling=False");
         await connection.OpenAsync();
@@ -140,8 +140,9 @@ public sealed class PostgresRegistryTests : RegistryContractTests
 
     protected override string BlobLiteral(byte[] bytes) => $"'\\x{Convert.ToHexString(bytes)}'::bytea";
 
+    // Blobs in the database, the default for PostgreSQL (FileBlobStoreOnPostgresTests covers files beside it).
     protected override Task<DocumentStorage> OpenAsync(StorageOptions options) =>
-        DocumentStorage.OpenPostgresAsync(_connectionString!, BlobDirectory, options);
+        DocumentStorage.OpenPostgresAsync(_connectionString!, null, options);
 
     protected override async Task<int> ExecuteRawAsync(string sql)
     {
@@ -196,9 +197,11 @@ public sealed class PostgresRegistryTests : RegistryContractTests
         await Task.Delay(300);
         Assert.False(waiting.IsCompleted);
 
-        // The holder's server process goes away, as when its host is killed mid-seal.
+        // The holder's server process goes away, as when its host is killed mid-seal. pg_locks spans
+        // the server: only this database's lock, never another test's.
         Assert.Equal(1, await CountRawAsync(
-            "SELECT COUNT(pg_terminate_backend(pid)) FROM pg_locks WHERE locktype = 'advisory' AND classid = 1397311310 AND objsubid = 2 AND granted"));
+            "SELECT COUNT(pg_terminate_backend(pid)) FROM pg_locks WHERE locktype = 'advisory' AND classid = 1397311310 AND objsubid = 2 AND granted " +
+            "AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"));
         await using var next = await waiting.WaitAsync(TimeSpan.FromSeconds(10));
         await held.DisposeAsync(); // its connection is gone: nothing to release, and no error
     }
