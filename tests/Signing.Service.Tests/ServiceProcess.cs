@@ -36,10 +36,15 @@ public sealed class ServiceProcess : IAsyncDisposable
 
     public Uri Public(string path) => new($"https://127.0.0.1:{PublicPort}{path}");
 
-    /// <summary>Starts the service on two free loopback ports with <paramref name="settings"/> and waits until /health/ready answers 200.</summary>
-    public static async Task<ServiceProcess> StartAsync(IReadOnlyDictionary<string, string?> settings, TestPki pki, string workingDirectory)
+    /// <summary>
+    /// Starts the service with <paramref name="settings"/> on <paramref name="ports"/> (two free
+    /// loopback ports when null; fixed ones let a restarted instance come back where a balancer
+    /// expects it) and waits until /health/ready answers 200.
+    /// </summary>
+    public static async Task<ServiceProcess> StartAsync(IReadOnlyDictionary<string, string?> settings, TestPki pki, string workingDirectory,
+        (int Staff, int Public)? ports = null)
     {
-        var running = Launch(settings, workingDirectory, AppContext.BaseDirectory);
+        var running = Launch(settings, workingDirectory, AppContext.BaseDirectory, ports: ports);
         var process = running._process;
         using var client = RunningService.CreateClient(pki, clientCertificate: null);
         client.Timeout = TimeSpan.FromSeconds(5);
@@ -92,10 +97,9 @@ public sealed class ServiceProcess : IAsyncDisposable
     }
 
     private static ServiceProcess Launch(IReadOnlyDictionary<string, string?> settings, string workingDirectory, string serviceDirectory,
-        IReadOnlyDictionary<string, string>? environment = null)
+        IReadOnlyDictionary<string, string>? environment = null, (int Staff, int Public)? ports = null)
     {
-        var staffPort = FreePort();
-        var publicPort = FreePort();
+        var (staffPort, publicPort) = ports ?? FreePorts();
         var dll = Path.Combine(serviceDirectory, "Signing.Service.dll");
         Assert.True(File.Exists(dll), $"{dll} is missing: the test project must reference Signing.Service");
         var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host ? host : "dotnet")
@@ -150,6 +154,9 @@ public sealed class ServiceProcess : IAsyncDisposable
         _lines.Enqueue(line);
         _lineArrived.Release();
     }
+
+    /// <summary>Two loopback ports free right now, for <see cref="StartAsync"/>.</summary>
+    public static (int Staff, int Public) FreePorts() => (FreePort(), FreePort());
 
     private static int FreePort()
     {
