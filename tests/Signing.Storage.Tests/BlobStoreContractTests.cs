@@ -11,32 +11,12 @@ namespace Signing.Storage.Tests;
 /// PostgreSQL blobs table (<see cref="PostgresBlobStoreTests"/>). Each test gets a fresh registry
 /// and a clock it moves by hand (both stores take their write times from it).
 /// </summary>
-public abstract class BlobStoreContractTests : IAsyncLifetime
+public abstract class BlobStoreContractTests : OpenedStoreTests
 {
-    protected static readonly DateTimeOffset Start = new(2026, 3, 5, 1, 0, 0, TimeSpan.Zero);
-
-    private DocumentStorage? _storage;
-
-    protected ManualClock Clock { get; } = new(Start);
-
-    protected string BlobDirectory { get; } = RepoPaths.NewTempDirectory("signing-blobs");
-
-    protected DocumentStorage Storage => _storage ?? throw new InvalidOperationException("not opened");
-
     protected IBlobStore Blobs => Storage.Blobs;
-
-    protected abstract Task<DocumentStorage> OpenAsync(StorageOptions options);
 
     /// <summary>Replaces the stored bytes of <paramref name="key"/> behind the store's back, as a failing disk or an intruder would.</summary>
     protected abstract Task TamperAsync(string key, byte[] bytes);
-
-    public virtual async Task InitializeAsync() => _storage = await OpenAsync(new StorageOptions { Time = Clock });
-
-    public virtual async Task DisposeAsync()
-    {
-        if (_storage != null) await _storage.DisposeAsync();
-        if (Directory.Exists(BlobDirectory)) Directory.Delete(BlobDirectory, recursive: true);
-    }
 
     protected static byte[] Pdf(string text) => Encoding.UTF8.GetBytes("%PDF-1.7\n% " + text + "\n%%EOF\n");
 

@@ -11,22 +11,9 @@ namespace Signing.Storage.Tests;
 /// (<see cref="SqliteRegistryTests"/>, <see cref="PostgresRegistryTests"/>). Every test gets a
 /// fresh database and blob folder.
 /// </summary>
-public abstract partial class RegistryContractTests : IAsyncLifetime
+public abstract partial class RegistryContractTests : OpenedStoreTests
 {
-    protected static readonly DateTimeOffset Start = new(2026, 3, 5, 1, 0, 0, TimeSpan.Zero);
-
-    private DocumentStorage? _storage;
-
-    protected ManualClock Clock { get; } = new(Start);
-
-    protected string BlobDirectory { get; } = RepoPaths.NewTempDirectory("signing-blobs");
-
-    protected DocumentStorage Storage => _storage ?? throw new InvalidOperationException("not opened");
-
     protected IDocumentRegistry Registry => Storage.Registry;
-
-    /// <summary>Opens the store under test (a second call opens the same database again).</summary>
-    protected abstract Task<DocumentStorage> OpenAsync(StorageOptions options);
 
     /// <summary>Runs SQL directly on the database, as an attacker or an operator would.</summary>
     protected abstract Task<int> ExecuteRawAsync(string sql);
@@ -39,14 +26,6 @@ public abstract partial class RegistryContractTests : IAsyncLifetime
     /// <summary>Runs the real `signing` command line (built next to the tests).</summary>
     protected static ToolResult RunCli(IEnumerable<string> args, IDictionary<string, string>? environment = null) =>
         ExternalTool.Run("dotnet", [Path.Combine(AppContext.BaseDirectory, "signing.dll"), .. args], environment: environment);
-
-    public virtual async Task InitializeAsync() => _storage = await OpenAsync(new StorageOptions { Time = Clock });
-
-    public virtual async Task DisposeAsync()
-    {
-        if (_storage != null) await _storage.DisposeAsync();
-        if (Directory.Exists(BlobDirectory)) Directory.Delete(BlobDirectory, recursive: true);
-    }
 
     // ------------------------------------------------------------ helpers
 
@@ -534,10 +513,7 @@ public abstract partial class RegistryContractTests : IAsyncLifetime
         Assert.Equal(Storage.Engine == "postgres" ? [1, 2, 3, 4, 5, 6, 7, 8, 9] : [1, 2, 3, 4, 5, 6, 7, 8], Storage.AppliedMigrations);
         var applied = Storage.AppliedMigrations.Count;
         var d = await IssueAsync();
-        await Storage.DisposeAsync();
-        _storage = null;
-
-        _storage = await OpenAsync(new StorageOptions { Time = Clock });
+        await ReopenAsync();
         Assert.Empty(Storage.AppliedMigrations);
         Assert.Equal(d, await Registry.GetAsync(d.Id));
         Assert.Equal(applied, await CountRawAsync("SELECT COUNT(*) FROM schema_version"));
