@@ -84,7 +84,7 @@ public class SessionPoolTests(TokenFixture fx) : IClassFixture<TokenFixture>
         {
             while (!stop.IsCancellationRequested)
             {
-                await Task.Delay(200);
+                await Task.Delay(500);
                 try
                 {
                     token.Run(s => s.Logout(), login: false);

@@ -38,7 +38,7 @@ public sealed class TokenSessionLossTests(IssuanceFixture f) : IClassFixture<Iss
             {
                 while (!stop.IsCancellationRequested)
                 {
-                    await Task.Delay(100);
+                    await Task.Delay(250);
                     try
                     {
                         // A logout on any session logs the whole application out.
