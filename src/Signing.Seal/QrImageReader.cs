@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using System.Runtime.InteropServices;
 using Signing.Core;
 using SkiaSharp;
@@ -43,7 +44,7 @@ public static class QrImageReader
 
         // Skia converts to grey only from grey sources, so colour is decoded and weighted here (BT.601, as ZXing does).
         var info = new SKImageInfo(width, height, SKColorType.Rgba8888, SKAlphaType.Unpremul);
-        var rgba = new byte[info.BytesSize];
+        var rgba = GC.AllocateUninitializedArray<byte>(info.BytesSize);
         var handle = GCHandle.Alloc(rgba, GCHandleType.Pinned);
         try
         {
@@ -55,10 +56,13 @@ public static class QrImageReader
             handle.Free();
         }
 
-        var grey = new byte[width * height];
-        for (int i = 0, o = 0; o < grey.Length; i += 4, o++)
+        var grey = GC.AllocateUninitializedArray<byte>(width * height);
+        var pixels = MemoryMarshal.Cast<byte, uint>(rgba.AsSpan()); // one read a pixel; R is the low byte on little-endian machines
+        var row = grey.AsSpan(0, pixels.Length);
+        for (var i = 0; i < row.Length; i++)
         {
-            grey[o] = (byte)((rgba[i] * 77 + rgba[i + 1] * 150 + rgba[i + 2] * 29 + 128) >> 8);
+            var p = BitConverter.IsLittleEndian ? pixels[i] : BinaryPrimitives.ReverseEndianness(pixels[i]);
+            row[i] = (byte)(((p & 0xFF) * 77 + ((p >> 8) & 0xFF) * 150 + ((p >> 16) & 0xFF) * 29 + 128) >> 8);
         }
 
         return (grey, width, height);

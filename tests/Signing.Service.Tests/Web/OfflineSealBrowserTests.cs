@@ -133,6 +133,7 @@ public sealed class OfflineSealBrowserTests(OfflineSealFixture f) : IClassFixtur
             var listedAt = DateTimeOffset.Parse((await w.Page.Locator("#seal-keys").GetAttributeAsync("data-issued-at"))!, System.Globalization.CultureInfo.InvariantCulture);
             Assert.True(listedAt < cutAt, $"the key list was stamped {listedAt:O}, after the network was cut at {cutAt:O}");
             Assert.Equal("Authentic", await VerdictOfAsync(w.Page, photo));
+            Assert.Equal("ImageDecoder", await w.Page.Locator("#qr-status").GetAttributeAsync("data-decoder"));
             var fields = await w.Page.Locator("#seal-fields").InnerTextAsync();
             Assert.Contains("87", fields, StringComparison.Ordinal);
             Assert.Contains(code, fields, StringComparison.Ordinal);

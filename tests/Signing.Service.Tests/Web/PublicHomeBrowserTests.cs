@@ -60,9 +60,13 @@ public sealed class PublicHomeBrowserTests(IssuanceFixture f) : IClassFixture<Is
         Assert.True(w.Problems.All(p => p.Contains("400", StringComparison.Ordinal)), string.Join("\n", w.Problems));
     }
 
-    [Fact]
-    public async Task The_QR_code_on_a_picture_of_the_printed_result_opens_its_page()
+    /// <summary>Pictures are decoded with WebCodecs' ImageDecoder where the browser has it, else with createImageBitmap and a canvas.</summary>
+    [Theory]
+    [InlineData("ImageDecoder")]
+    [InlineData("bitmap")]
+    public async Task The_QR_code_on_a_picture_of_the_printed_result_opens_its_page(string decoder)
     {
+        if (decoder == "bitmap") await _context.AddInitScriptAsync("delete window.ImageDecoder;");
         var (id, code) = await f.IssueAsync("quyet-dinh");
         using var staff = f.Client(Roles.CounterStaff);
         var pdf = await staff.GetByteArrayAsync(f.Service.Staff($"/api/documents/{id}/pdf"));
@@ -78,6 +82,7 @@ public sealed class PublicHomeBrowserTests(IssuanceFixture f) : IClassFixture<Is
         await w.Page.Locator("#qr-photo").SetInputFilesAsync(photo);
         // The QR carries a printed seal: it is checked on the page, and the online check is one link away.
         await Microsoft.Playwright.Assertions.Expect(w.Page.Locator("#seal-result")).ToHaveAttributeAsync("data-verdict", "Authentic", new() { Timeout = 30_000 });
+        Assert.Equal(decoder, await w.Page.Locator("#qr-status").GetAttributeAsync("data-decoder"));
         await w.Page.Locator("#seal-online").ClickAsync();
         await w.Page.WaitForURLAsync(f.Service.Public($"/v/{code}").AbsoluteUri, new() { Timeout = 30_000 });
         Assert.Equal("issued", await w.Page.Locator("#status").GetAttributeAsync("data-status"));

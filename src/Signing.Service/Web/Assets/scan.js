@@ -135,40 +135,72 @@
   // The renderer prints the QR in page 1's lower-left corner, so that corner (upright or turned,
   // as Signing.Seal.QrImageReader does) is read first; then the whole picture.
   var CORNER = 0.55;
+  var LARGEST = 2000; // larger regions are scaled down: the reader needs the modules, not the megapixels
   var QUICK = { formats: ["QRCode"], maxNumberOfSymbols: 1, tryHarder: false, tryRotate: false, tryInvert: false, tryDownscale: false };
   var THOROUGH = { formats: ["QRCode"], maxNumberOfSymbols: 1 };
-  function pixelsOf(bitmap, sx, sy, sw, sh, scale) {
+  function drawn(source, sx, sy, sw, sh, scale) {
     var canvas = document.createElement("canvas");
     canvas.width = Math.round(sw * scale);
     canvas.height = Math.round(sh * scale);
     var context = canvas.getContext("2d", { willReadFrequently: true });
-    context.drawImage(bitmap, sx, sy, sw, sh, 0, 0, canvas.width, canvas.height);
-    return context.getImageData(0, 0, canvas.width, canvas.height);
+    context.drawImage(source, sx, sy, sw, sh, 0, 0, canvas.width, canvas.height);
+    return Promise.resolve(context.getImageData(0, 0, canvas.width, canvas.height));
+  }
+  // A decoded picture: its size, and the RGBA pixels of a region at a scale.
+  function bitmapPicture(bitmap) {
+    return { width: bitmap.width, height: bitmap.height, pixels: function (x, y, w, h, scale) { return drawn(bitmap, x, y, w, h, scale); }, close: function () { bitmap.close(); } };
+  }
+  // A WebCodecs frame hands over a region's pixels at full size without a canvas: a third of the
+  // CPU of drawing and reading back. Regions start and end on even pixels, as subsampled (I420) frames need.
+  function framePicture(frame) {
+    return {
+      width: frame.displayWidth,
+      height: frame.displayHeight,
+      pixels: function (x, y, w, h, scale) {
+        if (scale !== 1) return drawn(frame, x, y, w, h, scale);
+        var rect = { x: x & ~1, y: y & ~1, width: w & ~1, height: h & ~1 };
+        var data = new Uint8ClampedArray(rect.width * rect.height * 4);
+        return frame.copyTo(data, { rect: rect, format: "RGBA" }).then(function () {
+          return new ImageData(data, rect.width, rect.height);
+        }, function () { return drawn(frame, x, y, w, h, scale); });
+      },
+      close: function () { frame.close(); },
+    };
   }
   function firstText(results) {
     var found = results.filter(function (r) { return r.isValid; })[0];
     return found ? found.text : null;
   }
-  function decodeBitmap(bitmap) {
-    var w = bitmap.width, h = bitmap.height;
-    // Large photos are scaled down: the reader needs the modules, not the megapixels.
-    var scale = Math.min(1, 2000 / Math.max(w, h));
+  function readPicture(picture) {
+    var w = picture.width, h = picture.height;
+    var scaleOf = function (rw, rh) { return Math.min(1, LARGEST / Math.max(rw, rh)); };
     var cw = Math.floor(w * CORNER), ch = Math.floor(h * CORNER);
     var corners = h >= w ? [[0, h - ch], [w - cw, 0]] : [[0, 0], [w - cw, h - ch]];
     var tryCorner = function (i) {
       if (i === corners.length) {
-        return ZXingWASM.readBarcodes(pixelsOf(bitmap, 0, 0, w, h, scale), THOROUGH).then(firstText);
+        return picture.pixels(0, 0, w, h, scaleOf(w, h)).then(function (pixels) { return ZXingWASM.readBarcodes(pixels, THOROUGH); }).then(firstText);
       }
-      return ZXingWASM.readBarcodes(pixelsOf(bitmap, corners[i][0], corners[i][1], cw, ch, scale), QUICK).then(function (results) {
-        return firstText(results) || tryCorner(i + 1);
-      });
+      return picture.pixels(corners[i][0], corners[i][1], cw, ch, scaleOf(cw, ch)).then(function (pixels) {
+        return ZXingWASM.readBarcodes(pixels, QUICK);
+      }).then(function (results) { return firstText(results) || tryCorner(i + 1); });
     };
-    return reader.then(function () { return tryCorner(0); });
+    return reader.then(function () { return tryCorner(0); }).finally(function () { picture.close(); });
+  }
+  // WebCodecs' ImageDecoder where the browser has it for the file's type, with
+  // no colour management, which a QR code does not need; createImageBitmap elsewhere.
+  function decodedPicture(file) {
+    var viaBitmap = function () { status.dataset.decoder = "bitmap"; return createImageBitmap(file).then(bitmapPicture); };
+    if (typeof ImageDecoder !== "function" || !file.type) return viaBitmap();
+    return ImageDecoder.isTypeSupported(file.type).then(function (supported) {
+      if (!supported) return viaBitmap();
+      return file.arrayBuffer().then(function (bytes) {
+        var decoder = new ImageDecoder({ data: bytes, type: file.type, colorSpaceConversion: "none", preferAnimation: false });
+        return decoder.decode({ frameIndex: 0 }).finally(function () { decoder.close(); });
+      }).then(function (decoded) { status.dataset.decoder = "ImageDecoder"; return framePicture(decoded.image); });
+    });
   }
   function decodeFile(file) {
-    return createImageBitmap(file).then(function (bitmap) {
-      return decodeBitmap(bitmap).finally(function () { bitmap.close(); });
-    });
+    return decodedPicture(file).then(readPicture);
   }
 
   input.addEventListener("change", function () {
