@@ -456,11 +456,18 @@ public sealed class PdfFile
 
     private PdfObjectParser NewParser(byte[] data, int position, int end) => new(data, position, end, _limits.MaxNestingDepth);
 
+    /// <summary>A stream's data as the file holds it, still encoded.</summary>
+    public ReadOnlySpan<byte> RawStream(PdfStream stream)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        if (stream.DataOffset < 0 || stream.DataLength < 0 || stream.DataLength > Length - stream.DataOffset) throw new PdfFormatException("The PDF is damaged: a stream lies outside the file.");
+        return Data.AsSpan((int)stream.DataOffset, stream.DataLength);
+    }
+
     /// <summary>Decodes a stream's data; supports FlateDecode with PNG predictors (what xref and object streams use).</summary>
     public byte[] DecodeStream(PdfStream stream)
     {
-        if (stream.DataOffset < 0 || stream.DataLength < 0 || stream.DataLength > Length - stream.DataOffset) throw new PdfFormatException("The PDF is damaged: a stream lies outside the file.");
-        var raw = Data.AsSpan((int)stream.DataOffset, stream.DataLength);
+        var raw = RawStream(stream);
         var filter = Resolve(stream.Dictionary["Filter"]);
         var filters = filter switch
         {

@@ -85,8 +85,8 @@ internal static class SealCommand
         string? printed = null;
         if (bytes.AsSpan().StartsWith("%PDF-"u8))
         {
-            text = QrImageReader.ReadFile(PdfPageImage.FirstPage(bytes));
-            printed = PdfPageImage.PrintedCode(bytes);
+            text = PdfPageQrReader.ReadFirstPage(bytes);
+            printed = PdfPrintedCode.Read(bytes);
         }
         else if (bytes.AsSpan().StartsWith(PngMagic) || bytes.AsSpan().StartsWith(JpegMagic))
         {

@@ -5,27 +5,18 @@ using Signing.PdfSyntax;
 namespace Signing.Cli;
 
 /// <summary>
-/// Page 1 of a PDF as a grey PNG at 150 dpi (A4), for finding its QR code, and the code it prints. The PDF may be anyone's,
-/// so it is bounded before and while pdftoppm runs: the hardened reader's limits first, then an
-/// image no larger than an A4 page at 150 dpi, 1 GiB of address space, 20 s of CPU and 30 s in all.
+/// The verification code page 1 of a PDF prints ("Mã xác minh: XXXX-XXXX-XXX"), read from its text
+/// layer by pdftotext. The PDF may be anyone's, so it passes the hardened reader's limits first, and
+/// pdftotext runs under 1 GiB of address space, 20 s of CPU and 30 s in all. Nothing is rasterised.
 /// </summary>
-internal static class PdfPageImage
+internal static class PdfPrintedCode
 {
-    private const int LongSidePixels = 1754; // A4 at 150 dpi
     private static readonly TimeSpan WallClock = TimeSpan.FromSeconds(30);
 
-    public static byte[] FirstPage(byte[] pdf)
+    /// <summary>The printed code, or null when page 1 prints none.</summary>
+    public static string? Read(byte[] pdf)
     {
         _ = PdfFile.Parse(pdf); // throws SigningException when a read limit is hit or it is not a PDF
-        return Run("pdftoppm", ["-f", "1", "-l", "1", "-png", "-gray", "-scale-to", LongSidePixels.ToString(System.Globalization.CultureInfo.InvariantCulture), "-"], pdf);
-    }
-
-    /// <summary>
-    /// The verification code printed on page 1 ("Mã xác minh: XXXX-XXXX-XXX"), read from the text
-    /// layer under the same limits, or null when the page prints none.
-    /// </summary>
-    public static string? PrintedCode(byte[] pdf)
-    {
         var text = System.Text.Encoding.UTF8.GetString(Run("pdftotext", ["-f", "1", "-l", "1", "-enc", "UTF-8", "-", "-"], pdf));
         var m = System.Text.RegularExpressions.Regex.Match(text, @"Mã xác minh:\s*([0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{3})");
         return m.Success ? m.Groups[1].Value : null;
@@ -49,7 +40,7 @@ internal static class PdfPageImage
         }
         catch (System.ComponentModel.Win32Exception)
         {
-            throw new SigningException("reading a PDF's QR code needs pdftoppm and pdftotext (poppler-utils) and prlimit (util-linux) on the PATH");
+            throw new SigningException("reading the code a PDF prints needs pdftotext (poppler-utils) and prlimit (util-linux) on the PATH");
         }
 
         using (p)
@@ -64,7 +55,7 @@ internal static class PdfPageImage
                 }
                 catch (IOException)
                 {
-                    // pdftoppm stopped reading; its exit code says why.
+                    // the tool stopped reading; its exit code says why.
                 }
             });
             using var output = new MemoryStream();
