@@ -36,7 +36,7 @@ public sealed class SealCommandTests : IDisposable
         var png = Path.Combine(_dir, "page");
         ExternalTool.RunChecked("pdftoppm", "-r", "150", "-f", "1", "-l", "1", "-png", "-singlefile", _pdf, png);
         var jpg = Path.Combine(_dir, "photo.jpg");
-        ExternalTool.RunChecked("convert", png + ".png", "-rotate", "23", "-attenuate", "0.4", "+noise", "Gaussian", "-quality", "60", jpg);
+        ExternalTool.RunChecked("convert", png + ".png", "-seed", "7", "-rotate", "23", "-attenuate", "0.4", "+noise", "Gaussian", "-quality", "60", jpg);
         var r = Cli.Run("seal", "verify", jpg, "--json");
         Assert.True(r.ExitCode == 0, r.All);
         using var doc = JsonDocument.Parse(r.StdOut);
