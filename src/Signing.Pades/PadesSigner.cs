@@ -431,15 +431,9 @@ public static class PadesSigner
 
     private static double[] InheritedMediaBox(PdfFile file, PdfDictionary page)
     {
-        var node = page;
-        for (var i = 0; i < 32 && node is not null; i++)
+        if (file.Resolve(file.InheritedPageAttribute(page, "MediaBox")) is PdfArray { Items.Count: 4 } mb)
         {
-            if (file.Resolve(node["MediaBox"]) is PdfArray { Items.Count: 4 } mb)
-            {
-                return mb.Items.Select(x => (file.Resolve(x) as PdfNumber)?.AsDouble() ?? 0).ToArray();
-            }
-
-            node = file.ResolveDictionary(node["Parent"]);
+            return mb.Items.Select(x => (file.Resolve(x) as PdfNumber)?.AsDouble() ?? 0).ToArray();
         }
 
         return [0, 0, 595.28, 841.89]; // A4, the default of our documents

@@ -515,6 +515,19 @@ public sealed class PdfFile
         return PngPredictor.Undo(inflated, (int)columns, (int)colors, (int)bpc);
     }
 
+    /// <summary>A page attribute (MediaBox, Resources, …) from the page or the nearest page-tree node above it that has it.</summary>
+    public PdfObject? InheritedPageAttribute(PdfDictionary page, string key)
+    {
+        var node = page;
+        for (var depth = 0; node is not null && depth < 32; depth++)
+        {
+            if (node[key] is { } value) return value;
+            node = ResolveDictionary(node["Parent"]);
+        }
+
+        return null;
+    }
+
     /// <summary>The page objects in document order (bounded walk of the page tree).</summary>
     public List<PdfReference> GetPageReferences()
     {

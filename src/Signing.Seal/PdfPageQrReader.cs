@@ -90,7 +90,7 @@ public static class PdfPageQrReader
 
     private static string? ReadJpegImages(PdfFile file, PdfDictionary page)
     {
-        var images = file.ResolveDictionary(Inherited(file, page, "Resources") is { } r ? file.ResolveDictionary(r)?["XObject"] : null);
+        var images = file.ResolveDictionary(file.InheritedPageAttribute(page, "Resources") is { } r ? file.ResolveDictionary(r)?["XObject"] : null);
         if (images is null) return null;
         foreach (var (_, value) in images.Entries.Take(MaxImages))
         {
@@ -114,24 +114,11 @@ public static class PdfPageQrReader
 
     private static double[] MediaBox(PdfFile file, PdfDictionary page)
     {
-        IReadOnlyList<PdfObject> items = file.Resolve(Inherited(file, page, "MediaBox")) is PdfArray a ? a.Items.Select(file.Resolve).OfType<PdfObject>().ToList() : [];
+        IReadOnlyList<PdfObject> items = file.Resolve(file.InheritedPageAttribute(page, "MediaBox")) is PdfArray a ? a.Items.Select(file.Resolve).OfType<PdfObject>().ToList() : [];
         var box = Numbers(items, 4) ?? [0, 0, 595.28, 841.89]; // A4 when the page names none
         var (x0, y0, x1, y1) = (Math.Min(box[0], box[2]), Math.Min(box[1], box[3]), Math.Max(box[0], box[2]), Math.Max(box[1], box[3]));
         if (x1 - x0 is < 1 or > 14_400 || y1 - y0 is < 1 or > 14_400) throw new SigningException("page 1's media box is not a page size");
         return [x0, y0, x1, y1];
-    }
-
-    /// <summary>A page attribute, from the page or the nearest page-tree node above it that has it.</summary>
-    private static PdfObject? Inherited(PdfFile file, PdfDictionary page, string key)
-    {
-        var node = page;
-        for (var depth = 0; node is not null && depth < 64; depth++)
-        {
-            if (node[key] is { } value) return value;
-            node = file.ResolveDictionary(node["Parent"]);
-        }
-
-        return null;
     }
 
     private static double[]? Numbers(IReadOnlyList<PdfObject> operands, int count)
